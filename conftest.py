@@ -1,0 +1,3 @@
+"""Thin: load the harness pytest plugin (also registered as a pytest11 entry point)."""
+
+pytest_plugins = ["harness.pytest_plugin"]

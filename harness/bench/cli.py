@@ -1,0 +1,17 @@
+"""``oran-harness bench``: benchmark commands."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    b = sub.add_parser("bench", help="benchmarks against the named peers")
+    bsub = b.add_subparsers(dest="bench", required=True)
+    c = bsub.add_parser("codec", help="E2AP/E2SM deep encode and decode against pycrate")
+    c.add_argument("--seconds", type=float, default=1.0, help="time per measurement (default 1)")
+    c.add_argument("--json", action="store_true", help="print the table as JSON")
+    c.set_defaults(handler=_run_codec)
+
+
+def _run_codec(args) -> int:
+    from harness.bench import codec_bench
+    return codec_bench.main(args.seconds, args.json)

@@ -1,0 +1,319 @@
+"""APER codec over a compiled module set, with open types resolved.
+
+Decoding returns plain asn1tools values, except that every open type governed
+by an object set becomes a tuple ``(TypeName, value)``, chosen by the key
+component (procedure code, ProtocolIE-ID) exactly as the ASN.1 object set says.
+An open type whose key is not in the set stays ``bytes`` and is reported as a
+`Note`; it is never dropped, so re-encoding gives back the same octets.
+
+Embedded payloads ("holes", such as E2SM inside E2AP) are handed to a
+`HoleHandler` supplied by the caller, who knows which protocol they carry.
+
+Errors name the IE path and the bit offset counted from the start of the
+outermost PDU. Constraints are checked on every encode and decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from asn1tools.codecs import ErrorWithLocation
+from asn1tools.codecs.per import Decoder
+
+from harness.codec.compiler import CompiledAsn1
+from harness.codec.errors import DecodeError, EncodeError, render_path
+from harness.codec.plans import PlanBuilder
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something a decode noticed without failing: a candidate finding.
+
+    kind: 'unknown-key' (IE id / procedure code not in the object set),
+    'criticality' (value differs from the object set), 'e2sm' (payload left
+    undecoded or chosen by trial), 'trailing' and the like.
+    """
+
+    kind: str
+    path: str
+    text: str
+
+
+class HoleHandler(Protocol):
+    def decode(self, type_name: str, data: bytes, path: tuple, bit_offset: int, context: dict,
+               notes: list, siblings: dict | None) -> Any: ...
+
+    def observe(self, type_name: str, value: Any, context: dict) -> None: ...
+
+    def encode(self, type_name: str, value: Any, path: tuple, context: dict) -> bytes: ...
+
+
+def _inner_path(err: ErrorWithLocation, top, type_name: str) -> tuple:
+    """The IE path asn1tools gathered, without the top type's own name."""
+    err.add_location(top)
+    parts = [x for x in err.location_str.split(".") if x]
+    while parts and parts[0] == type_name:
+        parts.pop(0)
+    return tuple(parts)
+
+
+def _length_prefix_ok(data: bytes, pos: int, n: int) -> bool:
+    """True when the aligned-PER length determinant for ``n`` octets ends at ``pos``."""
+    if n < 128:
+        return pos >= 1 and data[pos - 1] == n
+    if n < 16384:
+        return pos >= 2 and data[pos - 2] == (0x80 | (n >> 8)) and data[pos - 1] == (n & 0xFF)
+    return True
+
+
+def _locate(data: bytes, inner: bytes, cursor: int) -> int:
+    """Octet position of an open type's contents inside ``data`` (after ``cursor``)."""
+    pos = data.find(inner, cursor)
+    while pos >= 0 and not _length_prefix_ok(data, pos, len(inner)):
+        pos = data.find(inner, pos + 1)
+    return pos if pos >= 0 else cursor
+
+
+class Asn1Codec:
+    """Encode and decode one compiled module set."""
+
+    def __init__(self, compiled: CompiledAsn1, holes: HoleHandler | None = None,
+                 hole_types: frozenset = frozenset(), label: str = "") -> None:
+        self.compiled = compiled
+        self.label = label
+        self._spec_types = compiled.spec.types
+        self._plans = PlanBuilder(compiled.types, compiled.slots, hole_types)
+        self._hole_types = hole_types
+        self._holes = holes
+        self._keyed: dict = {}
+
+    # ------------------------------------------------------------ helpers
+    def type_names(self) -> list[str]:
+        return list(self._spec_types)
+
+    def has_type(self, name: str) -> bool:
+        return name in self._spec_types
+
+    def objects(self, set_name: str, key_field: str) -> dict:
+        k = (set_name, key_field)
+        table = self._keyed.get(k)
+        if table is None:
+            table = self._keyed[k] = self.compiled.object_by_key(set_name, key_field)
+        return table
+
+    def _compiled_type(self, type_name: str, path: tuple, error: type):
+        try:
+            return self._spec_types[type_name]
+        except KeyError:
+            raise error(f"no type '{type_name}' in {self.label or 'these modules'}", path) from None
+
+    # ------------------------------------------------------------ decode
+    def decode(self, type_name: str, data: bytes, *, notes: list | None = None,
+               context: dict | None = None, deep: bool = True, _path: tuple = (),
+               _base: int = 0) -> Any:
+        """Decode ``data`` as ``type_name``.
+
+        Args:
+            notes: receives a `Note` for anything suspicious but decodable.
+            context: shared with the hole handler (for example the RAN function).
+            deep: resolve open types and holes; False gives asn1tools' raw view.
+
+        Raises:
+            DecodeError: with the IE path and the absolute bit offset.
+        """
+        path = _path or (type_name,)
+        compiled = self._compiled_type(type_name, path, DecodeError)
+        decoder = Decoder(bytearray(data))
+        try:
+            value = compiled.type.decode(decoder)
+        except ErrorWithLocation as err:
+            inner = _inner_path(err, compiled.type, type_name)
+            offset = _base + decoder.number_of_read_bits()
+            raise DecodeError(err.message, path + inner, offset) from None
+        except (ValueError, IndexError, TypeError, KeyError) as err:  # asn1tools on hostile bytes
+            raise DecodeError(f"undecodable ({type(err).__name__}: {err})", path,
+                              _base + decoder.number_of_read_bits()) from None
+        try:
+            compiled.check_constraints(value)
+        except ErrorWithLocation as err:
+            raise DecodeError(err.message, path + _inner_path(err, compiled.type, type_name), _base,
+                              value_start=True) from None
+        used = (decoder.number_of_read_bits() + 7) // 8
+        if used < len(data):
+            raise DecodeError(f"{len(data) - used} octet(s) left over after the end of {type_name}",
+                              path, _base + used * 8)
+        if not deep:
+            return value
+        notes = notes if notes is not None else []
+        context = context if context is not None else {}
+        if type_name in self._hole_types and self._holes is not None:
+            return self._holes.decode(type_name, value, path, _base + 8 * _locate(data, value, 0),
+                                      context, notes, None)
+        plan = self._plans.plan(type_name)
+        if plan is not None:
+            state = [data, 0, _base, notes, context]
+            value = self._walk_decode(plan, value, path, state)
+        return value
+
+    def _walk_decode(self, plan, value, path: tuple, state: list):
+        kind = plan[0]
+        if kind == "ref":
+            sub = self._plans.plan(plan[1])
+            return value if sub is None else self._walk_decode(sub, value, path, state)
+        if kind == "seq":
+            for comp, node in plan[1]:
+                if comp not in value:
+                    continue
+                if node[0] == "open":
+                    value[comp] = self._decode_open(node[1], value, comp, path, state)
+                elif node[0] == "check":
+                    self._check_value(node[1], value, comp, path, state[3])
+                elif node[0] == "hole":
+                    value[comp] = self._decode_hole(node[1], value[comp], path + (comp,), state, value)
+                else:
+                    value[comp] = self._walk_decode(node, value[comp], path + (comp,), state)
+            return value
+        if kind == "choice":
+            alt, inner = value
+            node = plan[1].get(alt)
+            return value if node is None else (alt, self._walk_decode(node, inner, path + (alt,), state))
+        if kind == "list":
+            node = plan[1]
+            for i, item in enumerate(value):
+                value[i] = self._walk_decode(node, item, path + (f"[{i}]",), state)
+            return value
+        if kind == "hole":
+            return self._decode_hole(plan[1], value, path, state, None)
+        return value
+
+    def _decode_hole(self, type_name: str, raw: bytes, path: tuple, state: list, siblings):
+        if self._holes is None:
+            return raw
+        return self._holes.decode(type_name, raw, path, self._offset_of(raw, state), state[4], state[3],
+                                  siblings)
+
+    def _offset_of(self, inner: bytes, state: list) -> int:
+        data, cursor, base = state[0], state[1], state[2]
+        pos = _locate(data, inner, cursor)
+        state[1] = pos + len(inner)
+        return base + 8 * pos
+
+    def _decode_open(self, slot, seq: dict, comp: str, path: tuple, state: list):
+        raw = seq[comp]
+        key = seq.get(slot.key)
+        obj = self.objects(slot.object_set, self._key_field(slot)).get(key)
+        here = path + (comp,)
+        offset = self._offset_of(raw, state)
+        if obj is None:
+            where = render_path(here)
+            known = "extensible" if self.compiled.object_sets[slot.object_set].extensible else "not extensible"
+            state[3].append(Note("unknown-key", where,
+                                 f"{slot.key} {key} is not in {slot.object_set} ({known}); "
+                                 f"{len(raw)} octet(s) kept undecoded"))
+            return raw
+        type_name = obj.fields[slot.class_field]
+        value = self.decode(type_name, raw, notes=state[3], context=state[4],
+                            _path=here + (f"<{type_name}>",), _base=offset)
+        if self._holes is not None:
+            self._holes.observe(type_name, value, state[4])
+        return (type_name, value)
+
+    def _key_field(self, slot) -> str:
+        key_slot = self.compiled.slots.get((slot.type_name, slot.key)) if slot.key else slot
+        return key_slot.class_field
+
+    def _check_value(self, slot, seq: dict, comp: str, path: tuple, notes: list) -> None:
+        if slot.key is None:
+            return
+        obj = self.objects(slot.object_set, self._key_field(slot)).get(seq.get(slot.key))
+        if obj is None:
+            return
+        expected = obj.fields.get(slot.class_field)
+        if expected is not None and seq[comp] != expected:
+            notes.append(Note(comp, render_path(path + (comp,)),
+                              f"{comp} is '{seq[comp]}' but {slot.object_set} gives '{expected}' "
+                              f"for {slot.key} {seq.get(slot.key)}"))
+
+    # ------------------------------------------------------------ encode
+    def encode(self, type_name: str, value: Any, *, context: dict | None = None, _path: tuple = ()) -> bytes:
+        """Encode ``value`` (open types as ``(TypeName, value)``) with constraints checked.
+
+        Raises:
+            EncodeError: with the IE path.
+        """
+        path = _path or (type_name,)
+        compiled = self._compiled_type(type_name, path, EncodeError)
+        context = context if context is not None else {}
+        if type_name in self._hole_types and self._holes is not None and not isinstance(value, (bytes, bytearray)):
+            value = self._holes.encode(type_name, value, path, context)
+        plan = self._plans.plan(type_name)
+        if plan is not None:
+            value = self._walk_encode(plan, value, path, context)
+        try:
+            compiled.check_types(value)
+            compiled.check_constraints(value)
+            return bytes(compiled.encode(value))
+        except ErrorWithLocation as err:
+            inner = _inner_path(err, compiled.type, type_name)
+            raise EncodeError(err.message, path + inner) from None
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+            raise EncodeError(f"cannot encode: {type(err).__name__}: {err}", path) from None
+
+    def _walk_encode(self, plan, value, path: tuple, context: dict):
+        kind = plan[0]
+        if kind == "ref":
+            sub = self._plans.plan(plan[1])
+            return value if sub is None else self._walk_encode(sub, value, path, context)
+        if kind == "seq":
+            if not isinstance(value, dict):
+                return value
+            out = dict(value)
+            for comp, node in plan[1]:
+                if comp not in out:
+                    continue
+                if node[0] == "open":
+                    out[comp] = self._encode_open(node[1], out, comp, path, context)
+                elif node[0] != "check":
+                    out[comp] = self._walk_encode(node, out[comp], path + (comp,), context)
+            return out
+        if kind == "choice":
+            if not (isinstance(value, tuple) and len(value) == 2):
+                return value
+            node = plan[1].get(value[0])
+            return value if node is None else (value[0], self._walk_encode(node, value[1], path + (value[0],), context))
+        if kind == "list":
+            if not isinstance(value, list):
+                return value
+            return [self._walk_encode(plan[1], v, path + (f"[{i}]",), context) for i, v in enumerate(value)]
+        if kind == "hole":
+            if self._holes is None or isinstance(value, (bytes, bytearray)):
+                return value
+            return self._holes.encode(plan[1], value, path, context)
+        return value
+
+    def _encode_open(self, slot, seq: dict, comp: str, path: tuple, context: dict) -> bytes:
+        value = seq[comp]
+        here = path + (comp,)
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)):
+            raise EncodeError("an open type needs (TypeName, value) or bytes", here)
+        type_name, inner = value
+        key = seq.get(slot.key)
+        obj = self.objects(slot.object_set, self._key_field(slot)).get(key)
+        if obj is not None and obj.fields.get(slot.class_field) != type_name:
+            raise EncodeError(f"{slot.object_set} says {slot.key} {key} carries "
+                              f"{obj.fields.get(slot.class_field)}, not {type_name}", here)
+        return self.encode(type_name, inner, context=context, _path=here + (f"<{type_name}>",))
+
+
+def walk_values(value: Any, fn: Callable[[Any], None]) -> None:
+    """Call ``fn`` on every nested value (used by tests and the JSON mapping)."""
+    fn(value)
+    if isinstance(value, dict):
+        for v in value.values():
+            walk_values(v, fn)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            walk_values(v, fn)
