@@ -12,9 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from harness.codec.e2 import E2Codec, E2Versions
+from harness.codec import vectors
 from harness.codec.errors import CodecError
-from harness.codec.jsonmap import from_json, to_json
 
 
 def register(sub) -> None:
@@ -25,50 +24,19 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def _codec(cache: dict, doc: dict) -> E2Codec:
-    versions = E2Versions()
-    if doc.get("protocol") == "e2ap":
-        versions.e2ap = doc.get("version", versions.e2ap)
-    else:
-        versions.e2sm[doc["protocol"]] = doc["version"]
-    versions.e2sm.update(doc.get("e2sm_versions") or {})
-    key = (versions.e2ap, tuple(sorted(versions.e2sm.items())))
-    if key not in cache:
-        cache[key] = E2Codec(versions)
-    return cache[key]
-
-
-def check_vector(codec: E2Codec, doc: dict) -> tuple[bool, str, object]:
-    """Decode and re-encode one vector; (ok, remark, decoded JSON)."""
-    protocol = doc["protocol"]
-    lookup = codec.codec_for_type if protocol == "e2ap" else (lambda _: codec.codec_for(protocol))
-    data = bytes.fromhex(doc["hex"])
-    notes: list = []
-    value = codec.decode(data, doc["type"], protocol=protocol, notes=notes, strict=True)
-    decoded = to_json(lookup, doc["type"], value)
-    problems = [f"note {n.path}: {n.text}" for n in notes]
-    if decoded != doc["value"]:
-        problems.append("decoded value differs from the expected value")
-    again = codec.encode(from_json(lookup, doc["type"], doc["value"]), doc["type"], protocol=protocol)
-    if again != data:
-        problems.append("re-encoding the expected value gives other bytes")
-    return not problems, "; ".join(problems), decoded
-
-
 def run(args) -> int:
     files = sorted(args.vectors.glob("**/*.json"))
     if not files:
         print(f"error: no vectors under {args.vectors}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    cache: dict = {}
     failed = 0
     width = max(len(str(f.relative_to(args.vectors))) for f in files)
     for f in files:
         name = str(f.relative_to(args.vectors))
         try:
-            doc = json.loads(f.read_text())
-            ok, remark, decoded = check_vector(_codec(cache, doc), doc)
+            doc = vectors.load(f)
+            ok, remark, decoded = vectors.check(doc)
         except (CodecError, KeyError, ValueError) as err:
             ok, remark, decoded = False, f"{type(err).__name__}: {err}", None
         failed += not ok

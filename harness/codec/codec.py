@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol
 from asn1tools.codecs import ErrorWithLocation
 from asn1tools.codecs.per import Decoder
 
+from harness.codec import fastper
 from harness.codec.compiler import CompiledAsn1
 from harness.codec.errors import DecodeError, EncodeError, render_path
 from harness.codec.plans import PlanBuilder
@@ -47,6 +48,9 @@ class HoleHandler(Protocol):
     def observe(self, type_name: str, value: Any, context: dict) -> None: ...
 
     def encode(self, type_name: str, value: Any, path: tuple, context: dict) -> bytes: ...
+
+
+_SLOW = object()
 
 
 def _inner_path(err: ErrorWithLocation, top, type_name: str) -> tuple:
@@ -79,7 +83,7 @@ class Asn1Codec:
     """Encode and decode one compiled module set."""
 
     def __init__(self, compiled: CompiledAsn1, holes: HoleHandler | None = None,
-                 hole_types: frozenset = frozenset(), label: str = "") -> None:
+                 hole_types: frozenset = frozenset(), label: str = "", fast: bool = True) -> None:
         self.compiled = compiled
         self.label = label
         self._spec_types = compiled.spec.types
@@ -87,6 +91,8 @@ class Asn1Codec:
         self._hole_types = hole_types
         self._holes = holes
         self._keyed: dict = {}
+        self._fast: dict = {}
+        self._use_fast = fast
 
     # ------------------------------------------------------------ helpers
     def type_names(self) -> list[str]:
@@ -124,25 +130,9 @@ class Asn1Codec:
         """
         path = _path or (type_name,)
         compiled = self._compiled_type(type_name, path, DecodeError)
-        decoder = Decoder(bytearray(data))
-        try:
-            value = compiled.type.decode(decoder)
-        except ErrorWithLocation as err:
-            inner = _inner_path(err, compiled.type, type_name)
-            offset = _base + decoder.number_of_read_bits()
-            raise DecodeError(err.message, path + inner, offset) from None
-        except (ValueError, IndexError, TypeError, KeyError) as err:  # asn1tools on hostile bytes
-            raise DecodeError(f"undecodable ({type(err).__name__}: {err})", path,
-                              _base + decoder.number_of_read_bits()) from None
-        try:
-            compiled.check_constraints(value)
-        except ErrorWithLocation as err:
-            raise DecodeError(err.message, path + _inner_path(err, compiled.type, type_name), _base,
-                              value_start=True) from None
-        used = (decoder.number_of_read_bits() + 7) // 8
-        if used < len(data):
-            raise DecodeError(f"{len(data) - used} octet(s) left over after the end of {type_name}",
-                              path, _base + used * 8)
+        value = self._decode_fast(type_name, compiled, data)
+        if value is _SLOW:
+            value = self._decode_slow(type_name, compiled, data, path, _base)
         if not deep:
             return value
         notes = notes if notes is not None else []
@@ -154,6 +144,46 @@ class Asn1Codec:
         if plan is not None:
             state = [data, 0, _base, notes, context]
             value = self._walk_decode(plan, value, path, state)
+        return value
+
+    def _decode_fast(self, type_name: str, compiled, data: bytes):
+        """The fast decoder's value, or _SLOW when it declines (see fastper's contract)."""
+        if not self._use_fast:
+            return _SLOW
+        fast = self._fast.get(type_name, _SLOW)
+        if fast is _SLOW:
+            fast = self._fast[type_name] = fastper.build(compiled)
+        if fast is None:
+            return _SLOW
+        try:
+            value, used = fast(data)
+        except fastper.Fallback:
+            return _SLOW
+        if (used + 7) >> 3 != len(data):
+            return _SLOW
+        return value
+
+    def _decode_slow(self, type_name: str, compiled, data: bytes, path: tuple, _base: int):
+        """asn1tools' decoder plus its constraint checker: precise errors."""
+        decoder = Decoder(bytearray(data))
+        try:
+            value = compiled.type.decode(decoder)
+        except ErrorWithLocation as err:
+            inner = _inner_path(err, compiled.type, type_name)
+            offset = _base + decoder.number_of_read_bits()
+            raise DecodeError(err.message, path + inner, offset) from None
+        except Exception as err:  # asn1tools raises assorted errors (NotImplementedError, ...) on hostile bytes
+            raise DecodeError(f"undecodable ({type(err).__name__}: {err})", path,
+                              _base + decoder.number_of_read_bits()) from None
+        try:
+            compiled.check_constraints(value)
+        except ErrorWithLocation as err:
+            raise DecodeError(err.message, path + _inner_path(err, compiled.type, type_name), _base,
+                              value_start=True) from None
+        used = (decoder.number_of_read_bits() + 7) // 8
+        if used < len(data):
+            raise DecodeError(f"{len(data) - used} octet(s) left over after the end of {type_name}",
+                              path, _base + used * 8)
         return value
 
     def _walk_decode(self, plan, value, path: tuple, state: list):
@@ -212,7 +242,12 @@ class Asn1Codec:
                                  f"{slot.key} {key} is not in {slot.object_set} ({known}); "
                                  f"{len(raw)} octet(s) kept undecoded"))
             return raw
-        type_name = obj.fields[slot.class_field]
+        type_name = obj.fields.get(slot.class_field)
+        if type_name is None:
+            state[3].append(Note("unknown-key", render_path(here),
+                                 f"the object for {slot.key} {key} in {slot.object_set} has no "
+                                 f"{slot.class_field[1:]}; {len(raw)} octet(s) kept undecoded"))
+            return raw
         value = self.decode(type_name, raw, notes=state[3], context=state[4],
                             _path=here + (f"<{type_name}>",), _base=offset)
         if self._holes is not None:

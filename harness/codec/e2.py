@@ -37,13 +37,13 @@ _LOADED: dict = {}
 
 
 def load_module_set(module_set: catalog.ModuleSet, cache_dir: Path | None = None,
-                    holes=None, hole_types: frozenset = frozenset()) -> Asn1Codec:
+                    holes=None, hole_types: frozenset = frozenset(), fast: bool = True) -> Asn1Codec:
     """Compile (or load from cache) one module set and wrap it in a codec."""
     key = (module_set.files, cache_dir)
     compiled = _LOADED.get(key)
     if compiled is None:
         compiled = _LOADED[key] = compile_files(list(module_set.files), cache_dir)
-    return Asn1Codec(compiled, holes, hole_types, label=module_set.label)
+    return Asn1Codec(compiled, holes, hole_types, label=module_set.label, fast=fast)
 
 
 @dataclass
@@ -59,13 +59,19 @@ class E2Versions:
 class E2Codec:
     """Encode and decode E2AP PDUs, E2SM payloads included."""
 
-    def __init__(self, versions: E2Versions | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, versions: E2Versions | None = None, cache_dir: Path | None = None,
+                 fast: bool = True) -> None:
+        """Args:
+            fast: use the fast PER decoder (harness.codec.fastper); False decodes
+                with asn1tools only, for differential tests.
+        """
         self.versions = versions or E2Versions()
         self.cache_dir = cache_dir
+        self.fast = fast
         self.ran_functions: dict[int, str] = {}     # RAN function ID -> protocol
         self._holes = _E2smHoles(self)
         self.e2ap = load_module_set(self._module_set("e2ap", self.versions.e2ap), cache_dir,
-                                    self._holes, CARRIER_TYPES)
+                                    self._holes, CARRIER_TYPES, fast)
         self._e2sm: dict[str, Asn1Codec] = {}
 
     # ---------------------------------------------------------- module sets
@@ -79,7 +85,8 @@ class E2Codec:
         codec = self._e2sm.get(protocol)
         if codec is None:
             version = self.versions.e2sm[protocol]
-            codec = self._e2sm[protocol] = load_module_set(self._module_set(protocol, version), self.cache_dir)
+            codec = self._e2sm[protocol] = load_module_set(self._module_set(protocol, version), self.cache_dir,
+                                                           fast=self.fast)
         return codec
 
     def codec_for(self, protocol: str) -> Asn1Codec:

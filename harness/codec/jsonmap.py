@@ -43,6 +43,8 @@ class _Mapper:
 
     def top(self, type_name: str, value: Any, path: tuple) -> Any:
         codec = self.codec_for(type_name)
+        if type_name in codec._hole_types:            # an E2SM carrier as an IE value
+            return self.hole(codec, type_name, value, path)
         desc = codec.compiled.types.get(type_name)
         if desc is None:
             raise EncodeError(f"no type '{type_name}'", path)

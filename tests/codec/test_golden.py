@@ -1,4 +1,4 @@
-"""Golden vectors (fixtures/golden, made by fixtures/golden/make_golden.py).
+"""Golden vectors (fixtures/golden, made by tools/make_golden.py).
 
 For every vector: encode(from_json(value)) == hex and to_json(decode(hex)) == value.
 The hex of each vector was confirmed by pycrate when it was generated (see the
@@ -13,7 +13,7 @@ from harness.codec import jsonmap
 from tests.helpers.golden import codec_for_vector, load, vector_id, vector_paths
 from tests.helpers.hexdiff import hexdiff
 # WORKAROUND for a harness jsonmap bug (carrier type as open-type value); see the module.
-from tests.helpers.jsonmap_compat import from_json, to_json
+from harness.codec.jsonmap import from_json, to_json
 
 PATHS = vector_paths()
 
@@ -78,10 +78,8 @@ def test_hexdiff_output():
     assert hexdiff(b"\x01", b"\x01") == "identical (1 octets)"
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError,),
-                   reason="harness bug: jsonmap._Mapper.top ignores E2SM carrier types that are "
-                          "open-type values (RICindicationHeader IE, ...); see tests/helpers/jsonmap_compat.py")
-def test_jsonmap_carrier_ie_bug():
+def test_jsonmap_maps_e2sm_carriers_that_are_ie_values():
+    """Regression: RICindicationHeader as an IE value once went to the OCTET STRING mapping."""
     vec = load(next(p for p in PATHS if p.stem.endswith("RICindication") and "v03.01" in str(p)))
     codec = codec_for_vector(vec)
     value = codec.decode(bytes.fromhex(vec["hex"]), strict=True)

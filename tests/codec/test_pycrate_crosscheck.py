@@ -21,7 +21,7 @@ pytest.importorskip("pycrate_asn1dir", reason="pycrate is a dev dependency")
 from tests.helpers import pycrate_forms as pf  # noqa: E402
 from tests.helpers.golden import codec_for_vector, load, vector_id, vector_paths  # noqa: E402
 from tests.helpers.hexdiff import hexdiff  # noqa: E402
-from tests.helpers.jsonmap_compat import from_json  # noqa: E402  (workaround, see module)
+from harness.codec.jsonmap import from_json  # noqa: E402
 
 ASN1 = Path(__file__).resolve().parents[2] / "harness" / "codec" / "asn1"
 E2AP_PATHS = [p for p in vector_paths() if load(p)["protocol"] == "e2ap"]
