@@ -39,13 +39,16 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.codec import samples
+
 ROUNDS = 3
 LOAD_RUNS = 5
 DECODE_RATIO_TARGET = 2.0
 WARM_LOAD_TARGET_MS = 50.0
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ASN1_ROOT = REPO_ROOT / "harness" / "codec" / "asn1"
+from harness.codec.catalog import ASN1_ROOT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]   # so the load-time subprocess imports this checkout
 # The E2SM files compiled with pycrate (one generated module, three ASN.1 modules).
 PYCRATE_E2SM_FILES = (
     ASN1_ROOT / "e2sm-common" / "v03.00" / "E2SM-COMMON-IEs.asn",
@@ -55,8 +58,8 @@ PYCRATE_E2SM_FILES = (
 
 KPM_RF_ID = 1
 RC_RF_ID = 2
-KPM_OID = "1.3.6.1.4.1.53148.1.3.2.2"
-RC_OID = "1.3.6.1.4.1.53148.1.1.2.3"
+KPM_OID = samples.KPM_OID["v03.00"]
+RC_OID = samples.RC_OID
 
 
 class BenchError(RuntimeError):
@@ -74,46 +77,6 @@ RECORD_VALUES = [("integer", 1520334), ("real", 87.25), ("integer", 73), ("real"
                  ("integer", 4294967295), ("noValue", None)]
 
 
-def _kpm_ran_function_definition() -> tuple:
-    return ("E2SM-KPM-RANfunction-Description", {
-        "ranFunction-Name": {"ranFunction-ShortName": "ORAN-E2SM-KPM",
-                             "ranFunction-E2SM-OID": KPM_OID,
-                             "ranFunction-Description": "KPM Monitor",
-                             "ranFunction-Instance": 1},
-        "ric-EventTriggerStyle-List": [{"ric-EventTriggerStyle-Type": 1,
-                                        "ric-EventTriggerStyle-Name": "Periodic Report",
-                                        "ric-EventTriggerFormat-Type": 1}],
-        "ric-ReportStyle-List": [
-            {"ric-ReportStyle-Type": 1, "ric-ReportStyle-Name": "E2 Node Measurement",
-             "ric-ActionFormat-Type": 1,
-             "measInfo-Action-List": [{"measName": n, "measID": i + 1} for i, n in enumerate(MEAS_NAMES)],
-             "ric-IndicationHeaderFormat-Type": 1, "ric-IndicationMessageFormat-Type": 1},
-            {"ric-ReportStyle-Type": 2, "ric-ReportStyle-Name": "E2 Node Measurement for a single UE",
-             "ric-ActionFormat-Type": 2,
-             "measInfo-Action-List": [{"measName": n} for n in MEAS_NAMES[:2]],
-             "ric-IndicationHeaderFormat-Type": 1, "ric-IndicationMessageFormat-Type": 1},
-        ],
-    })
-
-
-def _rc_ran_function_definition() -> tuple:
-    return ("E2SM-RC-RANFunctionDefinition", {
-        "ranFunction-Name": {"ranFunction-ShortName": "ORAN-E2SM-RC",
-                             "ranFunction-E2SM-OID": RC_OID,
-                             "ranFunction-Description": "RAN Control"},
-        "ranFunctionDefinition-EventTrigger": {
-            "ric-EventTriggerStyle-List": [
-                {"ric-EventTriggerStyle-Type": 1, "ric-EventTriggerStyle-Name": "Message Event",
-                 "ric-EventTriggerFormat-Type": 1}]},
-        "ranFunctionDefinition-Report": {
-            "ric-ReportStyle-List": [
-                {"ric-ReportStyle-Type": 1, "ric-ReportStyle-Name": "Message Copy",
-                 "ric-SupportedEventTriggerStyle-Type": 1, "ric-ReportActionFormat-Type": 1,
-                 "ric-IndicationHeaderFormat-Type": 1, "ric-IndicationMessageFormat-Type": 1,
-                 "ran-ReportParameters-List": [{"ranParameter-ID": 1, "ranParameter-name": "UE ID"}]}]},
-    })
-
-
 def e2_setup_request() -> tuple:
     def rf_item(rf_id: int, definition: tuple, oid: str) -> dict:
         return {"id": 8, "criticality": "ignore", "value": ("RANfunction-Item", {
@@ -125,8 +88,8 @@ def e2_setup_request() -> tuple:
             {"id": 3, "criticality": "reject", "value": ("GlobalE2node-ID", ("gNB", {
                 "global-gNB-ID": {"plmn-id": PLMN, "gnb-id": ("gnb-ID", (b"\x00\x00\x04", 22))}}))},  # gNB ID 1 (22 bits, left-aligned)
             {"id": 10, "criticality": "reject", "value": ("RANfunctions-List", [
-                rf_item(KPM_RF_ID, _kpm_ran_function_definition(), KPM_OID),
-                rf_item(RC_RF_ID, _rc_ran_function_definition(), RC_OID)])},
+                rf_item(KPM_RF_ID, samples.kpm_ran_function_definition(), KPM_OID),
+                rf_item(RC_RF_ID, samples.rc_ran_function_definition(), RC_OID)])},
             {"id": 50, "criticality": "reject", "value": ("E2nodeComponentConfigAddition-List", [
                 {"id": 51, "criticality": "reject", "value": ("E2nodeComponentConfigAddition-Item", {
                     "e2nodeComponentInterfaceType": "ng",

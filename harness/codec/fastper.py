@@ -332,35 +332,29 @@ def _make_known_multiplier_string(_b, t):
     return dec
 
 
-def _make_utf8(_b, t):
+def _length_prefixed(convert):
+    """Aligned length determinant, that many octets, then ``convert`` (None: keep bytes)."""
     def dec(buf, pos):
         n, pos = _length(buf, _align(pos))
         raw, pos = _octets(buf, pos, n)
-        return raw.decode("utf-8"), pos
+        return (raw if convert is None else convert(raw)), pos
     return dec
+
+
+def _make_utf8(_b, t):
+    return _length_prefixed(lambda raw: raw.decode("utf-8"))
 
 
 def _make_open_type(_b, t):
-    def dec(buf, pos):
-        n, pos = _length(buf, _align(pos))
-        return _octets(buf, pos, n)
-    return dec
+    return _length_prefixed(None)
 
 
 def _make_real(_b, t):
-    def dec(buf, pos):
-        n, pos = _length(buf, _align(pos))
-        raw, pos = _octets(buf, pos, n)
-        return _per.decode_real(bytearray(raw)), pos
-    return dec
+    return _length_prefixed(lambda raw: _per.decode_real(bytearray(raw)))
 
 
 def _make_oid(_b, t):
-    def dec(buf, pos):
-        n, pos = _length(buf, _align(pos))
-        raw, pos = _octets(buf, pos, n)
-        return _per.decode_object_identifier(bytearray(raw), 0, n), pos
-    return dec
+    return _length_prefixed(lambda raw: _per.decode_object_identifier(bytearray(raw), 0, len(raw)))
 
 
 def _make_members(b, t):
