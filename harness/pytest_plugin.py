@@ -1,20 +1,185 @@
-"""The harness pytest plugin.
+"""The harness pytest plugin: YAML test specifications become pytest items.
 
-For now it offers the E2 codec to tests, configured from the command line
-(the versions a DUT profile will choose once profiles exist). Test-spec
-collection arrives with the YAML specifications.
+Follows pytest's documented contract for non-Python tests
+(collect_file -> File.collect -> Item.runtest / repr_failure / reportinfo):
+
+* every YAML file under the specs root with `testcases:` is a `SpecYamlFile`;
+  loading and validating happen at collection, so a bad spec is a collection
+  error naming file:line, never a red DUT result;
+* one `SpecItem` per test case; not-applicable ones (DUT role, PICS) are
+  skipped with the reason, so the selection stays visible;
+* `runtest` runs the case against the DUT (in 'sim' mode a built-in simulator
+  on an in-process link) and maps its verdict through `harness.verdict.OUTCOMES`:
+  PASS passes, FAIL fails, ERROR shows as an error (not a DUT failure),
+  INCONC is skipped as "INCONCLUSIVE" (never a pass).
+
+Options: --dut PROFILE, --lab PROFILE, --mode sim|live|replay, --sim-fault NAME,
+--results DIR, --specs-root DIR.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import time
+from pathlib import Path
+
 import pytest
+
+from harness.verdict import OUTCOMES, Verdict
+
+_STATE = pytest.StashKey["HarnessSession"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oran-harness")
+    group.addoption("--dut", default=None, help="DUT profile (YAML); default: the built-in E2 node simulator")
+    group.addoption("--lab", default=None, help="lab profile (YAML); default: fixtures/profiles/lab-sim.yaml")
+    group.addoption("--mode", default=None, choices=("sim", "live", "replay"),
+                    help="sim: built-in simulators on an in-process link (live and replay: later issues)")
+    group.addoption("--sim-fault", default=None, help="fault mode of the built-in simulator (harness.sim.faults)")
+    group.addoption("--results", default=None, help="write results here as each test case ends")
+    group.addoption("--specs-root", default=None, help="root folder of the YAML specs and templates (default specs/)")
     group.addoption("--e2ap-version", default=None, help="E2AP version for the e2_codec fixture")
     group.addoption("--e2sm-version", action="append", default=[], metavar="PROTO=VERSION",
                     help="E2SM version for the e2_codec fixture, e.g. e2sm-kpm=v02.03")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in (("mandatory", "test case status: mandatory"),
+                       ("conditional", "test case status: conditionally mandatory"),
+                       ("optional", "test case status: optional"),
+                       ("e2", "E2 interface test case"),
+                       ("dut_e2_node", "the DUT is an E2 node"),
+                       ("dut_near_rt_ric", "the DUT is a Near-RT RIC")):
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def _session(config: pytest.Config):
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        from harness.session import HarnessSession, SessionError
+        try:
+            state = HarnessSession.from_options(config)
+        except SessionError as err:
+            raise pytest.UsageError(str(err)) from None
+        config.stash[_STATE] = state
+    return state
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    root = parent.config.getoption("--specs-root")
+    root = Path(root) if root else parent.config.rootpath / "specs"
+    try:
+        file_path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return SpecYamlFile.from_parent(parent, path=file_path)
+
+
+class SpecYamlFile(pytest.File):
+    def collect(self):
+        from harness.spec.errors import SpecError
+        session = _session(self.config)
+        try:
+            spec_file = session.load(self.path)
+        except SpecError as err:
+            raise SpecCollectError(str(err)) from None
+        for tc in spec_file.testcases:
+            item = SpecItem.from_parent(self, name=tc.id, testcase=tc)
+            item.add_marker(tc.status)
+            item.add_marker("e2")
+            item.add_marker("dut_" + tc.dut_role.replace("-", "_"))
+            applicable, reason = session.applicable(tc)
+            if not applicable:
+                item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
+                session.not_applicable(tc, reason)
+            yield item
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, SpecCollectError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class SpecCollectError(Exception):
+    """A spec that does not load: the text names file:line."""
+
+
+class VerdictFailure(Exception):
+    """Raised by runtest for FAIL/ERROR verdicts; carries the result."""
+
+    def __init__(self, result) -> None:
+        super().__init__(result.verdict.name)
+        self.result = result
+
+
+class SpecItem(pytest.Item):
+    def __init__(self, *, testcase, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.testcase = testcase
+        self.result = None
+
+    def runtest(self) -> None:
+        session = _session(self.config)
+        self.result = session.run(self.testcase)
+        verdict = self.result.verdict
+        if verdict == Verdict.PASS:
+            return
+        if verdict == Verdict.INCONC:
+            pytest.skip(f"INCONCLUSIVE: {self.result.findings[-1].message if self.result.findings else ''}")
+        raise VerdictFailure(self.result)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, VerdictFailure):
+            return format_result(excinfo.value.result)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, self.testcase.where.line - 1, f"{self.testcase.id}: {self.testcase.title}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if isinstance(item, SpecItem) and call.when == "call" and item.result is not None:
+        report.user_properties.append(("verdict", item.result.verdict.name))
+        report.user_properties.append(("oran", OUTCOMES[item.result.verdict].oran))
+
+
+def pytest_report_teststatus(report, config):
+    verdict = dict(report.user_properties).get("verdict") if report.when == "call" else None
+    if verdict in ("ERROR", "NONE"):
+        return "error", "E", "ERROR"
+    if verdict == "INCONC":
+        return "inconclusive", "I", "INCONCLUSIVE"
+    return None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        state.finish()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.rows:
+        return
+    tr = terminalreporter
+    tr.section("O-RAN test case verdicts")
+    width = max(len(r["id"]) for r in state.rows)
+    for row in state.rows:
+        tr.write_line(f"{row['verdict']:<15} {row['id']:<{width}}  {row['title']}")
+    counts: dict = {}
+    for row in state.rows:
+        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    tr.write_line("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    if state.results_dir:
+        tr.write_line(f"results: {state.results_dir}")
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +194,49 @@ def e2_codec(request: pytest.FixtureRequest):
         proto, _, ver = item.partition("=")
         versions.e2sm[proto] = ver
     return E2Codec(versions)
+
+
+# ---------------------------------------------------------------------- failure text
+
+
+def _spec_lines(where: str, context: int = 2) -> list[str]:
+    """The YAML lines around 'file:line' (the step that failed)."""
+    file, _, line = where.rpartition(":")
+    try:
+        n = int(line)
+        lines = Path(file).read_text().splitlines()
+    except (ValueError, OSError):
+        return []
+    lo, hi = max(n - 1, 0), min(n + context, len(lines))
+    return [f"      {i + 1:>4} | {lines[i]}" for i in range(lo, hi)]
+
+
+def _diff(expected, observed) -> list[str]:
+    if isinstance(expected, (dict, list)) and isinstance(observed, (dict, list)):
+        a = json.dumps(expected, indent=1, sort_keys=True).splitlines()
+        b = json.dumps(observed, indent=1, sort_keys=True).splitlines()
+        return ["      " + d for d in difflib.unified_diff(a, b, "expected", "observed", lineterm="", n=1)]
+    return [f"      expected: {json.dumps(expected, default=str)}",
+            f"      observed: {json.dumps(observed, default=str)}"]
+
+
+def format_result(result) -> str:
+    """The failure text: verdict, each finding with its spec lines and IE diff, the exchange."""
+    tc = result.testcase
+    import os
+    out = [f"{tc.id}  {tc.title}  [{result.verdict.name}: {OUTCOMES[result.verdict].meaning}]",
+           f"  spec: {os.path.relpath(tc.where.file)}:{tc.where.line}"]
+    for f in result.findings:
+        if f.verdict < Verdict.INCONC:
+            continue
+        out.append(f"  {f.line()}")
+        if f.step:
+            out.append(f"    step: {f.step}")
+            where = f.step[f.step.rfind("(") + 1:-1] if f.step.endswith(")") else ""
+            out.extend(_spec_lines(where))
+        if f.expected is not None or f.observed is not None:
+            out.extend(_diff(f.expected, f.observed))
+    if result.exchange.entries:
+        out.append("  exchange:")
+        out.extend(f"    {e.summary()}" for e in result.exchange.entries)
+    return "\n".join(out)

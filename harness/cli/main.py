@@ -22,8 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="O-RAN interoperability and conformance test harness")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
-    from harness.cli import examples
+    from harness.cli import examples, run_commands
     examples.register(sub)
+    run_commands.register(sub)
     from harness.bench import cli as bench_cli
     bench_cli.register(sub)
     return parser

@@ -22,7 +22,7 @@ from harness.codec.lowering import InfoObject, Lowered, ObjectSet, TableSlot, lo
 from harness.codec.repair import repair_sources
 
 # Bump when lowering or the compiled layout changes: old cache entries then miss.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class CompiledAsn1:
     source_hashes: dict    # file name -> sha256 hex of its text
     warnings: tuple
     values: dict           # integer value assignments (id-E2setup -> 1, maxofRICactionID -> 16)
+    value_types: dict      # value name -> its governing type name (id-E2setup -> ProcedureCode)
 
     def object_by_key(self, set_name: str, key_field: str) -> dict:
         """Map key value -> InfoObject for a set (for example IE id -> IE)."""
@@ -81,11 +82,13 @@ def compile_sources(sources: list[tuple[str, str]]) -> CompiledAsn1:
     except Exception as err:  # asn1tools raises bare KeyErrors/TypeErrors on bad references
         raise Asn1SourceError(f"asn1tools cannot compile the modules: {type(err).__name__}: {err}") from None
     types: dict = {}
+    value_types: dict = {}
     for module in parsed.values():
         types.update(module.get("types", {}))
+        value_types.update({name: v.get("type") for name, v in module.get("values", {}).items()})
     hashes = {Path(n).name: hashlib.sha256(t.encode()).hexdigest() for n, t in sources}
     return CompiledAsn1(spec, types, lowered.object_sets, lowered.slots, hashes,
-                        tuple(warnings) + lowered.warnings, dict(lowered.values))
+                        tuple(warnings) + lowered.warnings, dict(lowered.values), value_types)
 
 
 def default_cache_dir() -> Path:

@@ -79,7 +79,7 @@ def test_the_cache_is_keyed_by_content_and_reused(tmp_path):
     assert entries[0].name == f"{key}.pickle"
     # A second load reads the pickle: prove it by planting a marker in it.
     marked = compiler.CompiledAsn1(first.spec, first.types, first.object_sets, first.slots,
-                                   first.source_hashes, ("from-cache",), first.values)
+                                   first.source_hashes, ("from-cache",), first.values, first.value_types)
     entries[0].write_bytes(pickle.dumps(marked))
     assert compiler.compile_files(files, tmp_path).warnings == ("from-cache",)
 

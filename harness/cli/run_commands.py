@@ -1,0 +1,116 @@
+"""``oran-harness run``, ``list`` and ``validate``: the test-spec commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness.session import DEFAULT_DUT, DEFAULT_LAB, ROOT, HarnessSession, Options, SessionError
+
+
+def register(sub) -> None:
+    r = sub.add_parser("run", help="run the YAML test specifications (wraps pytest) and write a results directory")
+    r.add_argument("paths", nargs="*", type=Path, help="spec files or folders (default specs/)")
+    r.add_argument("--dut", action="append", type=Path, default=[],
+                   help="DUT profile; give several to run each in turn (default: the built-in E2 node)")
+    r.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab profile")
+    r.add_argument("--mode", choices=("sim", "live", "replay"), default=None)
+    r.add_argument("--fault", default=None, help="built-in simulator fault mode (proving the checkers)")
+    r.add_argument("--results", type=Path, default=None, help="results folder (default results/<time>)")
+    r.add_argument("--pytest", dest="pytest_args", action="append", default=[], metavar="ARG",
+                   help="an extra pytest argument (repeatable), e.g. --pytest=-k --pytest=setup")
+    r.set_defaults(handler=run)
+    ls = sub.add_parser("list", help="show every test case as selected or not applicable for a DUT")
+    ls.add_argument("paths", nargs="*", type=Path)
+    ls.add_argument("--dut", type=Path, default=DEFAULT_DUT)
+    ls.add_argument("--lab", type=Path, default=DEFAULT_LAB)
+    ls.set_defaults(handler=list_cases)
+    v = sub.add_parser("validate", help="load and check spec files and profiles without running anything")
+    v.add_argument("paths", nargs="*", type=Path)
+    v.set_defaults(handler=validate)
+
+
+def _spec_paths(paths: list[Path]) -> list[Path]:
+    roots = paths or [Path("specs")]
+    out: list[Path] = []
+    for p in roots:
+        out.extend(sorted(p.rglob("*.y*ml")) if p.is_dir() else [p])
+    return out
+
+
+def run(args) -> int:
+    duts = args.dut or [DEFAULT_DUT]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = args.results or Path("results") / stamp
+    status = 0
+    runs = []
+    for dut in duts:
+        out = base / dut.stem if len(duts) > 1 else base
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+               "--rootdir", str(ROOT), "--dut", str(dut), "--lab", str(args.lab), "--results", str(out),
+               *[str(p) for p in (args.paths or [Path("specs")])]]
+        if args.mode:
+            cmd += ["--mode", args.mode]
+        if args.fault:
+            cmd += ["--sim-fault", args.fault]
+        cmd += args.pytest_args
+        print(f"== {dut.name}: {' '.join(cmd[3:])}", flush=True)
+        code = subprocess.call(cmd)
+        if code not in (0, 1):      # 1 = some test failed: a verdict, not a harness problem
+            status = max(status, code)
+        elif code == 1:
+            status = max(status, 1)
+        runs.append((dut, out))
+    print()
+    print(summary(runs))
+    return status
+
+
+def summary(runs: list[tuple[Path, Path]]) -> str:
+    lines = ["Summary (verdict per test case):"]
+    totals: dict = {}
+    for dut, out in runs:
+        rows = []
+        path = out / "results.jsonl"
+        if path.exists():
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        lines.append(f"  DUT {dut.name}  ({out})")
+        for row in rows:
+            totals[row["verdict"]] = totals.get(row["verdict"], 0) + 1
+            lines.append(f"    {row['verdict']:<15} {row['id']:<40} {row['title']}")
+    lines.append("  " + "  ".join(f"{k}: {v}" for k, v in sorted(totals.items())))
+    return "\n".join(lines)
+
+
+def list_cases(args) -> int:
+    try:
+        session = HarnessSession(Options(args.dut, args.lab, None, None, None, ROOT / "specs"))
+    except SessionError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from harness.spec.errors import SpecError
+    rows = []
+    for path in _spec_paths(args.paths or [ROOT / "specs"]):
+        try:
+            spec_file = session.load(path)
+        except SpecError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        for tc in spec_file.testcases:
+            ok, reason = session.applicable(tc)
+            rows.append((tc.id, "selected" if ok else "not applicable", tc.status, reason or tc.title))
+    width = max((len(r[0]) for r in rows), default=10)
+    print(f"DUT {session.dut.name} ({session.dut.role}), profile {args.dut}")
+    for test_id, state, status, why in rows:
+        print(f"  {state:<15} {status:<12} {test_id:<{width}}  {why}")
+    chosen = sum(1 for r in rows if r[1] == "selected")
+    print(f"{chosen} selected, {len(rows) - chosen} not applicable")
+    return 0
+
+
+def validate(args) -> int:
+    from harness.spec.validate import main as validate_main
+    return validate_main([str(p) for p in (args.paths or [Path("specs")])])

@@ -1,0 +1,159 @@
+"""DUT and lab profile YAML -> DutProfile / LabProfile, with file:line errors.
+
+Missing fields, unknown keys, wrong types and PICS items not in the catalogue
+(harness/profiles/pics.yaml) are `ProfileError`s that quote the offending line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.profiles.model import Adapter, DutProfile, LabProfile, RanFunction, Timers
+from harness.profiles.pics import PicsItem, catalogue
+from harness.spec.errors import ProfileError
+from harness.spec.reader import Node, did_you_mean, is_number
+from harness.spec.yamlload import LDict, LList, load_file, plain
+
+ROLES = ("e2-node", "near-rt-ric")
+E2AP_VERSIONS = ("v02.03", "v03.01")
+E2SM_VERSIONS = {"e2sm-kpm": ("v02.03", "v03.00"), "e2sm-rc": ("v01.03",)}
+MODES = ("sim", "live")
+ADAPTERS = ("simulator", "manual", "command")
+DUT_KEYS = ("name", "role", "vendor", "model", "sw_version", "hw_version", "fw_version", "e2ap", "e2sm",
+            "ran_functions", "pics")
+LAB_KEYS = ("name", "site", "operator", "mode", "transport", "timers", "pixit", "adapter",
+            "ran_function_definitions")
+
+
+def _top(path: str | Path, what: str) -> Node:
+    doc, source = load_file(path, ProfileError)
+    if doc is None:
+        raise ProfileError(source.where(0), "the file is empty")
+    return Node.of(doc, source, 1, what, ProfileError)
+
+
+def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutProfile:
+    """Read a DUT profile.
+
+    Args:
+        path: the YAML file.
+        items: the PICS catalogue (default harness/profiles/pics.yaml).
+
+    Raises:
+        ProfileError: with file:line and the offending line.
+    """
+    items = items if items is not None else catalogue()
+    node = _top(path, "DUT profile")
+    node.only(DUT_KEYS)
+    e2ap = node.get("e2ap", str, required=True, choices=E2AP_VERSIONS)
+    e2sm = node.get("e2sm", dict, {})
+    sub = Node(e2sm, node.source, "e2sm", ProfileError) if isinstance(e2sm, LDict) else None
+    if sub is not None:
+        sub.only(E2SM_VERSIONS)
+        for proto, versions in E2SM_VERSIONS.items():
+            sub.get(proto, str, choices=versions)
+    ran_functions = _ran_functions(node)
+    pics = _pics(node, items)
+    derived = {"e2ap.version": e2ap}
+    for proto, version in e2sm.items():
+        short = proto.split("-", 1)[1]
+        derived[f"e2sm.{short}.version"] = version
+        derived.setdefault(f"e2sm.{short}", any(r.e2sm == proto for r in ran_functions))
+    for key, value in derived.items():
+        if key in pics and key.endswith("version") and pics[key] != value:
+            raise node.error(node.data["pics"].key_line(key), f"PICS item '{key}' is '{pics[key]}' but the "
+                             f"profile speaks '{value}'", "leave version items out of pics: they come from e2ap/e2sm")
+        pics.setdefault(key, value)
+    return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True, choices=ROLES),
+                      node.get("vendor", str, required=True), node.get("model", str, required=True),
+                      str(node.get("sw_version", (str, float, int), "")), str(node.get("hw_version", (str, float, int), "")),
+                      str(node.get("fw_version", (str, float, int), "")), pics, e2ap, plain(e2sm), ran_functions,
+                      node.where())
+
+
+def _ran_functions(node: Node) -> tuple:
+    value = node.get("ran_functions", list, [])
+    out = []
+    seen: dict = {}
+    for i, raw in enumerate(value):
+        line = value.item_line(i) if isinstance(value, LList) else node.line
+        rf = Node.of(raw, node.source, line, "RAN function", ProfileError)
+        rf.only(["id", "e2sm", "revision"])
+        rid = rf.get("id", int, required=True)
+        if not 0 <= rid <= 4095:
+            raise rf.error(rf.value_line("id"), f"RAN function id {rid} is outside 0..4095")
+        if rid in seen:
+            raise rf.error(rf.value_line("id"), f"RAN function id {rid} is listed twice (first at line {seen[rid]})")
+        seen[rid] = rf.value_line("id")
+        e2sm = rf.get("e2sm", str, required=True)
+        if e2sm not in E2SM_VERSIONS and not e2sm[:1].isdigit():
+            raise rf.error(rf.value_line("e2sm"), f"unknown E2SM '{e2sm}'{did_you_mean(e2sm, E2SM_VERSIONS)}",
+                           f"a short name ({', '.join(E2SM_VERSIONS)}) or an OID")
+        out.append(RanFunction(rid, e2sm, rf.get("revision", int, 1), rf.where()))
+    return tuple(out)
+
+
+def _pics(node: Node, items: dict[str, PicsItem]) -> dict:
+    value = node.get("pics", dict, {})
+    out = {}
+    for key, v in value.items():
+        line = value.key_line(key) if isinstance(value, LDict) else node.line
+        if key not in items:
+            close = did_you_mean(str(key), items)
+            raise node.error(line, f"unknown PICS item '{key}'{close}", "the items are listed in "
+                             "harness/profiles/pics.yaml")
+        problem = items[key].problem(v)
+        if problem:
+            raise node.error(value.value_line(key) if isinstance(value, LDict) else line, problem)
+        out[key] = v
+    return out
+
+
+def load_lab(path: str | Path) -> LabProfile:
+    """Read a lab profile.
+
+    Raises:
+        ProfileError: with file:line and the offending line.
+    """
+    node = _top(path, "lab profile")
+    node.only(LAB_KEYS)
+    mode = node.get("mode", str, required=True, choices=MODES)
+    timers = _timers(node)
+    adapter = _adapter(node)
+    if mode == "sim" and adapter.kind != "simulator":
+        raise node.error(node.value_line("adapter"), f"mode 'sim' needs adapter kind 'simulator', not '{adapter.kind}'")
+    return LabProfile(node.get("name", str, required=True), node.get("site", str, ""), node.get("operator", str, ""),
+                      mode, plain(node.get("transport", dict, {})), timers, plain(node.get("pixit", dict, {})),
+                      adapter, plain(node.get("ran_function_definitions", dict, {})), node.where())
+
+
+def _timers(node: Node) -> Timers:
+    if not node.has("timers"):
+        return Timers()
+    t = Node.of(node.data["timers"], node.source, node.value_line("timers"), "timers", ProfileError)
+    values: dict[str, float] = {}
+    for key in t.data:
+        v = t.get(key, float)
+        if v <= 0:
+            raise t.error(t.value_line(key), f"timer '{key}' must be more than 0 seconds, not {v}")
+        values[key] = float(v)
+    expect = values.pop("expect", 5.0)
+    guard = values.pop("guard", 30.0)
+    return Timers(expect, guard, values)
+
+
+def _adapter(node: Node) -> Adapter:
+    a = Node.of(node.required("adapter"), node.source, node.value_line("adapter"), "adapter", ProfileError)
+    a.only(["kind", "commands", "prompt_timeout"])
+    kind = a.get("kind", str, required=True, choices=ADAPTERS)
+    commands = a.get("commands", dict, {})
+    for action, cmd in commands.items():
+        if not isinstance(cmd, str):
+            raise a.error(commands.value_line(action), f"command for '{action}' must be a string (a shell command)")
+    if kind == "command" and not commands:
+        raise a.error(a.line, "adapter kind 'command' needs 'commands': trigger action -> shell command")
+    timeout = a.get("prompt_timeout", float, 300.0)
+    if not is_number(timeout) or timeout <= 0:
+        raise a.error(a.value_line("prompt_timeout"), f"'prompt_timeout' must be more than 0 seconds")
+    return Adapter(kind, plain(commands), float(timeout))

@@ -1,0 +1,1 @@
+"""The runner: executes a test case's steps against a DUT and judges them."""

@@ -1,0 +1,161 @@
+"""One harness run: profiles, codec, spec library, DUT connection, results.
+
+Shared by the pytest plugin and the command line, so that `pytest specs/` and
+`oran-harness run` behave the same. Everything the run depends on is passed
+in explicitly (profiles, mode, fault), never read from globals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.codec.e2 import E2Codec, E2Versions
+from harness.e2.view import E2Messages
+from harness.results import ResultsWriter
+from harness.runner.adapters import CommandAdapter, ManualAdapter, SimulatorAdapter
+from harness.runner.runner import RunEnv, Timers, run_testcase
+from harness.transport import inproc
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DUT = ROOT / "fixtures" / "profiles" / "dut-sim-e2-node.yaml"
+DEFAULT_LAB = ROOT / "fixtures" / "profiles" / "lab-sim.yaml"
+
+
+class SessionError(Exception):
+    """The run cannot start (bad profile, unsupported mode); the text says why."""
+
+
+@dataclass
+class Options:
+    dut: Path
+    lab: Path
+    mode: str
+    fault: str | None
+    results: Path | None
+    specs_root: Path
+
+
+class HarnessSession:
+    def __init__(self, options: Options) -> None:
+        from harness.profiles.loader import ProfileError, load_dut, load_lab
+        from harness.spec.errors import SpecError
+        from harness.spec.loader import load_library
+
+        self.options = options
+        try:
+            self.dut = load_dut(options.dut)
+            self.lab = load_lab(options.lab)
+        except ProfileError as err:
+            raise SessionError(str(err)) from None
+        self.mode = options.mode or self.lab.mode
+        if self.mode != "sim":
+            raise SessionError(f"--mode {self.mode}: only 'sim' (the built-in simulators) works yet; "
+                               "live transports and replay come with the next issues")
+        if options.fault:
+            from harness.sim.faults import FAULTS  # noqa: F401 (sim mode only)
+            if options.fault not in FAULTS:
+                raise SessionError(f"--sim-fault {options.fault}: unknown; known: {', '.join(sorted(FAULTS))}")
+        self.codec = E2Codec(E2Versions(e2ap=self.dut.e2ap_version, e2sm=dict(self.dut.e2sm_versions)))
+        self.messages = E2Messages(self.codec.e2ap)
+        try:
+            self.library = load_library(sorted(options.specs_root.rglob("*.y*ml")), codec=self.codec)
+        except SpecError as err:
+            raise SessionError(str(err)) from None
+        self.timers = Timers(expect=self.lab.timers.expect, guard=self.lab.timers.guard,
+                             trigger=float(self.lab.timers.named.get("trigger", 30.0)))
+        self.seen_ids: dict = {}
+        self.rows: list[dict] = []
+        self.results_dir = options.results
+        self.writer = None
+        if options.results:
+            self.writer = ResultsWriter(options.results, {
+                "harness": __version__, "started": time.time(), "mode": self.mode, "fault": options.fault,
+                "dut_profile": str(options.dut), "lab_profile": str(options.lab),
+                "dut": self.dut, "lab": self.lab,
+                "asn1": {"e2ap": self.codec.e2ap.compiled.source_hashes}})
+            self.rows = self.writer.rows
+
+    @classmethod
+    def from_options(cls, config) -> "HarnessSession":
+        root = config.getoption("--specs-root")
+        results = config.getoption("--results")
+        return cls(Options(
+            dut=Path(config.getoption("--dut") or DEFAULT_DUT),
+            lab=Path(config.getoption("--lab") or DEFAULT_LAB),
+            mode=config.getoption("--mode"),
+            fault=config.getoption("--sim-fault"),
+            results=Path(results) if results else None,
+            specs_root=Path(root) if root else config.rootpath / "specs"))
+
+    # ------------------------------------------------------------------ collection
+    def load(self, path: Path):
+        """Load one spec file; duplicate test ids across files are errors."""
+        from harness.spec.errors import SpecError
+        from harness.spec.loader import load_spec_file
+        spec_file = load_spec_file(path, self.library, codec=self.codec)
+        for tc in spec_file.testcases:
+            first = self.seen_ids.get(tc.id)
+            if first is not None and first != tc.where:
+                raise SpecError(tc.where, f"duplicate test case id '{tc.id}' (first defined at {first})")
+            self.seen_ids[tc.id] = tc.where
+        return spec_file
+
+    def applicable(self, tc) -> tuple[bool, str]:
+        if tc.dut_role != self.dut.role:
+            return False, f"the test case is for a {tc.dut_role} DUT; {self.dut.name} is a {self.dut.role}"
+        if tc.applicability:
+            from harness.spec.expr import compile_expr
+            ok, reason = compile_expr(tc.applicability, tc.where).evaluate(self.dut.pics)
+            if not ok:
+                return False, reason
+        return True, ""
+
+    def not_applicable(self, tc, reason: str) -> None:
+        if self.writer:
+            self.writer.not_applicable(tc, reason)
+        else:
+            self.rows.append({"id": tc.id, "title": tc.title, "verdict": "NOT-APPLICABLE", "reason": reason})
+
+    # ------------------------------------------------------------------ running
+    def run(self, tc):
+        harness_end, dut_end = inproc.pair("harness", "dut")
+        self.codec.ran_functions = {}
+        for rf in self.dut.ran_functions:
+            self.codec.set_ran_function(rf.id, rf.e2sm)
+        simulator = self._start_simulator(tc.dut_role, dut_end)
+        adapter = self._adapter(simulator)
+        env = RunEnv(self.codec, self.messages, harness_end, adapter, self.library.templates, self.timers,
+                     dict(self.lab.pixit))
+        try:
+            result = run_testcase(tc, env)
+        finally:
+            harness_end.close()
+            if simulator is not None:
+                simulator.stop()
+        row = self.writer.test(result) if self.writer else self._row(result)
+        if not self.writer:
+            self.rows.append(row)
+        return result
+
+    def _row(self, result) -> dict:
+        return {"id": result.testcase.id, "title": result.testcase.title, "verdict": result.verdict.name}
+
+    def _adapter(self, simulator: Any):
+        kind = self.lab.adapter.kind
+        if kind == "simulator":
+            return SimulatorAdapter(simulator) if simulator is not None else None
+        if kind == "command":
+            return CommandAdapter(self.lab.adapter.commands)
+        return ManualAdapter()
+
+    def _start_simulator(self, dut_role: str, transport):
+        from harness.sim.factory import start_simulator
+        return start_simulator(dut_role, transport, fault=self.options.fault, lab=self.lab)
+
+    def finish(self) -> None:
+        if self.writer:
+            self.writer.finish({"finished": time.time()})

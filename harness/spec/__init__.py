@@ -1,0 +1,1 @@
+"""Test specifications: YAML in, typed frozen models out, validated at collection time."""

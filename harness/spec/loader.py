@@ -1,0 +1,272 @@
+"""Spec files -> SpecFile / TestCase models, and the template/group library.
+
+Theory of operation: `load_library` reads every YAML file given (directories
+searched for *.yaml / *.yml) and gathers the `templates:` and `groups:` blocks,
+refusing a name defined twice. `load_spec_file` reads one file's `testcases:`
+with that library: every name, IE path, value, matcher and PICS item is
+checked here, at collection time, so a typo is a spec error with file:line
+and never a red DUT result. Step groups are expanded where they are used.
+
+Errors: by default the first problem raises `SpecError`; pass ``errors=[]`` to
+collect every problem and keep reading (what `oran-harness validate` does).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from harness.codec.e2 import E2Codec
+from harness.spec.asncheck import E2Checker
+from harness.spec.errors import SpecError
+from harness.spec.expr import compile as compile_expr
+from harness.spec.model import PixitParam, Reference, SpecFile, TestCase, Where
+from harness.spec.reader import Node, is_number
+from harness.spec.model import ExpectStep, RepeatStep
+from harness.spec.steps import StepContext, message_names, read_steps, read_template
+from harness.spec.yamlload import LDict, Source, load_file, plain
+
+ID_RE = re.compile(r"^(?P<document>[A-Za-z][A-Za-z0-9.-]*?)-(?P<version>v\d{2}\.\d{2}):"
+                   r"(?P<clause>\d+(?:\.\d+)*)(?:/(?P<suffix>[A-Za-z0-9._-]+))?$")
+INTERFACES = ("near-rt-ric.e2", "e2-node.e2")
+ROLES = {"near-rt-ric": "e2-node", "e2-node": "near-rt-ric"}
+STATUSES = ("mandatory", "conditional", "optional")
+TOP_KEYS = ("testcases", "templates", "groups")
+TESTCASE_KEYS = ("id", "title", "interface", "dut", "status", "applicability", "pixit", "preconditions",
+                 "guard", "ignore", "steps", "expected", "evidence", "tags")
+
+
+@dataclass
+class Library:
+    """Templates and step groups from every library file, with the E2AP checks they were read with.
+
+    Attributes:
+        templates: name -> Template.
+        groups: name -> (raw step list, Source, line): expanded where used, so
+            each expansion takes the using test case's defaults.
+        checker: E2AP names/paths/values of the version specs are checked against.
+        pics_items: PICS item names applicability may use (None: unchecked).
+    """
+
+    checker: E2Checker
+    templates: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+    pics_items: frozenset | None = None
+
+
+def yaml_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The YAML files named by ``paths`` (directories searched recursively), sorted, once each."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml") and x.is_file()))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def _default_pics() -> frozenset:
+    from harness.profiles.pics import catalogue
+    return frozenset(catalogue())
+
+
+def _collect(errors: list | None, err: SpecError) -> None:
+    if errors is None:
+        raise err
+    errors.append(err)
+
+
+def _top(path: str | Path) -> tuple[Node, Source]:
+    doc, source = load_file(path)
+    if doc is None:
+        raise SpecError(Where(str(path), 0), "the file is empty")
+    top = Node.of(doc, source, 1, "a spec file")
+    top.only(TOP_KEYS)
+    if not any(top.has(k) for k in TOP_KEYS):
+        raise SpecError(Where(str(path), 1), "not a spec file: it has no testcases, templates or groups")
+    return top, source
+
+
+def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
+                 pics_items: Iterable[str] | None = None, errors: list | None = None) -> Library:
+    """Gather templates and step groups from the YAML files under ``paths``.
+
+    Args:
+        paths: files or directories (searched for *.yaml / *.yml).
+        codec: the E2 codec whose E2AP version templates are checked against (default E2Codec()).
+        pics_items: PICS item names for applicability checks (default: harness/profiles/pics.yaml).
+        errors: collect problems here instead of raising the first.
+
+    Raises:
+        SpecError: a malformed file or template, a name defined twice (both places named).
+    """
+    lib = Library(E2Checker(codec), pics_items=frozenset(pics_items) if pics_items is not None else _default_pics())
+    places: dict = {}
+    for path in yaml_files(paths):
+        try:
+            top, source = _top(path)
+        except SpecError as err:
+            _collect(errors, err)
+            continue
+        for block in ("templates", "groups"):
+            if not top.has(block):
+                continue
+            try:
+                entries = Node.of(top.data[block], source, top.value_line(block), f"'{block}'")
+            except SpecError as err:
+                _collect(errors, err)
+                continue
+            for name, value in entries.data.items():
+                line = entries.key_line(name)
+                key = (block, name)
+                if key in places:
+                    _collect(errors, source.error(line, f"{block[:-1]} '{name}' is defined twice "
+                                                        f"(first at {places[key]})"))
+                    continue
+                places[key] = Where(str(path), line)
+                try:
+                    if block == "templates":
+                        lib.templates[name] = read_template(name, value, source, line, lib.checker)
+                    else:
+                        if not isinstance(value, list):
+                            raise source.error(line, f"group '{name}' must be a list of steps")
+                        lib.groups[name] = (value, source, entries.value_line(name))
+                except SpecError as err:
+                    _collect(errors, err)
+    return lib
+
+
+def load_spec_file(path: str | Path, library: Library | None = None, codec: E2Codec | None = None, *,
+                   errors: list | None = None) -> SpecFile:
+    """Read one spec file's test cases (and its own templates and groups).
+
+    Args:
+        path: the YAML file.
+        library: templates and groups from all library files; default: this file alone.
+        codec: used only when ``library`` is None.
+        errors: collect problems here and keep reading (bad test cases are left out).
+
+    Returns:
+        The SpecFile; its templates and groups are those defined in this file.
+
+    Raises:
+        SpecError: the first problem (when ``errors`` is None).
+    """
+    if library is None:
+        library = load_library([path], codec, errors=errors)
+    top, source = _top(path)
+    cases = []
+    if top.has("testcases"):
+        value = top.data["testcases"]
+        if not isinstance(value, list):
+            _collect(errors, source.error(top.value_line("testcases"), "'testcases' must be a list of test cases"))
+            value = []
+        for i, raw in enumerate(value):
+            try:
+                cases.append(_testcase(raw, source, value.item_line(i), library, errors))
+            except SpecError as err:
+                _collect(errors, err)
+    own_templates = tuple(t for t in library.templates.values() if t.where.file == str(path))
+    groups = {}
+    for name, (raw, gsource, line) in library.groups.items():
+        if gsource.path == str(path):
+            ctx = StepContext(library.checker, library.templates, library.groups, errors=errors, stack=(name,))
+            try:
+                groups[name] = read_steps(raw, gsource, line, ctx, what=f"group {name}")
+            except SpecError as err:
+                _collect(errors, err)
+    return SpecFile(str(path), tuple(cases), own_templates, groups)
+
+
+def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | None) -> TestCase:
+    node = Node.of(raw, source, line, "test case")
+    node.only(TESTCASE_KEYS)
+    tc_id = node.get("id", str, required=True)
+    m = ID_RE.match(tc_id)
+    if m is None:
+        raise node.error(node.value_line("id"), f"test case id '{tc_id}' is not document-version:clause",
+                         "for example E2TS-R003-v02.00:5.2.1.1.1 (optionally with '/suffix')")
+    ref = Reference(m["document"], m["version"], m["clause"])
+    node.what = f"test case {tc_id}"
+    title = node.get("title", str, required=True)
+    interface = node.get("interface", str, required=True, choices=INTERFACES)
+    dut = node.get("dut", str, required=True, choices=list(ROLES))
+    if interface.split(".")[0] != dut:
+        raise node.error(node.value_line("interface"), f"interface '{interface}' is not the interface of the DUT "
+                         f"'{dut}'", f"a {dut} DUT is tested on {dut}.e2")
+    status = node.get("status", str, required=True, choices=STATUSES)
+    applicability = node.get("applicability", str)
+    if applicability is not None:
+        line_no = node.value_line("applicability")
+        compile_expr(applicability, source.where(line_no), lib.pics_items, source.line_text(line_no))
+    elif status == "conditional":
+        raise node.error(node.line, f"test case {tc_id} is conditional but has no 'applicability'",
+                         "say which PICS items it depends on, e.g. applicability: e2ap.procedures.e2-setup")
+    guard = node.get("guard", float, None, allow_var=True)
+    if is_number(guard) and guard <= 0:
+        raise node.error(node.value_line("guard"), f"'guard' must be more than 0 seconds, not {guard}")
+    ignore = message_names(node, lib.checker, "ignore")
+    ctx = StepContext(lib.checker, lib.templates, lib.groups, str(ref), ignore, errors)
+    before = len(errors) if errors is not None else 0
+    steps = read_steps(node.required("steps"), source, node.value_line("steps"), ctx)
+    if errors is not None and len(errors) > before:
+        raise errors.pop()               # already collected the others; the case is not usable
+    if not _checks_something(steps):
+        raise node.error(node.value_line("steps"), f"test case {tc_id} has no expect step: it would check nothing",
+                         "add an expect step (or 'expect: nothing' to check silence)")
+    return TestCase(tc_id, title, ref, interface, dut, ROLES[dut], status, applicability,
+                    _pixit(node), node.strings("preconditions"), steps, node.strings("expected"),
+                    node.strings("evidence"), guard, ignore, node.where(), node.strings("tags"))
+
+
+def _checks_something(steps: tuple) -> bool:
+    return any(isinstance(s, ExpectStep) or (isinstance(s, RepeatStep) and _checks_something(s.steps))
+               for s in steps)
+
+
+def _pixit(node: Node) -> tuple:
+    value = node.get("pixit", dict, {})
+    out = []
+    for name, spec in value.items():
+        line = value.key_line(name) if isinstance(value, LDict) else node.line
+        if isinstance(spec, dict) and "default" in spec and set(spec) <= {"default", "description"}:
+            desc = spec.get("description", "")
+            if not isinstance(desc, str):
+                raise node.error(spec.value_line("description"), f"pixit '{name}' description must be a string")
+            out.append(PixitParam(name, plain(spec["default"]), desc, node.source.where(line)))
+        else:
+            out.append(PixitParam(name, plain(spec), "", node.source.where(line)))
+    return tuple(out)
+
+
+def check_unique_ids(spec_files: Iterable[SpecFile]) -> list[SpecError]:
+    """One error per test case id used more than once (at the later place, naming the first)."""
+    seen: dict[str, Where] = {}
+    out = []
+    for f in spec_files:
+        for tc in f.testcases:
+            if tc.id in seen:
+                line_text = None
+                try:
+                    line_text = Path(tc.where.file).read_text(encoding="utf-8").splitlines()[tc.where.line - 1]
+                except (OSError, IndexError):
+                    pass
+                out.append(SpecError(tc.where, f"duplicate test case id '{tc.id}' (first at {seen[tc.id]})",
+                                     "test case ids are unique across all spec files", line_text))
+            else:
+                seen[tc.id] = tc.where
+    return out
+
+
+def load_specs(paths: Iterable[str | Path], codec: E2Codec | None = None) -> list[SpecFile]:
+    """Every spec file under ``paths`` with one shared library; raises the first problem."""
+    files = yaml_files(paths)
+    lib = load_library(files, codec)
+    out = [load_spec_file(p, lib) for p in files]
+    dups = check_unique_ids(out)
+    if dups:
+        raise dups[0]
+    return out

@@ -1,0 +1,158 @@
+"""The typed model of a test specification (what the YAML loader produces).
+
+Frozen dataclasses, built once at collection time; nothing downstream sees a
+raw dict. Every node carries `Where` (file:line) so any later complaint can
+point at the YAML line that caused it.
+
+Values inside steps (IE values, matcher operands) stay in the JSON mapping of
+docs/codec.md, with `${name}` variable references left in place: they are
+resolved when the step runs (variables saved by earlier steps exist only then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a test case comes from: 'E2TS-R003-v02.00:6.2.1.1.1' split in parts."""
+
+    document: str      # 'O-RAN.WG3.E2TS' or short 'E2TS-R003'
+    version: str       # 'v02.00'
+    clause: str        # '6.2.1.1.1'
+
+    def __str__(self) -> str:
+        return f"{self.document}-{self.version}:{self.clause}"
+
+
+@dataclass(frozen=True)
+class PixitParam:
+    name: str
+    default: Any
+    description: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Malform:
+    """A malformation of the sent PDU (harness.codec.malform.Malformation fields)."""
+
+    kind: str
+    ie: Any
+    field: str | None
+    value: Any
+    bits: Any
+    where: Where
+
+
+@dataclass(frozen=True)
+class SendStep:
+    message: str                 # template name (or message name when no template of that name)
+    fields: dict                 # 'IEName' or 'IEName.component.sub' -> JSON-mapping value (may hold ${vars})
+    omit: tuple                  # IE names to leave out of the template
+    malform: Malform | None
+    raw: str | None              # hex to send as is (garbage tests); message then only names it
+    stream: int
+    where: Where
+    kind: str = "send"
+    template: Template | None = None   # the template `message` names (None: a bare message name)
+
+
+@dataclass(frozen=True)
+class ExpectStep:
+    messages: tuple              # acceptable message names; () with nothing=True means "expect silence"
+    nothing: bool
+    match: dict                  # IE name -> matcher spec (see harness/spec/match.py)
+    check_ies: bool              # check IE presence/criticality against the ASN.1 object sets
+    timer: Any                   # seconds, or a ${var}
+    ignore: tuple                # message names to skip while waiting
+    strict: bool                 # an unexpected (not ignored) message is a FAIL
+    save: dict                   # variable -> 'IEName.path' in the matched message
+    clause: str                  # the rule checked, for findings (defaults to the test case's)
+    where: Where
+    kind: str = "expect"
+
+
+@dataclass(frozen=True)
+class TriggerStep:
+    action: str                  # what to ask the DUT to do: 'e2-setup', 'reset', 'service-update', ...
+    params: dict
+    prompt: str                  # what an operator is asked (manual adapter)
+    timeout: Any
+    where: Where
+    kind: str = "trigger"
+
+
+@dataclass(frozen=True)
+class WaitStep:
+    seconds: Any
+    where: Where
+    kind: str = "wait"
+
+
+@dataclass(frozen=True)
+class SaveStep:
+    variables: dict              # name -> value (may reference ${other})
+    where: Where
+    kind: str = "save"
+
+
+@dataclass(frozen=True)
+class RepeatStep:
+    count: Any
+    steps: tuple
+    where: Where
+    kind: str = "repeat"
+
+
+Step = SendStep | ExpectStep | TriggerStep | WaitStep | SaveStep | RepeatStep
+
+
+@dataclass(frozen=True)
+class Template:
+    """A reusable message: a message name and IE values (JSON mapping, ${vars} allowed)."""
+
+    name: str
+    message: str
+    ies: dict
+    where: Where
+
+
+@dataclass(frozen=True)
+class TestCase:
+    id: str                      # 'E2TS-R003-v02.00:6.2.1.1.1' (or with a suffix '...:6.2.1.1.1/negative')
+    title: str
+    reference: Reference
+    interface: str              # 'near-rt-ric.e2' | 'e2-node.e2'
+    dut_role: str               # 'near-rt-ric' | 'e2-node'
+    harness_role: str           # the opposite role
+    status: str                 # 'mandatory' | 'conditional' | 'optional'
+    applicability: str | None   # expression text over PICS (validated at load)
+    pixit: tuple                # PixitParam...
+    preconditions: tuple        # str...
+    steps: tuple                # Step... (step groups already expanded)
+    expected: tuple             # str...: the expected results, in words
+    evidence: tuple             # str...: what the test leaves (decoded messages, pcap, ...)
+    guard: Any                  # guard timer, seconds (or ${var})
+    ignore: tuple               # message names skipped by every expect unless it says otherwise
+    where: Where
+    tags: tuple = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SpecFile:
+    path: str
+    testcases: tuple
+    templates: tuple
+    groups: dict                 # name -> tuple of Step

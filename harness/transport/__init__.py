@@ -1,0 +1,1 @@
+"""Transports: move bytes with their metadata; never interpret payloads."""
