@@ -56,9 +56,10 @@ class HarnessSession:
             raise SessionError(f"--mode {self.mode}: only 'sim' (the built-in simulators) works yet; "
                                "live transports and replay come with the next issues")
         if options.fault:
-            from harness.sim.faults import FAULTS  # noqa: F401 (sim mode only)
-            if options.fault not in FAULTS:
-                raise SessionError(f"--sim-fault {options.fault}: unknown; known: {', '.join(sorted(FAULTS))}")
+            from harness.sim.faults import FAULTS
+            if options.fault.partition("@")[0] not in FAULTS:
+                raise SessionError(f"--sim-fault {options.fault}: unknown fault; known: {', '.join(sorted(FAULTS))} "
+                                   "(optionally '@Message,...' to limit it to those messages)")
         self.codec = E2Codec(E2Versions(e2ap=self.dut.e2ap_version, e2sm=dict(self.dut.e2sm_versions)))
         self.messages = E2Messages(self.codec.e2ap)
         try:
@@ -108,8 +109,8 @@ class HarnessSession:
         if tc.dut_role != self.dut.role:
             return False, f"the test case is for a {tc.dut_role} DUT; {self.dut.name} is a {self.dut.role}"
         if tc.applicability:
-            from harness.spec.expr import compile_expr
-            ok, reason = compile_expr(tc.applicability, tc.where).evaluate(self.dut.pics)
+            from harness.spec import expr
+            ok, reason = expr.compile(tc.applicability, tc.where).evaluate(self.dut.pics)
             if not ok:
                 return False, reason
         return True, ""

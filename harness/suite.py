@@ -22,6 +22,7 @@ class CaseOutcome:
     ie_path: str | None
     message: str
     duration: float
+    idle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def run_suite(dut: Path, lab: Path = DEFAULT_LAB, fault: str | None = None,
         result = session.run(tc)
         bad = next((f for f in result.findings if f.verdict >= result.verdict and f.verdict.name != "PASS"), None)
         outcomes.append(CaseOutcome(tc.id, result.verdict.name, bad.check if bad else None,
-                                    bad.ie_path if bad else None, bad.message if bad else "", result.duration))
+                                    bad.ie_path if bad else None, bad.message if bad else "", result.duration,
+                                    result.idle))
     session.finish()
     return SuiteRun(tuple(outcomes), time.monotonic() - t0, load)

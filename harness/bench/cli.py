@@ -10,6 +10,15 @@ def register(sub) -> None:
     c.add_argument("--seconds", type=float, default=1.0, help="time per measurement (default 1)")
     c.add_argument("--json", action="store_true", help="print the table as JSON")
     c.set_defaults(handler=_run_codec)
+    s = bsub.add_parser("suite", help="the E2 suite's wall time and harness overhead per test case")
+    s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=_run_suite)
+
+
+def _run_suite(args) -> int:
+    from harness.bench import suite_bench
+    return suite_bench.main(args.json, args.rounds)
 
 
 def _run_codec(args) -> int:

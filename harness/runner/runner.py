@@ -73,6 +73,7 @@ class TestResult:
     started: float
     duration: float
     variables: dict
+    idle: float = 0.0          # seconds spent waiting on purpose (wait steps, 'expect: nothing' timers)
 
 
 def _where(step) -> str:
@@ -102,6 +103,7 @@ class Runner:
         for p in testcase.pixit:
             self.vars[p.name] = env.pixit.get(p.name, p.default)
         self.deadline = 0.0
+        self.idle = 0.0
 
     # ------------------------------------------------------------------ helpers
     def _finding(self, verdict: Verdict, check: str, message: str, step=None, **kw) -> None:
@@ -153,7 +155,7 @@ class Runner:
             self.keeper.add(Finding(Verdict.ERROR, "no-check",
                                     "the test case evaluated no check; that is not a pass"))
         return TestResult(self.tc, self.keeper.final(), list(self.keeper.findings), self.exchange,
-                          started, time.monotonic() - t0, dict(self.vars))
+                          started, time.monotonic() - t0, dict(self.vars), self.idle)
 
     def _steps(self, steps) -> None:
         for step in steps:
@@ -165,7 +167,9 @@ class Runner:
             elif isinstance(step, TriggerStep):
                 self._trigger(step)
             elif isinstance(step, WaitStep):
-                time.sleep(max(0.0, min(self._seconds(step.seconds, 0.0, step), self._remaining())))
+                pause = max(0.0, min(self._seconds(step.seconds, 0.0, step), self._remaining()))
+                time.sleep(pause)
+                self.idle += pause
             elif isinstance(step, SaveStep):
                 self.vars.update(self._resolve(dict(step.variables), step))
             elif isinstance(step, RepeatStep):
@@ -284,6 +288,7 @@ class Runner:
 
     def _timer_expired(self, step: ExpectStep, timer: float, wanted: str) -> None:
         if step.nothing:
+            self.idle += timer
             self._finding(Verdict.PASS, "expect.nothing", f"no message within {timer:g} s, as expected", step)
             return
         self._finding(Verdict.FAIL, "expect.timer",

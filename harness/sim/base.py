@@ -78,7 +78,11 @@ class Simulator:
                  seed: int = 0, late_delay: float = 3.0, poll: float = 0.02,
                  timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.transport = transport
-        self.fault = faults.check(fault).name if fault else None
+        name, _, scope = (fault or "").partition("@")
+        self.fault = faults.check(name).name if name else None
+        # 'fault@Msg1,Msg2' limits the fault to those messages (requests included);
+        # a bare fault applies to every response.
+        self.fault_scope = frozenset(s.strip() for s in scope.split(",") if s.strip()) or None
         self.codec = codec or E2Codec()
         self.messages = E2Messages(self.codec.e2ap)
         self.endpoint = E2Endpoint(self.role, self.messages, timeouts=timeouts)
@@ -181,12 +185,21 @@ class Simulator:
             self.sent.append(self.transport.send(data))
 
     # ------------------------------------------------------------------ sending
+    def faulted(self, name: str | None, response: bool) -> bool:
+        """Whether the fault applies to a message of that name."""
+        if self.fault is None:
+            return False
+        if self.fault_scope is None:
+            return response
+        return name in self.fault_scope
+
     def transmit(self, pdu: Any, *, response: bool = False) -> None:
-        """Encode and send; responses pass through the fault first."""
-        if response:
+        """Encode and send; faulted messages pass through the fault first."""
+        hit = self.faulted(self.messages.parse(pdu).name, response) if self.fault else False
+        if hit:
             pdu = faults.apply_value_fault(self.fault, self.messages, pdu)
         data = self.codec.encode(pdu)
-        if response:
+        if hit:
             data = faults.apply_bytes_fault(self.fault, data, self.fault_rng)
             if self.fault == "late-response":
                 heapq.heappush(self._outbox, (self.clock() + self.late_delay, next(self._seq), data))
@@ -199,7 +212,7 @@ class Simulator:
         return pdu
 
     def respond(self, msg: MessageReceived, name: str, ies: dict | None = None) -> Any:
-        if self.fault == "no-response":
+        if self.fault == "no-response" and self.faulted(name, True):
             self.withheld.append(name)
             return None
         pdu = self.endpoint.respond(msg, name, ies, now=self.clock())

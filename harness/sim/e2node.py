@@ -190,7 +190,9 @@ class E2NodeSimulator(Simulator):
     def on_RICsubscriptionDeleteRequest(self, msg: MessageReceived) -> None:
         if msg.key in self.endpoint.subscriptions:
             self.respond(msg, "RICsubscriptionDeleteResponse")
-        else:
+        elif msg.ies["RANfunctionID"] not in (KPM_RAN_FUNCTION, RC_RAN_FUNCTION):     # 8.2.2.4
+            self.respond(msg, "RICsubscriptionDeleteFailure", {"Cause": ("ricRequest", "ran-function-id-invalid")})
+        else:                                                                            # 8.2.2.3
             self.respond(msg, "RICsubscriptionDeleteFailure", {"Cause": ("ricRequest", "request-id-unknown")})
 
     def on_RICcontrolRequest(self, msg: MessageReceived) -> None:

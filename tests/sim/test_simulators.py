@@ -148,6 +148,11 @@ def test_node_answers(sims, messages):
                                               "RANfunctionID": 2})
     ans = ric.recv()
     assert (ans.name, ans.ies["Cause"]) == ("RICsubscriptionDeleteFailure", ("ricRequest", "request-id-unknown"))
+    # delete naming a RAN function the node does not have
+    ric.send("RICsubscriptionDeleteRequest", {"RICrequestID": {"ricRequestorID": 1, "ricInstanceID": 2},
+                                              "RANfunctionID": 9})
+    ans = ric.recv()
+    assert (ans.name, ans.ies["Cause"]) == ("RICsubscriptionDeleteFailure", ("ricRequest", "ran-function-id-invalid"))
     # control: RC -> acknowledge, KPM -> failure
     ric.send("RICcontrolRequest", content.rc_control_ies(1, 5))
     assert ric.recv().name == "RICcontrolAcknowledge"
