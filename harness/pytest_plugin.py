@@ -62,18 +62,33 @@ def _session(config: pytest.Config):
         try:
             state = HarnessSession.from_options(config)
         except SessionError as err:
-            raise pytest.UsageError(str(err)) from None
+            # A bad profile or option stops the whole run, once: it is not a spec problem.
+            raise pytest.UsageError(f"oran-harness: {err}") from None
         config.stash[_STATE] = state
     return state
+
+
+def _specs_root(config: pytest.Config) -> Path:
+    root = config.getoption("--specs-root")
+    return (Path(root) if root else config.rootpath / "specs").resolve()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Open the harness session up front when specs will be collected, so a bad
+    profile is one usage error (exit 4) rather than an error per spec file."""
+    root = _specs_root(session.config)
+    for arg in session.config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == root or root in path.parents or (path.is_dir() and path in root.parents):
+            _session(session.config)
+            return
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     if file_path.suffix not in (".yaml", ".yml"):
         return None
-    root = parent.config.getoption("--specs-root")
-    root = Path(root) if root else parent.config.rootpath / "specs"
     try:
-        file_path.resolve().relative_to(root.resolve())
+        file_path.resolve().relative_to(_specs_root(parent.config))
     except ValueError:
         return None
     return SpecYamlFile.from_parent(parent, path=file_path)
