@@ -34,7 +34,9 @@ def _plain(value: Any) -> Any:
         return value.hex()
     if isinstance(value, Verdict):
         return value.name
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)        # markers such as the matcher's ABSENT
 
 
 class ResultsWriter:

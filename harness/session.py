@@ -19,6 +19,7 @@ from harness.results import ResultsWriter
 from harness.runner.adapters import CommandAdapter, ManualAdapter, SimulatorAdapter
 from harness.runner.runner import RunEnv, Timers, run_testcase
 from harness.transport import inproc
+from harness.verdict import Finding, Verdict, worse
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DUT = ROOT / "fixtures" / "profiles" / "dut-sim-e2-node.yaml"
@@ -135,12 +136,27 @@ class HarnessSession:
             result = run_testcase(tc, env)
         finally:
             harness_end.close()
-            if simulator is not None:
-                simulator.stop()
+            trouble = self._stop_simulator(simulator)
+        if trouble:
+            # The simulator is part of the lab here: its failures are ERRORs, never the DUT's FAIL.
+            result.findings.append(Finding(Verdict.ERROR, "simulator", trouble))
+            result.verdict = worse(result.verdict, Verdict.ERROR)
         row = self.writer.test(result) if self.writer else self._row(result)
         if not self.writer:
             self.rows.append(row)
         return result
+
+    @staticmethod
+    def _stop_simulator(simulator) -> str:
+        if simulator is None:
+            return ""
+        problems = []
+        try:
+            simulator.stop()
+        except Exception as err:  # a stuck simulator thread is a harness problem
+            problems.append(str(err))
+        problems.extend(getattr(simulator, "errors", []))
+        return "; ".join(problems)
 
     def _row(self, result) -> dict:
         return {"id": result.testcase.id, "title": result.testcase.title, "verdict": result.verdict.name}

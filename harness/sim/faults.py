@@ -83,9 +83,10 @@ def victim_ie(messages: E2Messages, name: str) -> str:
     """The IE that 'missing-mandatory-ie' drops from message ``name``."""
     if name in MISSING_IE:
         return MISSING_IE[name]
-    mandatory = [ie.name for ie in messages.spec(name).ies if ie.presence == "mandatory"]
+    ies = messages.spec(name).ies
+    mandatory = [ie.name for ie in ies if ie.presence == "mandatory"]
     others = [n for n in mandatory if n not in KEY_IES]
-    return (others or mandatory)[0]
+    return (others or mandatory or [ie.name for ie in ies])[0]
 
 
 def apply_value_fault(fault: str | None, messages: E2Messages, pdu: Any) -> Any:

@@ -232,7 +232,11 @@ def _pixit(node: Node) -> tuple:
     out = []
     for name, spec in value.items():
         line = value.key_line(name) if isinstance(value, LDict) else node.line
-        if isinstance(spec, dict) and "default" in spec and set(spec) <= {"default", "description"}:
+        if isinstance(spec, dict) and "default" in spec:
+            unknown = sorted(set(spec) - {"default", "description"})
+            if unknown:
+                raise node.error(line, f"pixit '{name}' has unknown key(s) {', '.join(map(str, unknown))}; "
+                                       "a PIXIT parameter takes default and description")
             desc = spec.get("description", "")
             if not isinstance(desc, str):
                 raise node.error(spec.value_line("description"), f"pixit '{name}' description must be a string")

@@ -31,7 +31,7 @@ class _Absent:
     """The observed side of a key the message does not have."""
 
     def __repr__(self) -> str:
-        return "ABSENT"
+        return "absent"
 
 
 ABSENT = _Absent()

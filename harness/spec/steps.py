@@ -167,6 +167,7 @@ def _malform(node: Node, ctx: StepContext, spec) -> Malform:
     m.only(["kind", "ie", "field", "value", "bits"])
     kind = m.get("kind", str, required=True, choices=MALFORM_KINDS)
     ie_name = m.get("ie", str, required=True)
+    ie_name = ie_name[3:] if ie_name.startswith("id-") else ie_name     # 'id-GlobalRIC-ID' names it too
     ie = _ie(m, ctx, [spec], ie_name, m.value_line("ie")) if spec is not None else None
     fld = m.get("field", str)
     if fld is not None and ie is not None:
