@@ -8,6 +8,8 @@ this comparison.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from harness import baseline
@@ -18,9 +20,17 @@ PATH = ROOT / "fixtures" / "baselines" / "e2-sim.yaml"
 LAB, RUNS = baseline.load(PATH)
 
 
+@pytest.fixture(scope="module")
+def outcomes() -> dict:
+    """Every run's outcomes. The runs mostly wait on timers, so several go at once."""
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = {run.name: pool.submit(baseline.execute, LAB, run) for run in RUNS}
+        return {name: f.result() for name, f in futures.items()}
+
+
 @pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
-def test_the_suite_matches_its_baseline(run):
-    differences = baseline.compare(run, baseline.execute(LAB, run))
+def test_the_suite_matches_its_baseline(run, outcomes):
+    differences = baseline.compare(run, outcomes[run.name])
     assert differences == [], "\n".join(differences)
 
 
