@@ -8,7 +8,7 @@ this comparison.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -22,8 +22,9 @@ LAB, RUNS = baseline.load(PATH)
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict:
-    """Every run's outcomes. The runs mostly wait on timers, so several go at once."""
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    """Every run's outcomes. The runs mostly wait on timers, so several go at once, each in a
+    process of its own (threads would share one GIL and starve the simulators' timers)."""
+    with ProcessPoolExecutor(max_workers=4) as pool:
         futures = {run.name: pool.submit(baseline.execute, LAB, run) for run in RUNS}
         return {name: f.result() for name, f in futures.items()}
 
