@@ -53,9 +53,17 @@ class HarnessSession:
         except ProfileError as err:
             raise SessionError(str(err)) from None
         self.mode = options.mode or self.lab.mode
-        if self.mode != "sim":
-            raise SessionError(f"--mode {self.mode}: only 'sim' (the built-in simulators) works yet; "
-                               "live transports and replay come with the next issues")
+        if self.mode not in ("sim", "live"):
+            raise SessionError(f"--mode {self.mode}: only 'sim' and 'live' work yet; replay comes with "
+                               "capture analysis")
+        self.live = None
+        self._live_link = None
+        if self.mode == "live":
+            from harness.live import LiveConfig, LiveError
+            try:
+                self.live = LiveConfig.from_lab(self.lab)
+            except LiveError as err:
+                raise SessionError(str(err)) from None
         if options.fault:
             from harness.sim.faults import FAULTS
             if options.fault.partition("@")[0] not in FAULTS:
@@ -124,10 +132,12 @@ class HarnessSession:
 
     # ------------------------------------------------------------------ running
     def run(self, tc):
-        harness_end, dut_end = inproc.pair("harness", "dut")
         self.codec.ran_functions = {}
         for rf in self.dut.ran_functions:
             self.codec.set_ran_function(rf.id, rf.e2sm)
+        if self.mode == "live":
+            return self._run_live(tc)
+        harness_end, dut_end = inproc.pair("harness", "dut")
         simulator = self._start_simulator(tc.dut_role, dut_end)
         adapter = self._adapter(simulator)
         env = RunEnv(self.codec, self.messages, harness_end, adapter, self.library.templates, self.timers,
@@ -141,6 +151,46 @@ class HarnessSession:
             # The simulator is part of the lab here: its failures are ERRORs, never the DUT's FAIL.
             result.findings.append(Finding(Verdict.ERROR, "simulator", trouble))
             result.verdict = worse(result.verdict, Verdict.ERROR)
+        row = self.writer.test(result) if self.writer else self._row(result)
+        if not self.writer:
+            self.rows.append(row)
+        return result
+
+    # ------------------------------------------------------------------ live mode
+    def _link(self, dut_role: str):
+        from harness.live import LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
+        if self._live_link is None:
+            sim = None
+            try:
+                if self.live.spawn:
+                    sim = SimulatorProcess(dut_role, self.live, self.options.fault, 1.5 * self.timers.expect)
+                self._live_link = (LiveLink(self.live, dut_role, sim), sim)
+            except LiveError as err:
+                if sim is not None:
+                    sim.close()
+                raise SessionError(str(err)) from None
+            self._live_adapter = ProcessSimulatorAdapter(sim) if sim is not None else self._adapter(None)
+        return self._live_link[0]
+
+    def _run_live(self, tc):
+        from harness.runner.runner import TestResult
+        from harness.runner.exchange import Exchange
+        from harness.transport.base import TransportError
+        link = self._link(tc.dut_role)
+        started = time.time()
+        try:
+            transport = link.open(self.timers.guard)
+        except TransportError as err:
+            finding = Finding(Verdict.ERROR, "transport.connect", f"no association with the DUT: {err}")
+            result = TestResult(tc, Verdict.ERROR, [finding], Exchange(), started, time.time() - started, {})
+        else:
+            env = RunEnv(self.codec, self.messages, transport, self._live_adapter, self.library.templates,
+                         self.timers, dict(self.lab.pixit))
+            try:
+                result = run_testcase(tc, env)
+            finally:
+                transport.close()
+                link.after()
         row = self.writer.test(result) if self.writer else self._row(result)
         if not self.writer:
             self.rows.append(row)
@@ -174,5 +224,11 @@ class HarnessSession:
         return start_simulator(dut_role, transport, fault=self.options.fault, lab=self.lab)
 
     def finish(self) -> None:
+        if self._live_link is not None:
+            link, sim = self._live_link
+            link.close()
+            if sim is not None:
+                sim.close()
+            self._live_link = None
         if self.writer:
             self.writer.finish({"finished": time.time()})

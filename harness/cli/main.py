@@ -23,8 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
     from harness.cli import examples, run_commands
+    from harness.sim import standalone
     examples.register(sub)
     run_commands.register(sub)
+    standalone.register(sub)
     from harness.bench import cli as bench_cli
     bench_cli.register(sub)
     return parser

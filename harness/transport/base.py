@@ -35,10 +35,37 @@ class Packet:
     dst: str = ""
 
 
+@dataclass(frozen=True)
+class AssociationEvent:
+    """Something that happened to the association itself (not a message).
+
+    kind: 'up' | 'down' | 'restart' | 'abort' | 'shutdown' | 'peer-address-change'
+    """
+
+    kind: str
+    time: float
+    association: str = ""
+    detail: str = ""
+
+
 class Transport(ABC):
-    """Send and receive whole messages."""
+    """Send and receive whole messages.
+
+    Implementations append every `AssociationEvent` to ``events`` as it happens
+    (evidence), and make ``recv`` raise `PeerClosed` once the association is
+    down, aborted or shut down by the peer.
+    """
 
     name: str = ""
+    events: list
+
+    def event(self, kind: str, detail: str = "") -> AssociationEvent:
+        """Record an association event (for implementations)."""
+        if "events" not in self.__dict__:
+            self.events = []
+        ev = AssociationEvent(kind, now(), self.name, detail)
+        self.events.append(ev)
+        return ev
 
     @abstractmethod
     def send(self, data: bytes, *, stream: int = 0, ppid: int = E2AP_PPID) -> Packet:

@@ -19,6 +19,7 @@ class InprocEnd(Transport):
         self._inbox: queue.Queue = queue.Queue()
         self.peer: InprocEnd | None = None
         self.closed = False
+        self.events = []
 
     def send(self, data: bytes, *, stream: int = 0, ppid: int = E2AP_PPID) -> Packet:
         if self.closed or self.peer is None or self.peer.closed:
@@ -35,6 +36,8 @@ class InprocEnd(Transport):
             return None
         if item is _CLOSED:
             self._inbox.put(_CLOSED)          # stay closed for later readers
+            if not any(e.kind == "shutdown" for e in self.events):
+                self.event("shutdown", "the peer closed the link")
             raise PeerClosed(f"{self.name}: the peer closed the link")
         return item
 
@@ -49,4 +52,6 @@ def pair(a: str = "harness", b: str = "dut") -> tuple[InprocEnd, InprocEnd]:
     """Two joined ends."""
     end_a, end_b = InprocEnd(a), InprocEnd(b)
     end_a.peer, end_b.peer = end_b, end_a
+    end_a.event("up", f"in-process link to {b}")
+    end_b.event("up", f"in-process link to {a}")
     return end_a, end_b

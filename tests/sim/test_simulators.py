@@ -20,7 +20,7 @@ from harness.sim.ric import RicSimulator
 from harness.transport.inproc import pair
 
 
-def wait_for(predicate, timeout=1.0):
+def wait_for(predicate, timeout=5.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -41,12 +41,12 @@ class Scripted:
     def send(self, name, ies):
         self.end.send(self.codec.encode(self.messages.build(name, ies)))
 
-    def recv_bytes(self, timeout=1.0):
+    def recv_bytes(self, timeout=5.0):
         packet = self.end.recv(timeout)
         assert packet is not None, "nothing arrived within the guard time"
         return packet.data
 
-    def recv(self, timeout=1.0, skip=("RICindication",)):
+    def recv(self, timeout=5.0, skip=("RICindication",)):
         end = time.monotonic() + timeout
         while True:
             parsed = self.messages.parse(self.codec.decode(self.recv_bytes(max(0.0, end - time.monotonic()))))

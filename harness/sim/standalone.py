@@ -1,0 +1,190 @@
+"""Standalone simulators: ``oran-harness sim e2-node|ric``, over real SCTP.
+
+A lab points a real Near-RT RIC or E2 node at them; the harness's own live
+runs in CI use them as the DUT in another network namespace or process.
+
+Control (one JSON object per line on stdin, one answer per line on stdout),
+so that an operator can type and a harness can script:
+
+    {"cmd": "trigger", "action": "reset", "params": {}}   -> {"ack": 1, "ok": true}
+    {"cmd": "connect"}      (e2-node) open a new association to the RIC
+    {"cmd": "drop"}         stop the current simulator and close its association
+    {"cmd": "quit"}
+    reset {"k": 1}          shorthand for a trigger
+
+Events are printed as they happen: {"event": "listening"|"association"|"closed", ...}.
+Ctrl-C (SIGINT) or SIGTERM stops everything cleanly: simulators, associations, listener.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import sys
+import threading
+
+from typing import Any
+
+from harness.sim.factory import SIMULATORS
+from harness.transport import sctp
+from harness.transport.base import TransportError
+
+
+class Standalone:
+    def __init__(self, role: str, address: tuple[str, int], cfg: sctp.SctpConfig, *, fault: str | None,
+                 seed: int, late_delay: float, connect_now: bool, out=None) -> None:
+        self.role = role                      # 'e2-node' (connects) | 'near-rt-ric' (listens)
+        self.address = address
+        self.cfg = cfg
+        self.fault = fault
+        self.seed = seed
+        self.late_delay = late_delay
+        self.connect_now = connect_now
+        self.out = out or sys.stdout
+        self.current = None
+        self.listener = None
+        self.stopping = threading.Event()
+        self.commands: queue.Queue = queue.Queue()
+        self.count = 0
+
+    # ------------------------------------------------------------------ output
+    def say(self, **event: Any) -> None:
+        self.out.write(json.dumps(event) + "\n")
+        self.out.flush()
+
+    # ------------------------------------------------------------------ simulators
+    def _start(self, transport) -> None:
+        self._drop()
+        self.count += 1
+        cls = SIMULATORS[self.role]
+        self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay)
+        self.current.start()
+        self.say(event="association", n=self.count, peer=getattr(transport, "peer_address", ""))
+
+    def _drop(self) -> None:
+        sim, self.current = self.current, None
+        if sim is not None:
+            try:
+                sim.stop()
+            except Exception as err:  # a stuck simulator must not block the process
+                self.say(event="error", detail=str(err))
+            self.say(event="closed", n=self.count, errors=list(getattr(sim, "errors", [])))
+
+    def _connect(self) -> None:
+        host, port = self.address
+        transport = sctp.connect(host, port, self.cfg, timeout=5.0)
+        self._start(transport)
+
+    # ------------------------------------------------------------------ control
+    def handle(self, line: str, n: int) -> None:
+        line = line.strip()
+        if not line:
+            return
+        try:
+            if line.startswith("{"):
+                cmd = json.loads(line)
+            else:
+                action, _, rest = line.partition(" ")
+                cmd = {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
+            kind = cmd.get("cmd")
+            if kind == "trigger":
+                if self.current is None:
+                    raise ValueError("no association yet")
+                self.current.trigger(cmd["action"], cmd.get("params") or {})
+            elif kind == "connect":
+                if self.role != "e2-node":
+                    raise ValueError("only the e2-node simulator connects")
+                self._connect()
+            elif kind == "drop":
+                self._drop()
+            elif kind == "quit":
+                self.stopping.set()
+            else:
+                raise ValueError(f"unknown command {kind!r}; known: trigger, connect, drop, quit")
+            self.say(ack=n, ok=True)
+        except (ValueError, KeyError, TypeError, TransportError) as err:
+            self.say(ack=n, ok=False, error=str(err))
+        except Exception as err:  # the simulator said no: report, keep running
+            self.say(ack=n, ok=False, error=f"{type(err).__name__}: {err}")
+
+    def _stdin(self) -> None:
+        for line in sys.stdin:
+            self.commands.put(line)
+        self.commands.put(None)
+
+    # ------------------------------------------------------------------ main loop
+    def run(self, read_stdin: bool = True) -> int:
+        if read_stdin:
+            threading.Thread(target=self._stdin, daemon=True, name="control").start()
+        try:
+            if self.role == "near-rt-ric":
+                self.listener = sctp.listen(*self.address, self.cfg)
+                self.say(event="listening", address=f"{self.address[0]}:{self.address[1]}",
+                         backend=sctp.backend_of(self.cfg))
+            else:
+                self.say(event="ready", ric=f"{self.address[0]}:{self.address[1]}",
+                         backend=sctp.backend_of(self.cfg))
+                if self.connect_now:
+                    self._connect()
+            n = 0
+            while not self.stopping.is_set():
+                if self.listener is not None:
+                    transport = self.listener.accept(0.05)
+                    if transport is not None:
+                        self._start(transport)
+                try:
+                    line = self.commands.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if line is None:          # stdin closed: run on until a signal stops us
+                    continue
+                n += 1
+                self.handle(line, n)
+        except TransportError as err:
+            self.say(event="error", detail=str(err))
+            return 2
+        finally:
+            self._drop()
+            if self.listener is not None:
+                self.listener.close()
+            self.say(event="stopped")
+        return 0
+
+
+def main(args) -> int:
+    role = "e2-node" if args.sim_role == "e2-node" else "near-rt-ric"
+    target = args.ric if role == "e2-node" else args.listen
+    cfg = sctp.SctpConfig(args.sctp_backend, args.usrsctp_mode, args.udp_port, args.remote_udp_port)
+    try:
+        address = sctp.parse_address(target, 36421)
+    except TransportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
+                     connect_now=not args.wait)
+
+    def stop(_signum, _frame) -> None:
+        sim.stopping.set()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return sim.run()
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sim", help="run a built-in simulator over real SCTP (Ctrl-C stops it)")
+    roles = p.add_subparsers(dest="sim_role", required=True)
+    for name, target, help_text in (("e2-node", "--ric", "the Near-RT RIC to connect to, HOST:PORT"),
+                                    ("ric", "--listen", "where to listen for E2 nodes, HOST:PORT")):
+        r = roles.add_parser(name, help=f"the {name} simulator")
+        r.add_argument(target, required=True, help=help_text)
+        r.add_argument("--fault", default=None, help="a fault mode (harness/sim/faults.py), optionally @Message")
+        r.add_argument("--seed", type=int, default=0)
+        r.add_argument("--late-delay", type=float, default=3.0, help="seconds a late-response fault waits")
+        r.add_argument("--sctp-backend", choices=("auto", "kernel", "usrsctp"), default="auto")
+        r.add_argument("--usrsctp-mode", choices=("udp", "raw"), default="udp")
+        r.add_argument("--udp-port", type=int, default=9900, help="local UDP encapsulation port (usrsctp udp)")
+        r.add_argument("--remote-udp-port", type=int, default=9899, help="the peer's UDP encapsulation port")
+        if name == "e2-node":
+            r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
+        r.set_defaults(handler=main)

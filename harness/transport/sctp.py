@@ -1,0 +1,88 @@
+"""SCTP for the harness, whichever stack the host has.
+
+One facade over the two backends: the kernel's SCTP through the standard
+library (lab hosts) and libusrsctp through ctypes (these CI machines, whose
+kernel has none), in UDP-encapsulation (RFC 6951) or raw-IPv4 mode. The lab
+profile chooses ('auto' picks the kernel when it has SCTP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.transport.base import Transport, TransportError
+
+
+@dataclass(frozen=True)
+class SctpConfig:
+    """How to reach a peer over SCTP (from the lab profile's `transport:`).
+
+    backend: 'auto' | 'kernel' | 'usrsctp'
+    usrsctp_mode: 'udp' (RFC 6951 encapsulation) | 'raw' (IP protocol 132)
+    udp_port: this side's UDP encapsulation port (usrsctp 'udp' mode)
+    remote_udp_port: the peer's UDP encapsulation port
+    """
+
+    backend: str = "auto"
+    usrsctp_mode: str = "udp"
+    udp_port: int = 9899
+    remote_udp_port: int = 9900
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SctpConfig":
+        return cls(str(d.get("backend", "auto")), str(d.get("usrsctp_mode", "udp")),
+                   int(d.get("udp_port", 9899)), int(d.get("remote_udp_port", 9900)))
+
+    def swapped(self) -> "SctpConfig":
+        """The peer's view (its UDP ports are ours reversed)."""
+        return SctpConfig(self.backend, self.usrsctp_mode, self.remote_udp_port, self.udp_port)
+
+
+def backend_of(cfg: SctpConfig) -> str:
+    from harness.transport.select import choose_backend
+    return choose_backend(cfg.backend)
+
+
+def connect(host: str, port: int, cfg: SctpConfig, timeout: float = 5.0) -> Transport:
+    """An association to host:port.
+
+    Raises:
+        TransportError: refused, unreachable or timed out (the text names host:port).
+    """
+    if backend_of(cfg) == "kernel":
+        from harness.transport import kernel_sctp
+        return kernel_sctp.connect(host, port, timeout=timeout)
+    from harness.transport import usrsctp
+    return usrsctp.connect(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port,
+                           remote_udp_port=cfg.remote_udp_port, timeout=timeout)
+
+
+def listen(host: str, port: int, cfg: SctpConfig):
+    """A listener with ``accept(timeout) -> Transport | None`` and ``close()``."""
+    if backend_of(cfg) == "kernel":
+        from harness.transport import kernel_sctp
+        return kernel_sctp.KernelSctpListener(host, port)
+    from harness.transport import usrsctp
+    return usrsctp.UsrsctpListener(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port,
+                                   remote_udp_port=cfg.remote_udp_port)
+
+
+def parse_address(text: str, default_port: int | None = None) -> tuple[str, int]:
+    """'HOST:PORT' or '[V6]:PORT' -> (host, port).
+
+    Raises:
+        TransportError: not an address.
+    """
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        if default_port is None:
+            raise TransportError(f"'{text}' is not HOST:PORT")
+        host, port = text, str(default_port)
+    host = host.strip("[]")
+    try:
+        number = int(port)
+    except ValueError:
+        raise TransportError(f"'{text}': '{port}' is not a port number") from None
+    if not host or not 0 < number < 65536:
+        raise TransportError(f"'{text}' is not HOST:PORT")
+    return host, number
