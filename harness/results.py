@@ -57,6 +57,9 @@ class ResultsWriter:
             "findings": [_plain(f) for f in result.findings],
             "exchange": f"tests/{safe_name(tc.id)}/exchange.json",
         }
+        pcap = self.dir / "tests" / safe_name(tc.id) / f"{safe_name(tc.id)}.pcapng"
+        if pcap.exists():
+            row["pcap"] = str(pcap.relative_to(self.dir))
         row.update(extra or {})
         folder = self.dir / "tests" / safe_name(tc.id)
         folder.mkdir(parents=True, exist_ok=True)

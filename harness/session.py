@@ -140,13 +140,16 @@ class HarnessSession:
         harness_end, dut_end = inproc.pair("harness", "dut")
         simulator = self._start_simulator(tc.dut_role, dut_end)
         adapter = self._adapter(simulator)
+        recorder = self._recorder(tc)
         env = RunEnv(self.codec, self.messages, harness_end, adapter, self.library.templates, self.timers,
-                     dict(self.lab.pixit))
+                     dict(self.lab.pixit), recorder)
         try:
             result = run_testcase(tc, env)
         finally:
             harness_end.close()
             trouble = self._stop_simulator(simulator)
+            if recorder is not None:
+                recorder.close()
         if trouble:
             # The simulator is part of the lab here: its failures are ERRORs, never the DUT's FAIL.
             result.findings.append(Finding(Verdict.ERROR, "simulator", trouble))
@@ -184,17 +187,29 @@ class HarnessSession:
             finding = Finding(Verdict.ERROR, "transport.connect", f"no association with the DUT: {err}")
             result = TestResult(tc, Verdict.ERROR, [finding], Exchange(), started, time.time() - started, {})
         else:
+            recorder = self._recorder(tc)
             env = RunEnv(self.codec, self.messages, transport, self._live_adapter, self.library.templates,
-                         self.timers, dict(self.lab.pixit))
+                         self.timers, dict(self.lab.pixit), recorder)
             try:
                 result = run_testcase(tc, env)
             finally:
                 transport.close()
                 link.after()
+                if recorder is not None:
+                    recorder.close()
         row = self.writer.test(result) if self.writer else self._row(result)
         if not self.writer:
             self.rows.append(row)
         return result
+
+    def _recorder(self, tc):
+        """The pcapng evidence of one test case (only when results are written)."""
+        if self.writer is None:
+            return None
+        from harness.evidence.recorder import PcapRecorder
+        from harness.results import safe_name
+        name = safe_name(tc.id)
+        return PcapRecorder(self.writer.dir / "tests" / name / f"{name}.pcapng", tc.id, self.mode)
 
     @staticmethod
     def _stop_simulator(simulator) -> str:

@@ -37,10 +37,15 @@ class Entry:
 
 
 class Exchange:
-    def __init__(self) -> None:
+    """The entries in order; ``on_add`` (e.g. the pcapng recorder) sees each one as it happens."""
+
+    def __init__(self, on_add=None) -> None:
         self.entries: list[Entry] = []
+        self.on_add = on_add
 
     def add(self, packet: Packet, step: str, **kw) -> Entry:
         entry = Entry(len(self.entries) + 1, packet, step, **kw)
         self.entries.append(entry)
+        if self.on_add is not None:
+            self.on_add(entry)
         return entry

@@ -62,6 +62,7 @@ class RunEnv:
     templates: dict                     # name -> harness.spec.model.Template
     timers: Timers = field(default_factory=Timers)
     pixit: dict = field(default_factory=dict)    # lab PIXIT overrides
+    recorder: Any = None                          # called with every exchange entry (pcapng evidence)
 
 
 @dataclass
@@ -98,12 +99,13 @@ class Runner:
         self.tc = testcase
         self.env = env
         self.keeper = VerdictKeeper()
-        self.exchange = Exchange()
+        self.exchange = Exchange(env.recorder)
         self.vars: dict = {}
         for p in testcase.pixit:
             self.vars[p.name] = env.pixit.get(p.name, p.default)
         self.deadline = 0.0
         self.idle = 0.0
+        self._held: list = []          # packets read after an expect's timer ran out: the next step's
 
     # ------------------------------------------------------------------ helpers
     def _finding(self, verdict: Verdict, check: str, message: str, step=None, **kw) -> None:
@@ -151,6 +153,8 @@ class Runner:
         except Exception as err:  # a harness bug must still give a verdict, with its evidence
             self.keeper.add(Finding(Verdict.ERROR, "harness.internal",
                                     f"the harness failed: {type(err).__name__}: {err}"))
+        for packet in self._held:                 # evidence: read, never judged
+            self.exchange.add(packet, "after the last step", role="unread")
         if self.keeper.checks == 0 and self.keeper.verdict < Verdict.ERROR:
             self.keeper.add(Finding(Verdict.ERROR, "no-check",
                                     "the test case evaluated no check; that is not a pass"))
@@ -240,6 +244,7 @@ class Runner:
     def _expect(self, step: ExpectStep) -> None:
         timer = min(self._seconds(step.timer, self.env.timers.expect, step), max(self._remaining(), 0.0))
         deadline = time.monotonic() + timer
+        wall_deadline = time.time() + timer       # packets carry wall-clock arrival times
         wanted = " or ".join(step.messages) if step.messages else "nothing"
         ignore = set(step.ignore) | set(self.tc.ignore)
         while True:
@@ -247,7 +252,7 @@ class Runner:
             if left <= 0:
                 return self._timer_expired(step, timer, wanted)
             try:
-                packet = self.env.transport.recv(left)
+                packet = self._held.pop(0) if self._held else self.env.transport.recv(left)
             except PeerClosed as err:
                 self._finding(Verdict.FAIL, "transport.peer-closed",
                               f"the DUT closed the association while the harness waited for {wanted}: {err}",
@@ -256,6 +261,11 @@ class Runner:
                 self._finding(Verdict.ERROR, "transport", f"receiving failed: {err}", step)
             if packet is None:
                 continue
+            if packet.time > wall_deadline:
+                # It arrived after this step's timer ran out (we were slow to notice): the timer
+                # decides this step, and the message is left for the next one.
+                self._held.append(packet)
+                return self._timer_expired(step, timer, wanted)
             entry = self.exchange.add(packet, _where(step))
             notes: list = []
             try:

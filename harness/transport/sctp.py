@@ -39,7 +39,7 @@ class SctpConfig:
 
 
 def backend_of(cfg: SctpConfig) -> str:
-    from harness.transport.select import choose_backend
+    from harness.transport.backends import choose_backend
     return choose_backend(cfg.backend)
 
 

@@ -48,11 +48,11 @@ import threading
 import time
 from collections import deque
 from ctypes import byref, c_int, c_uint, c_void_p, sizeof
-from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 from harness.transport import usrsctp_ffi as ffi
-from harness.transport.base import E2AP_PPID, Packet, PeerClosed, Transport, TransportError, now
+from harness.transport.base import (E2AP_PPID, AssociationEvent, Packet, PeerClosed, Transport,
+                                    TransportError, now)
 
 DEFAULT_UDP_PORT = 9899          # RFC 6951's registered SCTP-over-UDP port
 DEFAULT_STREAMS = 16
@@ -63,16 +63,11 @@ _WOULD_BLOCK = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EINPROGRESS, errno.EALREA
 _PEER_GONE = {errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED}
 
 
-@dataclass(frozen=True)
-class AssociationEvent:
-    """One SCTP notification, as the harness reports it."""
-
-    kind: str           # COMM_UP | COMM_LOST | RESTART | SHUTDOWN_COMP | CANT_STR_ASSOC |
-                        # SHUTDOWN | PEER_ADDR_CHANGE | REMOTE_ERROR | SEND_FAILED
-    time: float
-    detail: str = ""
-    error: int = 0      # SCTP error cause (RFC 4960 3.3.10) when there is one
-    association: str = ""
+# SCTP notification -> AssociationEvent.kind (harness.transport.base vocabulary)
+EVENT_KINDS = {"COMM_UP": "up", "COMM_LOST": "down", "RESTART": "restart",
+               "SHUTDOWN_COMP": "shutdown", "CANT_STR_ASSOC": "down", "SHUTDOWN": "shutdown",
+               "PEER_ADDR_CHANGE": "peer-address-change", "REMOTE_ERROR": "remote-error",
+               "SEND_FAILED": "send-failed"}
 
 
 # --- the upcall: one C callback for all sockets, keyed by an integer -------------------
@@ -360,7 +355,7 @@ class UsrsctpAssociation(Transport):
         self.spin = SPIN_SECONDS
         self.streams: tuple[int, int] = (0, 0)      # (outbound, inbound) from COMM_UP
         self.closed_reason: str | None = None       # why the peer side is gone
-        self._events: list[AssociationEvent] = []
+        self.events: list[AssociationEvent] = []
         self._pending: deque[Packet] = deque()
         self._partial = bytearray()
         self._partial_info: tuple[int, int] | None = None
@@ -378,10 +373,6 @@ class UsrsctpAssociation(Transport):
         self._flags = c_int()
 
     # -- public ------------------------------------------------------------------------
-    @property
-    def events(self) -> list[AssociationEvent]:
-        return list(self._events)
-
     @property
     def is_open(self) -> bool:
         return not self._closed and self.closed_reason is None
@@ -557,9 +548,14 @@ class UsrsctpAssociation(Transport):
         if self.closed_reason is None:
             self.closed_reason = reason
 
-    def _event(self, kind: str, detail: str = "", error: int = 0) -> None:
-        ev = AssociationEvent(kind, now(), detail, error, self.name)
-        self._events.append(ev)
+    def _event(self, sctp_kind: str, detail: str = "", error: int = 0) -> None:
+        kind = EVENT_KINDS.get(sctp_kind, sctp_kind.lower())
+        if sctp_kind == "COMM_LOST" and "aborted" in detail:
+            kind = "abort"
+        text = f"{sctp_kind}: {detail}" if detail else sctp_kind
+        if error and "cause" not in detail:
+            text += f" (error {error})"
+        ev = self.event(kind, text)
         if self.on_event is not None:
             self.on_event(ev)
 

@@ -176,7 +176,7 @@ class SctpSendFailedEvent(Structure):
 EXPECTED_SIZES = {
     SctpRcvinfo: 28, SctpSndinfo: 16, SctpEvent: 8, SctpUdpencaps: 136, SctpInitmsg: 8,
     Linger: 8, SctpAssocChange: 20, SctpPaddrChange: 152, SctpShutdownEvent: 12,
-    SctpRemoteError: 16, SctpSendFailedEvent: 36, SctpStatus: 176, SockaddrStorage: 128,
+    SctpRemoteError: 16, SctpSendFailedEvent: 32, SctpStatus: 176, SockaddrStorage: 128,
     SockaddrIn: 16, SockaddrIn6: 28,
 }
 

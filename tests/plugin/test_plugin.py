@@ -46,7 +46,16 @@ def test_a_passing_case_and_its_results(tmp_path):
     assert "PASS            E2TS-R003-v02.00:5.2.1.2.1  Reset initiated by the E2 node" in out.stdout
     rows = (tmp_path / "results" / "results.jsonl").read_text().splitlines()
     assert len(rows) == 1 and '"verdict": "PASS"' in rows[0]
-    assert (tmp_path / "results" / "tests" / "E2TS-R003-v02.00_5.2.1.2.1" / "exchange.json").exists()
+    folder = tmp_path / "results" / "tests" / "E2TS-R003-v02.00_5.2.1.2.1"
+    assert (folder / "exchange.json").exists()
+    pcap = folder / "E2TS-R003-v02.00_5.2.1.2.1.pcapng"
+    assert pcap.exists()
+    if shutil.which("tshark"):
+        fields = subprocess.run(["tshark", "-r", str(pcap), "-Y", "sctp.data_payload_proto_id == 70", "-T", "fields",
+                                 "-e", "sctp.data_payload_proto_id", "-e", "frame.comment"],
+                                capture_output=True, text=True, timeout=60).stdout.splitlines()
+        assert [line.split("\t")[1].split(" (")[0] for line in fields] == [
+            "#1 send E2setupRequest", "#2 expect E2setupResponse", "#3 send ResetRequest", "#4 expect ResetResponse"]
 
 
 def test_a_fault_makes_it_fail_with_the_finding_and_the_spec_lines(tmp_path):

@@ -1,7 +1,7 @@
 """Which SCTP backend to use: the kernel's, or usrsctp in user space.
 
 (This module shares its name with the stdlib ``select``; import it as
-``harness.transport.select`` — absolute imports keep the two apart.)
+``harness.transport.backends`` — absolute imports keep the two apart.)
 """
 
 from __future__ import annotations
