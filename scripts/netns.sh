@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Two network namespaces joined by a veth pair, for running the E2 suite over raw SCTP:
-#   oranh-harness  192.0.2.1/24  (veth oranh-h)
-#   oranh-dut      192.0.2.2/24  (veth oranh-d)
-# 192.0.2.0/24 (TEST-NET-1) exists only inside these namespaces. Needs root.
+#   oranh-harness  198.51.100.1/24  (veth oranh-h)
+#   oranh-dut      198.51.100.2/24  (veth oranh-d)
+# 198.51.100.0/24 (TEST-NET-2) exists only inside these namespaces. Needs root.
 # Usage: scripts/netns.sh up | down | check
 set -euo pipefail
 case "${1:-}" in
@@ -13,8 +13,8 @@ case "${1:-}" in
     ip link add oranh-h type veth peer name oranh-d
     ip link set oranh-h netns oranh-harness
     ip link set oranh-d netns oranh-dut
-    ip -n oranh-harness addr add 192.0.2.1/24 dev oranh-h
-    ip -n oranh-dut addr add 192.0.2.2/24 dev oranh-d
+    ip -n oranh-harness addr add 198.51.100.1/24 dev oranh-h
+    ip -n oranh-dut addr add 198.51.100.2/24 dev oranh-d
     for ns in oranh-harness oranh-dut; do
       ip -n "$ns" link set lo up
     done

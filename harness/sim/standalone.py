@@ -162,7 +162,7 @@ def main(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
-                     connect_now=not args.wait)
+                     connect_now=not getattr(args, "wait", False))
 
     def stop(_signum, _frame) -> None:
         sim.stopping.set()

@@ -21,6 +21,10 @@ class PeerClosed(TransportError):
     """The peer closed or aborted the association."""
 
 
+class AcceptTimeout(TransportError):
+    """No association arrived at a listener in time."""
+
+
 @dataclass(frozen=True)
 class Packet:
     """One message on the wire and what the transport knows about it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.transport.base import Transport, TransportError
+from harness.transport.base import AcceptTimeout, Transport, TransportError
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,23 @@ def listen(host: str, port: int, cfg: SctpConfig):
         from harness.transport import kernel_sctp
         return kernel_sctp.KernelSctpListener(host, port)
     from harness.transport import usrsctp
-    return usrsctp.UsrsctpListener(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port,
-                                   remote_udp_port=cfg.remote_udp_port)
+    return _Listener(usrsctp.UsrsctpListener(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port))
+
+
+class _Listener:
+    """One listener shape for both backends: accept(timeout) gives None on timeout."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def accept(self, timeout: float):
+        try:
+            return self.inner.accept(timeout)
+        except AcceptTimeout:
+            return None
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def parse_address(text: str, default_port: int | None = None) -> tuple[str, int]:

@@ -51,7 +51,7 @@ from ctypes import byref, c_int, c_uint, c_void_p, sizeof
 from typing import Callable, ClassVar
 
 from harness.transport import usrsctp_ffi as ffi
-from harness.transport.base import (E2AP_PPID, AssociationEvent, Packet, PeerClosed, Transport,
+from harness.transport.base import (AcceptTimeout, E2AP_PPID, AssociationEvent, Packet, PeerClosed, Transport,
                                     TransportError, now)
 
 DEFAULT_UDP_PORT = 9899          # RFC 6951's registered SCTP-over-UDP port
@@ -92,6 +92,12 @@ def _upcall(_so, arg, _flags) -> None:          # runs on a usrsctp thread
 
 
 _UPCALL = ffi.UPCALL(_upcall)                   # kept alive for the life of the process
+_UPCALL_PTR = ctypes.cast(_UPCALL, c_void_p)
+# While nobody waits, the upcall points at libc's abs(): a C function that needs no
+# GIL and has no effect (the extra arguments are ignored under the C calling
+# convention). Never NULL: usrsctp may test the pointer and call it without a lock,
+# so a switch to NULL could race into a call through NULL; a pointer store is atomic.
+_IDLE_UPCALL = ctypes.cast(ctypes.CDLL(None).abs, c_void_p)
 
 
 _yield = getattr(os, "sched_yield", lambda: time.sleep(0))
@@ -113,10 +119,29 @@ class _Socket:
         self.waker = _Waker()
         self.closed = False
         _WAKERS[self.key] = self.waker
-        lib = ffi.lib()
-        lib.usrsctp_set_non_blocking(self.so, 1)
-        lib.usrsctp_set_upcall(self.so, ctypes.cast(_UPCALL, c_void_p), c_void_p(self.key))
+        self._armed = 0
+        self._arm_lock = threading.Lock()
+        ffi.lib().usrsctp_set_non_blocking(self.so, 1)
+        ffi.lib().usrsctp_set_upcall(self.so, _IDLE_UPCALL, c_void_p(self.key))
         UsrsctpStack._sockets[self.key] = self
+
+    def arm(self) -> None:
+        """Register the upcall while a caller waits (no GIL-taking upcalls while busy)."""
+        with self._arm_lock:
+            self._armed += 1
+            if self._armed == 1 and not self.closed:
+                ffi.lib().usrsctp_set_upcall(self.so, _UPCALL_PTR, c_void_p(self.key))
+
+    def ready(self, mask: int) -> bool:
+        """usrsctp_get_events says the socket is readable/writable (or in error)."""
+        ev = ffi.lib().usrsctp_get_events(self.so)
+        return ev < 0 or bool(ev & (mask | ffi.SCTP_EVENT_ERROR))
+
+    def disarm(self) -> None:
+        with self._arm_lock:
+            self._armed -= 1
+            if self._armed == 0 and not self.closed:
+                ffi.lib().usrsctp_set_upcall(self.so, _IDLE_UPCALL, c_void_p(self.key))
 
     @classmethod
     def new(cls, family: int) -> _Socket:
@@ -143,7 +168,8 @@ class _Socket:
             linger = ffi.Linger(1, 0)             # close sends ABORT
             lib.usrsctp_setsockopt(self.so, ffi.SOL_SOCKET, ffi.SO_LINGER, byref(linger),
                                    sizeof(linger))
-        lib.usrsctp_set_upcall(self.so, None, None)
+        with self._arm_lock:
+            lib.usrsctp_set_upcall(self.so, _IDLE_UPCALL, c_void_p(self.key))
         lib.usrsctp_close(self.so)
         _WAKERS.pop(self.key, None)
         UsrsctpStack._sockets.pop(self.key, None)
@@ -312,12 +338,26 @@ def _raw_permitted() -> bool:
         return False
 
 
-def _wait(event: threading.Event, deadline: float) -> bool:
-    """Wait for ``event`` up to the deadline (in slices); False when the deadline passed."""
+def _wait(event: threading.Event, deadline: float, sock: _Socket | None = None,
+          retry: Callable[[], bool] | None = None) -> bool:
+    """Wait for ``event`` up to the deadline (one slice); False when the deadline passed.
+
+    With ``sock``: arm its upcall, clear the event, and wait only if ``retry()``
+    still finds nothing (so a wake-up between the caller's try and the arming is
+    not lost)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return False
-    event.wait(min(remaining, _POLL_SLICE))
+    if sock is None:
+        event.wait(min(remaining, _POLL_SLICE))
+        return True
+    sock.arm()
+    try:
+        event.clear()
+        if retry is None or not retry():
+            event.wait(min(remaining, _POLL_SLICE))
+    finally:
+        sock.disarm()
     return True
 
 
@@ -400,7 +440,8 @@ class UsrsctpAssociation(Transport):
                 if err in _WOULD_BLOCK:
                     if self._closed:
                         raise TransportError(f"{self.name}: association closed locally")
-                    if not _wait(waker.write, deadline):
+                    if not _wait(waker.write, deadline, self._sock,
+                                 lambda: self._sock.ready(ffi.SCTP_EVENT_WRITE)):
                         raise TransportError(
                             f"{self.name}: send of {len(data)} bytes timed out after "
                             f"{self.send_timeout}s (peer not reading, send buffer full)")
@@ -536,7 +577,8 @@ class UsrsctpAssociation(Transport):
                 if time.monotonic() < spin_until and not waker.read.is_set():
                     _yield()
                     continue
-                if not _wait(waker.read, deadline):
+                if not _wait(waker.read, deadline, self._sock,
+                             lambda: self._sock.ready(ffi.SCTP_EVENT_READ)):
                     return None
                 continue
             if err in _PEER_GONE:
@@ -743,9 +785,10 @@ class UsrsctpListener:
             err = _errno()
             if err not in _WOULD_BLOCK and err != errno.ECONNABORTED:
                 raise TransportError(f"SCTP accept on {self.address} failed: {os.strerror(err)}")
-            if not _wait(self._sock.waker.read, deadline):
-                raise TransportError(f"no SCTP association arrived on {self.address} "
-                                     f"within {timeout}s")
+            if not _wait(self._sock.waker.read, deadline, self._sock,
+                         lambda: self._sock.ready(ffi.SCTP_EVENT_READ)):
+                raise AcceptTimeout(f"no SCTP association arrived on {self.address} "
+                                    f"within {timeout}s")
         sock = _Socket(so, self._sock.family)
         remote = ffi.format_sockaddr(peer.raw[:plen.value])
         assoc = UsrsctpAssociation(sock, name=name, local=sock.local_address(remote) or self.address,

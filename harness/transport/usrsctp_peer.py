@@ -141,6 +141,16 @@ def bare_echo(listener: UsrsctpListener) -> None:
             threading.Thread(target=loop, args=(so,), daemon=True).start()
 
 
+def _die_with_parent() -> None:
+    """SIGKILL this peer when the process that started it dies (Linux prctl)."""
+    import ctypes
+    import signal
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=("udp", "raw"), default="udp")
@@ -152,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", action="store_true",
                     help="echo only, with a blocking ctypes loop (benchmark reference)")
     args = ap.parse_args(argv)
+    _die_with_parent()
     UsrsctpStack.start(args.mode, udp_port=args.udp_port, blackhole=args.blackhole)
     sniffer = None
     if args.sniff:
