@@ -34,7 +34,7 @@ from harness.spec import match as matching
 from harness.spec import paths
 from harness.spec import vars as variables_mod
 from harness.spec.model import (ExpectStep, RepeatStep, SaveStep, SendStep, TestCase, TriggerStep, WaitStep)
-from harness.transport.base import PeerClosed, Transport, TransportError
+from harness.transport.base import E2AP_PPID, PeerClosed, Transport, TransportError
 from harness.verdict import Finding, Verdict, VerdictKeeper
 
 E2AP_CLAUSE = "O-RAN.WG3.E2AP v03.01"
@@ -267,6 +267,12 @@ class Runner:
                 self._held.append(packet)
                 return self._timer_expired(step, timer, wanted)
             entry = self.exchange.add(packet, _where(step))
+            if packet.ppid != E2AP_PPID:
+                entry.role = "unexpected"
+                self._finding(Verdict.FAIL, "transport.ppid",
+                              f"the DUT sent E2AP with SCTP PPID {packet.ppid}, not {E2AP_PPID}", step,
+                              clause=f"{E2AP_CLAUSE} 7 (transport: PPID {E2AP_PPID})", expected=E2AP_PPID,
+                              observed=packet.ppid, evidence=(entry.index,))
             notes: list = []
             try:
                 pdu = self.env.codec.decode(packet.data, notes=notes)

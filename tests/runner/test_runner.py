@@ -210,3 +210,11 @@ def test_a_case_that_checks_nothing_is_an_error():
     result, _ = _run(tc, [])
     assert result.verdict == Verdict.ERROR
     assert result.findings[-1].message == "the test case evaluated no check; that is not a pass"
+
+
+def test_a_wrong_ppid_fails(tmp_path):
+    data = _response("E2setupResponse", SETUP_RESPONSE)
+    result, _ = _run(_case(tmp_path, SEND_EXPECT), [lambda end: end.send(data, ppid=60)])
+    f = result.findings[-1]
+    assert (f.verdict, f.check, f.expected, f.observed) == (Verdict.FAIL, "transport.ppid", 70, 60)
+    assert f.message == "the DUT sent E2AP with SCTP PPID 60, not 70"
