@@ -14,6 +14,16 @@ def register(sub) -> None:
     s.add_argument("--rounds", type=int, default=3)
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=_run_suite)
+    t = bsub.add_parser("transport", help="messages per second through the usrsctp transport, against a bare "
+                                          "ctypes echo on the same stack")
+    t.add_argument("--rounds", type=int, default=3)
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(handler=_run_transport)
+
+
+def _run_transport(args) -> int:
+    from harness.bench import transport_bench
+    return transport_bench.main(args.json, args.rounds)
 
 
 def _run_suite(args) -> int:

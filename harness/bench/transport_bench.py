@@ -47,6 +47,19 @@ RT_COUNT = 2000
 STREAM_COUNT = 20000
 PAYLOAD = b"\x5a" * 100
 TARGET_MSGS = 20000.0
+DECODE_COUNT = 2000
+
+
+def _indication_codec():
+    """The E2 codec and a real RIC Indication with E2SM-KPM (golden vector, 177 octets)."""
+    from harness.codec import vectors
+    vec = vectors.load(REPO_ROOT / "fixtures" / "golden" / "e2ap-v03.01" / "pc05-1-RICindication.json")
+    return vectors.codec_for(vec), bytes.fromhex(vec["hex"])
+
+
+def _data(received):
+    """The payload of what a receiver returned (a Packet, or bytes from the bare loop)."""
+    return getattr(received, "data", received)
 
 
 def _free_udp_port() -> int:
@@ -131,10 +144,10 @@ def _round_trips(send, recv, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def _streaming(send, recv, n: int) -> float:
+def _streaming(send, recv, n: int, payload: bytes = PAYLOAD) -> float:
     def sender() -> None:
         for _ in range(n):
-            send(PAYLOAD)
+            send(payload)
     t0 = time.perf_counter()
     th = threading.Thread(target=sender)
     th.start()
@@ -161,7 +174,13 @@ def _measure(mode: str, stack: us.UsrsctpStack, rounds: int) -> dict:
                 raise RuntimeError("transport recv timed out")
             return pkt
         b_recv = bare.receiver()
-        results: dict[str, list[float]] = {k: [] for k in ("rt_t", "rt_b", "st_t", "st_b")}
+        results: dict[str, list[float]] = {k: [] for k in ("rt_t", "rt_b", "st_t", "st_b", "dd_t", "dd_b")}
+        codec, indication = _indication_codec()
+
+        def decoded(recv):
+            def inner():
+                codec.decode(bytes(_data(recv())))
+            return inner
         _round_trips(t_send, t_recv, 200)                                # warm up
         _round_trips(bare.send, b_recv, 200)
         for _ in range(rounds):
@@ -169,6 +188,8 @@ def _measure(mode: str, stack: us.UsrsctpStack, rounds: int) -> dict:
             results["rt_b"].append(_round_trips(bare.send, b_recv, RT_COUNT))
             results["st_t"].append(_streaming(t_send, t_recv, STREAM_COUNT))
             results["st_b"].append(_streaming(bare.send, b_recv, STREAM_COUNT))
+            results["dd_t"].append(_streaming(t_send, decoded(t_recv), DECODE_COUNT, indication))
+            results["dd_b"].append(_streaming(bare.send, decoded(b_recv), DECODE_COUNT, indication))
         srtt = assoc.status().sstat_primary.spinfo_srtt
         assoc.close(timeout=1.0)
         bare.close()
@@ -181,6 +202,8 @@ def _measure(mode: str, stack: us.UsrsctpStack, rounds: int) -> dict:
                               "ratio": round(med["rt_t"] / med["rt_b"], 2)},
         "streaming_msgs_per_s": {"transport": round(med["st_t"]), "bare": round(med["st_b"]),
                                  "ratio": round(med["st_t"] / med["st_b"], 2)},
+        "indications_deep_decoded_per_s": {"transport": round(med["dd_t"]), "bare": round(med["dd_b"]),
+                                           "ratio": round(med["dd_t"] / med["dd_b"], 2)},
         "mean_rtt_us": round(1e6 / med["rt_t"], 1),
         "sctp_srtt_ms": srtt,
     }
@@ -212,7 +235,8 @@ def main(as_json: bool, rounds: int = ROUNDS) -> int:
         print(f"{'mode':<5} {'measure':<22} {'transport':>10} {'bare ctypes':>12} {'ratio':>6}")
         for r in report["rows"]:
             for key, label in (("round_trips_per_s", "round trips/s"),
-                               ("streaming_msgs_per_s", "streaming msgs/s")):
+                               ("streaming_msgs_per_s", "streaming msgs/s"),
+                               ("indications_deep_decoded_per_s", "RIC ind. + deep decode/s")):
                 v = r[key]
                 print(f"{r['mode']:<5} {label:<22} {v['transport']:>10} {v['bare']:>12} "
                       f"{v['ratio']:>6.2f}")
