@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sim-fault", default=None, help="fault mode of the built-in simulator (harness.sim.faults)")
     group.addoption("--results", default=None, help="write results here as each test case ends")
     group.addoption("--specs-root", default=None, help="root folder of the YAML specs and templates (default specs/)")
+    group.addoption("--wire-capture", default=None, metavar="IFACE",
+                    help="also capture the real wire on IFACE with dumpcap (results/wire.pcapng)")
     group.addoption("--e2ap-version", default=None, help="E2AP version for the e2_codec fixture")
     group.addoption("--e2sm-version", action="append", default=[], metavar="PROTO=VERSION",
                     help="E2SM version for the e2_codec fixture, e.g. e2sm-kpm=v02.03")

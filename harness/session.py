@@ -38,6 +38,7 @@ class Options:
     fault: str | None
     results: Path | None
     specs_root: Path
+    wire_capture: str | None = None
 
 
 class HarnessSession:
@@ -58,6 +59,7 @@ class HarnessSession:
                                "capture analysis")
         self.live = None
         self._live_link = None
+        self.wire = None
         if self.mode == "live":
             from harness.live import LiveConfig, LiveError
             try:
@@ -88,6 +90,15 @@ class HarnessSession:
                 "dut": self.dut, "lab": self.lab,
                 "asn1": {"e2ap": self.codec.e2ap.compiled.source_hashes}})
             self.rows = self.writer.rows
+        wire = (self.lab.transport.get("wire_capture") or {}) if self.mode == "live" else {}
+        if options.wire_capture:
+            wire = {"interface": options.wire_capture}
+        if wire and self.writer is not None:
+            from harness.evidence.wire import WireCapture
+            self.wire = WireCapture(wire["interface"], self.writer.dir / "wire.pcapng",
+                                    wire.get("filter", "sctp or udp"))
+            if self.wire.notice:
+                print(f"oran-harness: {self.wire.notice}")
 
     @classmethod
     def from_options(cls, config) -> "HarnessSession":
@@ -99,7 +110,8 @@ class HarnessSession:
             mode=config.getoption("--mode"),
             fault=config.getoption("--sim-fault"),
             results=Path(results) if results else None,
-            specs_root=Path(root) if root else config.rootpath / "specs"))
+            specs_root=Path(root) if root else config.rootpath / "specs",
+            wire_capture=config.getoption("--wire-capture")))
 
     # ------------------------------------------------------------------ collection
     def load(self, path: Path):
@@ -239,6 +251,8 @@ class HarnessSession:
         return start_simulator(dut_role, transport, fault=self.options.fault, lab=self.lab)
 
     def finish(self) -> None:
+        if self.wire is not None:
+            self.wire.stop()
         if self._live_link is not None:
             link, sim = self._live_link
             link.close()

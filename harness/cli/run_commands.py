@@ -20,6 +20,7 @@ def register(sub) -> None:
     r.add_argument("--mode", choices=("sim", "live", "replay"), default=None)
     r.add_argument("--fault", default=None, help="built-in simulator fault mode (proving the checkers)")
     r.add_argument("--results", type=Path, default=None, help="results folder (default results/<time>)")
+    r.add_argument("--wire-capture", default=None, metavar="IFACE", help="also capture IFACE with dumpcap")
     r.add_argument("--pytest", dest="pytest_args", action="append", default=[], metavar="ARG",
                    help="an extra pytest argument (repeatable), e.g. --pytest=-k --pytest=setup")
     r.set_defaults(handler=run)
@@ -56,6 +57,8 @@ def run(args) -> int:
             cmd += ["--mode", args.mode]
         if args.fault:
             cmd += ["--sim-fault", args.fault]
+        if args.wire_capture:
+            cmd += ["--wire-capture", args.wire_capture]
         cmd += args.pytest_args
         print(f"== {dut.name}: {' '.join(cmd[3:])}", flush=True)
         code = subprocess.call(cmd)

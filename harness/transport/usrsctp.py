@@ -60,7 +60,8 @@ RECV_BUFFER = 256 * 1024
 SPIN_SECONDS = 0.0002           # recv re-tries (yielding the CPU) this long before sleeping
 _POLL_SLICE = 0.1                # longest wait between re-tries if an upcall were missed
 _WOULD_BLOCK = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EINPROGRESS, errno.EALREADY}
-_PEER_GONE = {errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED}
+# ENOENT: usrsctp reports it when the association has already been freed after the peer left.
+_PEER_GONE = {errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED, errno.ENOENT}
 
 
 # SCTP notification -> AssociationEvent.kind (harness.transport.base vocabulary)

@@ -39,7 +39,8 @@ def _run(results: Path, dut: str, lab: str, *extra: str, prefix: tuple = ()) -> 
 
 @pytest.mark.parametrize("dut, count", [("dut-sim-near-rt-ric.yaml", 18), ("dut-sim-e2-node.yaml", 21)])
 def test_the_suite_passes_over_sctp_in_udp(tmp_path, dut, count):
-    out, rows = _run(tmp_path, dut, "lab-live-udp.yaml")
+    wire = ("--wire-capture", "lo") if shutil.which("dumpcap") and os.geteuid() == 0 else ()
+    out, rows = _run(tmp_path, dut, "lab-live-udp.yaml", *wire)
     assert out.returncode == 0, out.stdout[-3000:]
     assert len(rows) == count and {r["verdict"] for r in rows} == {"PASS"}
     pcap = tmp_path / rows[0]["pcap"]
@@ -51,6 +52,13 @@ def test_the_suite_passes_over_sctp_in_udp(tmp_path, dut, count):
         ports = {line.split("\t")[2] for line in fields} | {line.split("\t")[3] for line in fields}
         assert {line.split("\t")[0] for line in fields} == {"127.0.0.1"}
         assert ("36421" if "ric" in dut else "36422") in ports     # the real SCTP port of the listening side
+    if wire:
+        # The real wire: SCTP in UDP (RFC 6951) to the two encapsulation ports, E2AP chunks with PPID 70.
+        real = subprocess.run(["tshark", "-r", str(tmp_path / "wire.pcapng"), "-d", "udp.port==9899,sctp",
+                               "-d", "udp.port==9900,sctp", "-Y", "sctp.data_payload_proto_id == 70", "-T", "fields",
+                               "-e", "udp.dstport"], capture_output=True, text=True, timeout=60).stdout.split()
+        assert set(real) == {"9899", "9900"}
+        assert len(real) >= sum(1 for r in rows for _ in [r])          # at least one E2AP message per test case
 
 
 @pytest.mark.skipif(not _netns_possible(), reason="network namespaces cannot be made here (needs root and iproute2)")
@@ -97,3 +105,44 @@ def test_a_standalone_simulator_stops_cleanly_on_ctrl_c():
     rest, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert json.loads(rest.strip().splitlines()[-1]) == {"event": "stopped"}
+
+
+ABORTED = """testcases:
+  - id: E2TS-R003-v02.00:5.9.1
+    title: the DUT aborts the association mid-procedure
+    interface: near-rt-ric.e2
+    dut: near-rt-ric
+    status: optional
+    steps:
+      - use: e2-setup-as-e2-node
+      - trigger: disconnect
+      - wait: 0.5
+      - send: ResetRequest
+        fields: {TransactionID: 21}
+      - expect: ResetResponse
+  - id: E2TS-R003-v02.00:5.9.2
+    title: the next test case gets a new association
+    interface: near-rt-ric.e2
+    dut: near-rt-ric
+    status: optional
+    steps:
+      - use: e2-setup-as-e2-node
+"""
+
+
+def test_an_association_dropped_mid_procedure_fails_that_case_and_the_run_goes_on(tmp_path):
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs" / "templates", specs / "templates")
+    (specs / "aborted.yaml").write_text(ABORTED)
+    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "harness.pytest_plugin", "-q",
+                          "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--specs-root", str(specs),
+                          str(specs), "--dut", str(PROFILES / "dut-sim-near-rt-ric.yaml"),
+                          "--lab", str(PROFILES / "lab-live-udp.yaml"), "--results", str(tmp_path / "r")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "r" / "results.jsonl").read_text().splitlines())}
+    first = rows["E2TS-R003-v02.00:5.9.1"]
+    assert first["verdict"] == "FAIL", out.stdout[-2000:]
+    assert first["findings"][-1]["check"] == "transport.peer-closed"
+    assert rows["E2TS-R003-v02.00:5.9.2"]["verdict"] == "PASS"
+    # The evidence recorded before the abort is kept.
+    assert (tmp_path / "r" / first["pcap"]).stat().st_size > 0
