@@ -261,7 +261,7 @@ class Runner:
                 self._finding(Verdict.ERROR, "transport", f"receiving failed: {err}", step)
             if packet is None:
                 continue
-            if packet.time > wall_deadline:
+            if packet.time > wall_deadline and getattr(self.env.transport, "arrival_stamps", False):
                 # It arrived after this step's timer ran out (we were slow to notice): the timer
                 # decides this step, and the message is left for the next one.
                 self._held.append(packet)

@@ -62,6 +62,9 @@ class Transport(ABC):
 
     name: str = ""
     events: list
+    # True when Packet.time is when the message arrived (not when recv read it): only then can
+    # the runner tell a message that came after an expect timer from one it noticed late.
+    arrival_stamps: bool = False
 
     def event(self, kind: str, detail: str = "") -> AssociationEvent:
         """Record an association event (for implementations)."""

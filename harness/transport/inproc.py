@@ -14,6 +14,8 @@ _CLOSED = object()
 
 
 class InprocEnd(Transport):
+    arrival_stamps = True          # stamped when the peer put it in our queue
+
     def __init__(self, name: str) -> None:
         self.name = name
         self._inbox: queue.Queue = queue.Queue()

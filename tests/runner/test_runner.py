@@ -218,3 +218,12 @@ def test_a_wrong_ppid_fails(tmp_path):
     f = result.findings[-1]
     assert (f.verdict, f.check, f.expected, f.observed) == (Verdict.FAIL, "transport.ppid", 70, 60)
     assert f.message == "the DUT sent E2AP with SCTP PPID 60, not 70"
+
+
+def test_a_message_after_the_timer_is_late_even_if_read_later(tmp_path):
+    def late(end):
+        time.sleep(0.5)
+        end.send(_response("E2setupResponse", SETUP_RESPONSE))
+    result, _ = _run(_case(tmp_path, SEND_EXPECT), [late])
+    assert result.verdict == Verdict.FAIL
+    assert result.findings[-1].check == "expect.timer"

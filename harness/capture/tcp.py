@@ -1,0 +1,160 @@
+"""TCP in captures: per-connection, per-direction in-order byte runs.
+
+Kept simple on purpose (HTTP / NETCONF parsers sit on top of it later): every time
+in-order bytes become available in one direction -- a segment at the expected
+sequence number, plus any buffered segments it unlocks -- one `CapturedMessage`
+with transport ``'tcp'`` carries those bytes and the packets they came from.  A
+message is therefore a *piece of the byte stream*, not an application message.
+Retransmitted bytes are trimmed; out-of-order segments wait (bounded); a gap that
+never fills is reported as a `CaptureIssue` and reading skips past it.  A capture
+that starts mid-connection starts each direction at its first segment seen.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from harness.capture.model import CapturedMessage, CaptureIssue
+from harness.capture.sctp import endpoint_text
+
+MAX_WAITING_SEGMENTS = 256
+MAX_WAITING_OCTETS = 4 << 20
+MAX_GAP_AGE = 30.0
+MAX_CONNECTIONS = 65536
+_SYN, _FIN, _RST = 0x02, 0x01, 0x04
+
+
+class _Dir:
+    __slots__ = ("src", "dst", "assoc", "next", "waiting", "octets")
+
+    def __init__(self, src: str, dst: str, assoc: str) -> None:
+        self.src, self.dst, self.assoc = src, dst, assoc
+        self.next = None            # next expected sequence number
+        self.waiting: dict = {}     # seq -> (data, packets, time)
+        self.octets = 0
+
+
+class TcpTracker:
+    def __init__(self, out: list, issues: list) -> None:
+        self.out = out
+        self.issues = issues
+        self.conns: dict = {}
+
+    def _dir(self, src: bytes, dst: bytes, sport: int, dport: int) -> _Dir:
+        key = (src, dst, sport, dport)
+        d = self.conns.get(key)
+        if d is None:
+            if len(self.conns) >= MAX_CONNECTIONS:
+                self._gap(self.conns.pop(next(iter(self.conns))), "the connection was forgotten")
+            a, b = endpoint_text(src, sport), endpoint_text(dst, dport)
+            assoc = f"{a}-{b}" if (src, sport) <= (dst, dport) else f"{b}-{a}"
+            d = self.conns[key] = _Dir(a, b, assoc)
+        return d
+
+    def segment(self, src: bytes, dst: bytes, seg: bytes, packets: tuple, time: float) -> None:
+        if len(seg) < 20:
+            self.issues.append(CaptureIssue(packets[0], f"TCP header cut short ({len(seg)} of 20 octets)"))
+            return
+        sport, dport, seq, _ack, off_flags = struct.unpack_from("!HHIIH", seg)
+        hlen = (off_flags >> 12) * 4
+        flags = off_flags & 0x3F
+        if hlen < 20 or hlen > len(seg):
+            self.issues.append(CaptureIssue(packets[0], f"TCP header length {hlen} is bogus"))
+            return
+        d = self._dir(src, dst, sport, dport)
+        data = seg[hlen:]
+        if flags & _SYN:
+            self._gap(d, "a new connection (SYN) started")
+            d.next = (seq + 1) & 0xFFFFFFFF
+            seq = d.next
+        if data:
+            if d.next is None:
+                d.next = seq
+            self._data(d, seq, data, packets, time)
+        if flags & _RST:
+            self._gap(d, "the connection was reset")
+            self.conns.pop((src, dst, sport, dport), None)
+
+    def _data(self, d: _Dir, seq: int, data: bytes, packets: tuple, time: float) -> None:
+        ahead = (seq - d.next) & 0xFFFFFFFF
+        if ahead >= 0x80000000:            # starts before what we have: trim the overlap
+            behind = 0x100000000 - ahead
+            if behind >= len(data):
+                return
+            data, seq, ahead = data[behind:], d.next, 0
+        if ahead:
+            if seq not in d.waiting:
+                d.waiting[seq] = (data, packets, time)
+                d.octets += len(data)
+            if len(d.waiting) > MAX_WAITING_SEGMENTS or d.octets > MAX_WAITING_OCTETS:
+                self._skip(d, "too many segments waiting")
+            return
+        parts, pkts = [data], list(packets)
+        d.next = (seq + len(data)) & 0xFFFFFFFF
+        last = self._drain(d, parts, pkts, time)
+        self._emit(d, parts, pkts, last)
+
+    def _drain(self, d: _Dir, parts: list, pkts: list, last: float) -> float:
+        """Append the waiting segments that are now in order; return the latest time."""
+        while d.waiting:
+            progressed = False
+            for seq in list(d.waiting):
+                ahead = (seq - d.next) & 0xFFFFFFFF
+                data, packets, t = d.waiting[seq]
+                if ahead >= 0x80000000:
+                    behind = 0x100000000 - ahead
+                    del d.waiting[seq]
+                    d.octets -= len(data)
+                    if behind < len(data):
+                        parts.append(data[behind:])
+                        pkts.extend(packets)
+                        last = max(last, t)
+                        d.next = (d.next + len(data) - behind) & 0xFFFFFFFF
+                    progressed = True
+                elif ahead == 0:
+                    del d.waiting[seq]
+                    d.octets -= len(data)
+                    parts.append(data)
+                    pkts.extend(packets)
+                    last = max(last, t)
+                    d.next = (d.next + len(data)) & 0xFFFFFFFF
+                    progressed = True
+            if not progressed:
+                break
+        return last
+
+    def _emit(self, d: _Dir, parts: list, pkts: list, time: float) -> None:
+        self.out.append(CapturedMessage(tuple(sorted(set(pkts))), time, "tcp", d.src, d.dst, d.assoc,
+                                        0, 0, b"".join(parts)))
+
+    def _skip(self, d: _Dir, why: str) -> None:
+        """Give up on the missing bytes: jump to the earliest waiting segment."""
+        seq = min(d.waiting, key=lambda s: (s - d.next) & 0xFFFFFFFF)
+        missing = (seq - d.next) & 0xFFFFFFFF
+        first = min(min(p) for _, p, _ in d.waiting.values())
+        self.issues.append(CaptureIssue(first, f"TCP {d.src} -> {d.dst}: {missing} octets missing "
+                                               f"before sequence number {seq} ({why}); skipped past them"))
+        d.next = seq
+        parts: list = []
+        pkts: list = []
+        last = self._drain(d, parts, pkts, 0.0)
+        if parts:
+            self._emit(d, parts, pkts, last)
+
+    def _gap(self, d: _Dir, why: str) -> None:
+        if d.waiting:
+            first = min(min(p) for _, p, _ in d.waiting.values())
+            self.issues.append(CaptureIssue(first, f"TCP {d.src} -> {d.dst}: {d.octets} octets after a "
+                                                   f"gap never completed ({why}); dropped"))
+            d.waiting.clear()
+            d.octets = 0
+
+    def expire(self, now: float) -> None:
+        for d in self.conns.values():
+            if d.waiting and min(t for _, _, t in d.waiting.values()) < now - MAX_GAP_AGE:
+                self._skip(d, f"not filled within {MAX_GAP_AGE:g} s")
+
+    def flush(self) -> None:
+        for d in self.conns.values():
+            while d.waiting:
+                self._skip(d, "the capture ends")
