@@ -19,6 +19,7 @@ from harness.runner.runner import RunEnv, Timers, run_testcase
 from harness.session import ROOT
 from harness.spec.loader import load_library, load_spec_file
 from harness.transport import inproc
+from harness.transport.base import PeerClosed
 from harness.verdict import Verdict
 
 CODEC = E2Codec()
@@ -71,7 +72,10 @@ class Peer(threading.Thread):
             if packet is None:
                 return
             self.got.append(packet)
-            answer(self.end)
+            try:
+                answer(self.end)
+            except PeerClosed:        # the harness finished first (a late answer): nothing to do
+                return
 
 
 class Adapter:
