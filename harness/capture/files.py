@@ -117,7 +117,6 @@ def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
     ifaces: list[_Interface] = []
     first = True
     pending_type = _PCAPNG_SHB
-    unknown_if_reported: set = set()
     epb = struct.Struct("<IIIII")
     while True:
         if pending_type is None:
@@ -151,7 +150,6 @@ def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
             length = struct.unpack(order + "I", rest[:4])[0]
             got = 12
             ifaces = []
-            unknown_if_reported = set()
         else:
             rest = read(4)
             if len(rest) < 4:

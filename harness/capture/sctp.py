@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from collections import deque
-
-from harness.capture.model import CapturedMessage, CaptureIssue
+from harness.capture.model import CaptureIssue
+from harness.capture.fastmodel import new_message
 
 _DATA, _INIT, _INIT_ACK, _IDATA = 0, 1, 2, 64
 _CHUNK_NAMES = {0: "DATA", 1: "INIT", 2: "INIT-ACK", 3: "SACK", 4: "HEARTBEAT", 5: "HEARTBEAT-ACK",
@@ -61,15 +60,15 @@ class _Assoc:
 class _Dir:
     """One direction of one association."""
 
-    __slots__ = ("src", "dst", "assoc", "is_low", "seen", "seen_order", "frags", "octets", "count")
+    __slots__ = ("src", "dst", "assoc", "is_low", "seen", "old", "frags", "octets", "count")
 
     def __init__(self, src: str, dst: str, assoc: _Assoc, is_low: bool) -> None:
         self.src, self.dst, self.assoc, self.is_low = src, dst, assoc, is_low
         self.reset()
 
     def reset(self) -> None:
-        self.seen: set = set()
-        self.seen_order: deque = deque()
+        self.seen: set = set()     # TSNs delivered recently (two generations, bounded)
+        self.old: set = set()
         self.frags: dict = {}      # stream -> {tsn: (flags, ppid, data, packets, time)}
         self.octets = 0
         self.count = 0
@@ -127,6 +126,13 @@ class SctpTracker:
         d = self.flows.get(key)
         if d is None:
             d = self._flow(key, src, dst, sport, dport)
+        if seg[12] == 0 and seg[13] & 3 == 3 and n >= 29:
+            # Fast path: one whole DATA chunk filling the packet (the common case).
+            clen = (seg[14] << 8) | seg[15]
+            if 16 < clen and 12 + clen <= n < 16 + clen:
+                tsn, stream, _ssn, ppid = struct.unpack_from("!IHHI", seg, 16)
+                self._data(d, 3, tsn, stream, ppid, seg[28:12 + clen], packets, time, transport)
+                return
         pos = 12
         index = 0
         unpack = struct.unpack_from
@@ -167,17 +173,15 @@ class SctpTracker:
     def _data(self, d: _Dir, flags: int, tsn: int, stream: int, ppid, data: bytes, packets: tuple,
               time: float, transport: str) -> None:
         seen = d.seen
-        if tsn in seen:
+        if tsn in seen or tsn in d.old:
             self.stats.duplicates += 1
             return
         if flags & 3 == 3:
             seen.add(tsn)
-            order = d.seen_order
-            order.append(tsn)
-            if len(order) > _SEEN_TSNS:
-                seen.discard(order.popleft())
-            self.out.append(CapturedMessage(packets, time, transport, d.src, d.dst, d.assoc.key,
-                                            stream, ppid, data))
+            if len(seen) > _SEEN_TSNS:
+                d.old, d.seen = seen, set()
+            self.out.append(new_message(packets, time, transport, d.src, d.dst, d.assoc.key,
+                                        stream, ppid, data))
             return
         table = d.frags.get(stream)
         if table is None:
@@ -225,13 +229,12 @@ class SctpTracker:
             pkts.update(packets)
             time = max(time, t)
             d.seen.add(tsn)
-            d.seen_order.append(tsn)
             if tsn == last:
                 break
             tsn = (tsn + 1) & 0xFFFFFFFF
-        while len(d.seen_order) > _SEEN_TSNS:
-            d.seen.discard(d.seen_order.popleft())
-        self.out.append(CapturedMessage(tuple(sorted(pkts)), time, transport, d.src, d.dst,
+        if len(d.seen) > _SEEN_TSNS:
+            d.old, d.seen = d.seen, set()
+        self.out.append(new_message(tuple(sorted(pkts)), time, transport, d.src, d.dst,
                                         d.assoc.key, stream, ppid or 0, b"".join(parts)))
 
     # -- leftovers -------------------------------------------------------------

@@ -39,6 +39,8 @@ def register(sub) -> None:
     d.add_argument("--ran-function", action="append", default=[], metavar="ID=E2SM",
                    help="RAN function ID -> E2SM (OID, short name or e2sm-kpm/e2sm-rc)")
     d.set_defaults(handler=run_decode)
+    from harness.cli import capture_commands
+    capture_commands.register_capture_args(d, src)   # `decode CAPTURE`: a pcap/pcapng file
     e = sub.add_parser("encode", help="encode JSON (as printed by decode) from stdin to hex")
     _add_common(e)
     e.set_defaults(handler=run_encode)

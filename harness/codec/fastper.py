@@ -420,7 +420,7 @@ def _make_members(b, t):
 
 def _make_array(b, t):
     element = b.build(t.element_type)
-    ext, lo, hi = t.has_extension_marker, t.minimum, t.maximum
+    ext, hi = t.has_extension_marker, t.maximum
     size = _size_reader(t)
 
     def dec(buf, pos):

@@ -30,7 +30,7 @@ naming file:line; nothing is silently dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from harness.codec.asn1lex import Token, tokenize
 from harness.codec.errors import Asn1SourceError

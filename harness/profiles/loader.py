@@ -7,7 +7,7 @@ Missing fields, unknown keys, wrong types and PICS items not in the catalogue
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
 
 from harness.profiles.model import Adapter, DutProfile, LabProfile, RanFunction, Timers
 from harness.profiles.pics import PicsItem, catalogue
@@ -155,5 +155,5 @@ def _adapter(node: Node) -> Adapter:
         raise a.error(a.line, "adapter kind 'command' needs 'commands': trigger action -> shell command")
     timeout = a.get("prompt_timeout", float, 300.0)
     if not is_number(timeout) or timeout <= 0:
-        raise a.error(a.value_line("prompt_timeout"), f"'prompt_timeout' must be more than 0 seconds")
+        raise a.error(a.value_line("prompt_timeout"), "'prompt_timeout' must be more than 0 seconds")
     return Adapter(kind, plain(commands), float(timeout))

@@ -9,7 +9,7 @@ globals or the environment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
 
 from harness.spec.model import Where
 
