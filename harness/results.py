@@ -15,7 +15,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.verdict import OUTCOMES, Verdict
+from harness.verdict import Verdict, oran_status
 
 
 def safe_name(test_id: str) -> str:
@@ -52,7 +52,7 @@ class ResultsWriter:
         row = {
             "id": tc.id, "title": tc.title, "reference": str(tc.reference), "interface": tc.interface,
             "dut_role": tc.dut_role, "status": tc.status, "spec": str(tc.where),
-            "verdict": result.verdict.name, "oran": OUTCOMES[result.verdict].oran,
+            "verdict": result.verdict.name, "oran": oran_status(result.verdict, result.findings),
             "started": result.started, "duration": round(result.duration, 4),
             "findings": [_plain(f) for f in result.findings],
             "exchange": f"tests/{safe_name(tc.id)}/exchange.json",

@@ -104,3 +104,10 @@ class VerdictKeeper:
         if self.checks == 0:
             return Verdict.ERROR
         return self.verdict
+
+
+def oran_status(verdict: Verdict, findings) -> str:
+    """The O-RAN test-results status; a PASS with remarks (E2TS 'successful with remarks') is WARN."""
+    if verdict == Verdict.PASS and any(f.check.startswith("remark.") for f in findings):
+        return "WARN"
+    return OUTCOMES[verdict].oran

@@ -19,6 +19,30 @@ def register(sub) -> None:
     t.add_argument("--rounds", type=int, default=3)
     t.add_argument("--json", action="store_true")
     t.set_defaults(handler=_run_transport)
+    cp = bsub.add_parser("capture", help="read + stateful deep decode of a generated E2 capture, against "
+                                         "tshark and pycrate; peak memory on a big capture")
+    cp.add_argument("--big", type=int, default=200_000,
+                    help="packets in the capture used for the memory measurement (default 200000; "
+                         "0 skips it)")
+    cp.add_argument("--pycrate-limit", type=int, default=None,
+                    help="time pycrate on only the first N messages (default: all)")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(handler=_run_capture)
+    rp = bsub.add_parser("replay", help="replay timing at 1 ms gaps: our Pacer, and against tcpreplay on a "
+                                        "veth in a private network namespace when root")
+    rp.add_argument("--count", type=int, default=10_000)
+    rp.add_argument("--json", action="store_true")
+    rp.set_defaults(handler=_run_replay)
+
+
+def _run_capture(args) -> int:
+    from harness.bench import capture_bench
+    return capture_bench.main(args.json, args.big, args.pycrate_limit)
+
+
+def _run_replay(args) -> int:
+    from harness.bench import replay_bench
+    return replay_bench.main(args.json, args.count)
 
 
 def _run_transport(args) -> int:

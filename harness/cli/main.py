@@ -22,12 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="O-RAN interoperability and conformance test harness")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
-    from harness.cli import examples, replay_command, run_commands
+    from harness.cli import analyze_command, examples, replay_command, run_commands
     from harness.sim import standalone
     examples.register(sub)
     run_commands.register(sub)
     standalone.register(sub)
     replay_command.register(sub)
+    from harness.cli import crosscheck_command; crosscheck_command.register(sub)
+    analyze_command.register(sub)
     from harness.bench import cli as bench_cli
     bench_cli.register(sub)
     return parser

@@ -8,6 +8,7 @@ this comparison.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -24,7 +25,7 @@ LAB, RUNS = baseline.load(PATH)
 def outcomes() -> dict:
     """Every run's outcomes. The runs mostly wait on timers, so several go at once, each in a
     process of its own (threads would share one GIL and starve the simulators' timers)."""
-    with ProcessPoolExecutor(max_workers=4) as pool:
+    with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
         futures = {run.name: pool.submit(baseline.execute, LAB, run) for run in RUNS}
         return {name: f.result() for name, f in futures.items()}
 
