@@ -1,8 +1,11 @@
 """Send at the captured times: sleep most of the gap, spin the last bit.
 
 Measured on these machines (ARCHITECTURE.md): a thread that sleeps, then
-busy-waits the last ~200 µs, hits ~0.5 µs median and 10–40 µs p99 error at
-1 ms gaps, where plain sleeps are millisecond-grained.
+busy-waits the last ~200 µs, hit ~0.5 µs median and 10–40 µs p99 error at
+1 ms gaps, where plain sleeps are millisecond-grained. On later VMs a sleep
+overslept by up to ~1.8 ms at p99 (bench replay), so the spin is 600 µs:
+a core is busy for that long before each send, in exchange for a p99 in
+microseconds.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-SPIN = 0.0002
+SPIN = 0.0006
 
 
 class Pacer:

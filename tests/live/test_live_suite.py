@@ -37,7 +37,7 @@ def _run(results: Path, dut: str, lab: str, *extra: str, prefix: tuple = ()) -> 
     return out, [r for r in rows if r["verdict"] != "NOT-APPLICABLE"]
 
 
-@pytest.mark.parametrize("dut, count", [("dut-sim-near-rt-ric.yaml", 18), ("dut-sim-e2-node.yaml", 21)])
+@pytest.mark.parametrize("dut, count", [("dut-sim-near-rt-ric.yaml", 18), ("dut-sim-e2-node.yaml", 22)])
 def test_the_suite_passes_over_sctp_in_udp(tmp_path, dut, count):
     wire = ("--wire-capture", "lo") if shutil.which("dumpcap") and os.geteuid() == 0 else ()
     out, rows = _run(tmp_path, dut, "lab-live-udp.yaml", *wire)
@@ -70,7 +70,7 @@ def test_the_suite_passes_over_raw_sctp_between_namespaces(tmp_path):
     finally:
         subprocess.run(["bash", str(ROOT / "scripts" / "netns.sh"), "down"])
     assert out.returncode == 0, out.stdout[-3000:]
-    assert len(rows) == 21 and {r["verdict"] for r in rows} == {"PASS"}
+    assert len(rows) == 22 and {r["verdict"] for r in rows} == {"PASS"}
 
 
 def test_a_dut_that_is_not_there_is_an_error_for_each_case_and_the_run_goes_on(tmp_path):
