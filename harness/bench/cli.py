@@ -33,9 +33,10 @@ def register(sub) -> None:
     rp = bsub.add_parser("replay", help="replay timing at 1 ms gaps: our Pacer, and against tcpreplay on a "
                                         "veth in a private network namespace when root")
     rp.add_argument("--count", type=int, default=10_000)
+    rp.add_argument("--spin", default="600", metavar="US|full",
+                    help="busy-wait before each send: µs (default 600) or 'full' (never sleep)")
     rp.add_argument("--json", action="store_true")
-    rp.set_defaults(handler=_lazy("replay_bench", lambda m, a: m.main(a.json, a.count)))
-
+    rp.set_defaults(handler=_lazy("replay_bench", lambda m, a: m.main(a.json, a.count, _spin(a.spin))))
 
 
 def _lazy(module: str, call):
@@ -43,3 +44,8 @@ def _lazy(module: str, call):
     def handler(args) -> int:
         return call(importlib.import_module(f"harness.bench.{module}"), args)
     return handler
+
+
+def _spin(text: str) -> float:
+    from harness.capture.pacing import parse_spin
+    return parse_spin(text)

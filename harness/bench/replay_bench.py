@@ -99,17 +99,17 @@ def _wire_stats(rx: list[float], t_file: list[float]) -> dict:
             "span_s": round(rx[-1] - rx[0], 6), "file_span_s": round(t_file[-1], 6)}
 
 
-def pace(frames: list[tuple[float, bytes]], ifname: str | None = None) -> list[float]:
+def pace(frames: list[tuple[float, bytes]], ifname: str | None = None, spin: float | None = None) -> list[float]:
     """Pace ``frames`` with Pacer (sending each on ``ifname`` through AF_PACKET when given);
     return the Pacer's lateness per frame, in seconds."""
     import socket
-    from harness.capture.pacing import Pacer
+    from harness.capture.pacing import SPIN, Pacer
     sock = None
     if ifname:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         sock.bind((ifname, 0))
     t0 = frames[0][0]
-    pacer = Pacer(1.0)
+    pacer = Pacer(1.0, SPIN if spin is None else spin)
     send = sock.send if sock else None
     for t, frame in frames:
         pacer.wait(t - t0)
@@ -124,7 +124,7 @@ def pace(frames: list[tuple[float, bytes]], ifname: str | None = None) -> list[f
 _SEND_SCRIPT = r"""
 import json, sys
 from harness.bench.replay_bench import _indication_frames, pace
-errs = pace(_indication_frames(int(sys.argv[2])), sys.argv[1])
+errs = pace(_indication_frames(int(sys.argv[2])), sys.argv[1], float(sys.argv[3]))
 print(json.dumps(errs))
 """
 
@@ -203,7 +203,7 @@ def _capture(ns: Namespace, out: Path, expected: int, send) -> tuple[list[float]
     return rx, result
 
 
-def wire(frames: list[tuple[float, bytes]], log) -> dict:
+def wire(frames: list[tuple[float, bytes]], log, spin: float) -> dict:
     if os.geteuid() != 0:
         return {"skipped": "needs root (network namespace, AF_PACKET, dumpcap)"}
     missing = [t for t in ("ip", "dumpcap") if shutil.which(t) is None]
@@ -219,7 +219,7 @@ def wire(frames: list[tuple[float, bytes]], log) -> dict:
         _write_pcap(pcap, frames)
 
         def ours():
-            r = _run(ns.exec([sys.executable, "-c", _SEND_SCRIPT, ns.tx, str(len(frames))]),
+            r = _run(ns.exec([sys.executable, "-c", _SEND_SCRIPT, ns.tx, str(len(frames)), repr(spin)]),
                      cwd=str(REPO_ROOT), env=env)
             if r.returncode != 0:
                 raise BenchError("paced sender failed:\n" + r.stderr[-1500:])
@@ -249,16 +249,19 @@ def wire(frames: list[tuple[float, bytes]], log) -> dict:
 
 
 # ----------------------------------------------------------------------- report
-def run(count: int = COUNT, log=print) -> dict:
+def run(count: int = COUNT, log=print, spin: float | None = None) -> dict:
+    from harness.capture.pacing import SPIN
+    spin = SPIN if spin is None else spin
     frames = _indication_frames(count)
     log(f"pacer: {count} frames at 1 ms gaps ({count / 1000:.0f} s)")
-    errs = pace(frames)
+    errs = pace(frames, None, spin)
     pacer = _pacer_stats(errs)
     try:
-        w = wire(frames, log)
+        w = wire(frames, log, spin)
     except (PermissionError, OSError) as err:
         w = {"skipped": f"no namespace: {err}"}
-    return {"count": count, "gap_ms": 1.0, "pacer": pacer, "wire": w,
+    return {"count": count, "gap_ms": 1.0, "spin_us": "full" if spin == float("inf") else round(spin * 1e6),
+            "pacer": pacer, "wire": w,
             "targets": {"median_us": TARGET_MEDIAN_US, "p99_us": TARGET_P99_US, "drift_us": TARGET_DRIFT_US,
                         "median_met": pacer["median_us"] <= TARGET_MEDIAN_US,
                         "p99_met": pacer["p99_us"] <= TARGET_P99_US,
@@ -273,7 +276,8 @@ def _line(name: str, s: dict) -> str:
 
 
 def _print(r: dict) -> None:
-    print(f"replay of {r['count']:,} RIC Indication frames at {r['gap_ms']:g} ms gaps; timing error in µs")
+    print(f"replay of {r['count']:,} RIC Indication frames at {r['gap_ms']:g} ms gaps, spin {r['spin_us']} "
+          f"µs; timing error in µs")
     print(f"{'':<34} {'median':>9} {'p99':>9} {'max':>10} {'drift':>10}")
     print(_line("Pacer (self-reported, no send)", r["pacer"]))
     w = r["wire"]
@@ -301,10 +305,10 @@ def _print(r: dict) -> None:
     print(f"target: no drift (|drift| <= {t['drift_us']:g} µs): {ok(t['drift_met'])} ({p['drift_us']:.1f})")
 
 
-def main(as_json: bool = False, count: int = COUNT) -> int:
+def main(as_json: bool = False, count: int = COUNT, spin: float | None = None) -> int:
     log = lambda s: print(f"  .. {s}", file=sys.stderr)  # noqa: E731
     try:
-        result = run(count, log)
+        result = run(count, log, spin)
     except BenchError as err:
         print(f"bench replay: {err}", file=sys.stderr)
         return 2

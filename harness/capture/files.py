@@ -35,6 +35,9 @@ _PCAP_MAGICS = {
 }
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 _BT_IDB, _BT_PB, _BT_SPB, _BT_EPB = 1, 2, 3, 6
+# Custom blocks (copyable and not) and systemd journal export blocks: no packet, but Wireshark
+# gives each a frame number, so counting them keeps our packet numbers equal to tshark's.
+_NUMBERED_NON_PACKETS = frozenset((0x00000BAD, 0x40000BAD, 0x00000009))
 _IF_TSRESOL, _IF_TSOFFSET = 9, 14
 
 
@@ -215,4 +218,6 @@ def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
             linktype, _res, snaplen = struct.unpack_from(order + "HHI", body, 0)
             unit, offset = _idb_options(body[:-4], order)
             ifaces.append(_Interface(linktype, snaplen, unit, offset))
-        # Other blocks (NRB, ISB, DSB, custom, ...) carry no packets: skipped.
+        elif block_type in _NUMBERED_NON_PACKETS:
+            number += 1     # Wireshark numbers these as frames; so do we, to keep packet numbers equal
+        # Other blocks (NRB, ISB, DSB, ...) carry no packets and no number: skipped.

@@ -10,11 +10,29 @@ microseconds.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import dataclass
 
 SPIN = 0.0006
+
+
+def parse_spin(text: str) -> float:
+    """'--spin' as given: microseconds to busy-wait before each send, or 'full' (never sleep).
+
+    'full' keeps a core busy for the whole replay; it is there for when a VM's sleeps
+    overshoot even the default margin (p99 in milliseconds rather than microseconds).
+    """
+    if text.strip().lower() == "full":
+        return math.inf
+    try:
+        us = float(text)
+    except ValueError:
+        raise ValueError(f"--spin takes microseconds or 'full', not {text!r}") from None
+    if not 0 <= us < math.inf:
+        raise ValueError(f"--spin must be zero or more microseconds, not {text!r}")
+    return us / 1e6
 
 
 class Pacer:

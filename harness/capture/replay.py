@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from harness.capture.model import CapturedMessage
-from harness.capture.pacing import Pacer, TimingReport, report
+from harness.capture.pacing import SPIN, Pacer, TimingReport, report
 from harness.codec.e2 import E2Codec
 from harness.codec.errors import CodecError
 from harness.codec.jsonmap import to_json
@@ -208,7 +208,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def replay(items: list[Item], transport: Transport, *, speed: float = 1.0, ignore: tuple = (),
-           answer_timeout: float = 5.0, e2ap_version: str | None = None) -> ReplayResult:
+           answer_timeout: float = 5.0, e2ap_version: str | None = None, spin: float = SPIN) -> ReplayResult:
     """Play the harness's side of ``items`` on ``transport`` and compare the DUT's answers."""
     codec = E2Codec() if e2ap_version is None else E2Codec(_versions(e2ap_version))
     view = E2Messages(codec.e2ap)
@@ -230,7 +230,7 @@ def replay(items: list[Item], transport: Transport, *, speed: float = 1.0, ignor
                 inbox.put(packet)
     reader = threading.Thread(target=receive, daemon=True, name="replay-recv")
     reader.start()
-    pacer = Pacer(speed)
+    pacer = Pacer(speed, spin)
     comparisons: list[Comparison] = []
     errors: list[str] = []
     sent = 0

@@ -18,21 +18,26 @@ def register(sub) -> None:
                    help="also ignore this IE (or IE.component) when comparing answers")
     p.add_argument("--association", default=None, help="replay this association (default: the first with E2AP)")
     p.add_argument("--answer-timeout", type=float, default=5.0)
+    p.add_argument("--spin", default="600", metavar="US|full",
+                   help="busy-wait this many µs before each send (default 600), or 'full' to never sleep "
+                        "(a core busy for the whole replay, for the tightest timing)")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
     from harness.capture.model import CaptureError
+    from harness.capture.pacing import parse_spin
     from harness.capture.reader import read_messages
     from harness.capture.replay import ReplayError, plan, replay
     from harness.profiles.loader import ProfileError, load_dut, load_lab
     from harness.sim.factory import start_simulator
     from harness.transport import inproc
     try:
+        spin = parse_spin(args.spin)
         dut, lab = load_dut(args.dut), load_lab(args.lab)
         issues: list = []
         items = plan(read_messages(args.capture, issues=issues), dut.role, args.association, dut.e2ap_version)
-    except (ProfileError, CaptureError, ReplayError, OSError) as err:
+    except (ProfileError, CaptureError, ReplayError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for issue in issues:
@@ -56,7 +61,7 @@ def run(args) -> int:
         print(f"replaying {sides['harness']} message(s) of association {items[0].message.association} "
               f"towards a {dut.role} DUT; expecting {sides['dut']} answer(s)")
         result = replay(items, transport, speed=args.speed, ignore=tuple(args.ignore),
-                        answer_timeout=args.answer_timeout, e2ap_version=dut.e2ap_version)
+                        answer_timeout=args.answer_timeout, e2ap_version=dut.e2ap_version, spin=spin)
     finally:
         transport.close()
         if sim is not None:

@@ -94,14 +94,25 @@ def test_vlan_sll_raw_ip_interfaces():
         ((4,), v6, "[2001:db8:e2::2]:36500", 1, g("pc08-2-RICsubscriptionResponse")),  # SLL2
         ((5,), v4, "10.10.0.2:36500", 1, g("pc05-1-RICindication")),                  # raw IPv4
         ((6, 7), v6, "[2001:db8:e2::2]:36500", 0, g("pc07-1-RICserviceUpdate")),      # IPv6 frags
-        ((8,), v6, "[2001:db8:e2::1]:36421", 0, g("pc02-1-ErrorIndication")),          # raw (101)
-        ((10,), v4, "10.10.0.1:36421", 2, g("pc04-1-RICcontrolRequest")),              # SPB
+        ((9,), v6, "[2001:db8:e2::1]:36421", 0, g("pc02-1-ErrorIndication")),          # raw (101)
+        ((11,), v4, "10.10.0.1:36421", 2, g("pc04-1-RICcontrolRequest")),              # SPB
     ]
     # Timestamps in µs, ns, 2^-20 s and ms resolution; the SPB has none.
     assert [m.time for m in msgs] == pytest.approx([mk.T0 + t for t in (1, 2, 3, 4, 5, 6.001, 8)]
                                                    + [0.0], abs=1e-5)
-    assert issues == [CaptureIssue(9, "unknown link type 147; packets with it are skipped")]
-    assert stats.packets == 10
+    assert issues == [CaptureIssue(10, "unknown link type 147; packets with it are skipped")]
+    assert stats.packets == 10       # frame 8 is a custom block: numbered (as Wireshark does), no packet
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+def test_packet_numbers_are_tsharks_across_custom_blocks():
+    out = subprocess.run(["tshark", "-r", str(CAPTURES / "e2-vlan-sll.pcapng"), "-Y", "sctp.chunk_type == 0",
+                          "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    theirs = [int(n) for n in out.split()]
+    msgs, _, _ = read("e2-vlan-sll.pcapng")
+    ours = sorted({n for m in msgs for n in m.packets if n != 6})   # 6: a fragment tshark files under 7
+    assert theirs == ours
 
 
 def test_truncated_file_keeps_what_came_before():
