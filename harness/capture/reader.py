@@ -18,8 +18,10 @@ order its last piece was captured, naming every packet its bytes came from.  Dam
 never an exception (except `CaptureError` for a file that is no capture): it becomes a
 `CaptureIssue` and the rest of the file is still read.
 
-Not checked, on purpose: IP header checksums and the SCTP CRC32c (captures taken on the
-sending host carry offloaded, unset checksums).
+Checksums (IPv4 header, SCTP CRC32c) are checked only when asked (``verify_checksums``):
+captures taken on the sending host carry offloaded, unset checksums, and the CRC32c costs
+a table look-up per octet in Python.  A wrong checksum is a `CaptureIssue` naming the
+packet; the packet is still read, so the analysis can say what a receiver would have dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import struct
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from harness.capture import checksums
 from harness.capture import files
 from harness.capture.model import CaptureError, CapturedMessage, CaptureIssue
 from harness.capture.sctp import SctpTracker
@@ -210,8 +213,10 @@ class CaptureReader:
     """
 
     def __init__(self, path: str | os.PathLike, *, issues: list | None = None,
-                 udp_ports: Iterable[int] = (), tcp_ports: Iterable[int] | None = None) -> None:
+                 udp_ports: Iterable[int] = (), tcp_ports: Iterable[int] | None = None,
+                 verify_checksums: bool = False) -> None:
         self.path = os.fspath(path)
+        self.verify_checksums = verify_checksums
         self.issues = issues if issues is not None else []
         self.udp_ports = frozenset(DEFAULT_UDP_PORTS) | frozenset(udp_ports)
         self.tcp_ports = None if tcp_ports is None else frozenset(tcp_ports)
@@ -310,6 +315,10 @@ class CaptureReader:
             self.issues.append(CaptureIssue(number, f"not an IPv4 header (version {vihl >> 4}, "
                                                     f"header length {ihl})"))
             return
+        if self.verify_checksums and avail >= ihl:
+            bad = checksums.ipv4_header_problem(frame[off:off + ihl])
+            if bad:
+                self.issues.append(CaptureIssue(number, bad))
         if total < ihl or total > avail:
             if total > avail and cut:
                 self.issues.append(CaptureIssue(number, f"packet cut by the capture's snaplen "
@@ -330,6 +339,8 @@ class CaptureReader:
                 return
             payload, packets, _ = done
         if proto == _PROTO_SCTP:
+            if self.verify_checksums:
+                self._check_sctp(payload, packets[0])
             self._sctp_packet(src, dst, payload, packets, time, "sctp")
         else:
             self._transport(proto, src, dst, payload, packets, time)
@@ -386,6 +397,8 @@ class CaptureReader:
     def _transport(self, proto: int, src: bytes, dst: bytes, payload: bytes, packets: tuple,
                    time: float) -> None:
         if proto == _PROTO_SCTP:
+            if self.verify_checksums:
+                self._check_sctp(payload, packets[0])
             self._sctp.packet(src, dst, payload, packets, time, "sctp")
         elif proto == _PROTO_UDP:
             if len(payload) < 8:
@@ -397,6 +410,8 @@ class CaptureReader:
                     self.issues.append(CaptureIssue(packets[0], f"UDP length {ulen} is bogus "
                                                                 f"({len(payload)} octets)"))
                     return
+                if self.verify_checksums:
+                    self._check_sctp(payload[8:ulen], packets[0])
                 self._sctp.packet(src, dst, payload[8:ulen], packets, time, "sctp-udp")
             else:
                 self.stats.skipped += 1
@@ -411,9 +426,15 @@ class CaptureReader:
             self.stats.skipped += 1
 
 
+    def _check_sctp(self, seg: bytes, number: int) -> None:
+        bad = checksums.sctp_problem(seg)
+        if bad:
+            self.issues.append(CaptureIssue(number, bad))
+
+
 def read_messages(path: str | os.PathLike, *, issues: list | None = None,
                   udp_ports: Iterable[int] = (), tcp_ports: Iterable[int] | None = None,
-                  stats: ReaderStats | None = None) -> Iterator[CapturedMessage]:
+                  stats: ReaderStats | None = None, verify_checksums: bool = False) -> Iterator[CapturedMessage]:
     """The application messages of a pcap / pcapng capture, in capture order.
 
     Args:
@@ -424,6 +445,8 @@ def read_messages(path: str | os.PathLike, *, issues: list | None = None,
         tcp_ports: TCP ports to follow; None follows every TCP connection, an
             empty collection none.
         stats: a `ReaderStats` to fill in (packets read, skipped, ...).
+        verify_checksums: check IPv4 header checksums and the SCTP CRC32c; a
+            wrong one is an issue naming the packet (the packet is still read).
 
     Yields:
         `CapturedMessage`, one per SCTP user message (bundled chunks split,
@@ -433,7 +456,8 @@ def read_messages(path: str | os.PathLike, *, issues: list | None = None,
         CaptureError: the file cannot be opened or is not a pcap / pcapng file
             (raised on the first ``next()``).
     """
-    reader = CaptureReader(path, issues=issues, udp_ports=udp_ports, tcp_ports=tcp_ports)
+    reader = CaptureReader(path, issues=issues, udp_ports=udp_ports, tcp_ports=tcp_ports,
+                           verify_checksums=verify_checksums)
     if stats is not None:
         reader.stats = stats
         reader._sctp.stats = stats

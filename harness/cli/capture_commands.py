@@ -52,6 +52,9 @@ def register_capture_args(parser: argparse.ArgumentParser, group=None) -> None:
     g.add_argument("--udp-port", action="append", type=int, default=[], metavar="PORT",
                    help="UDP port carrying SCTP (RFC 6951) besides 9899")
     g.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    g.add_argument("--verify-checksums", action="store_true",
+                   help="check IPv4 header checksums and the SCTP CRC32c (off by default: captures taken on "
+                        "the sending host carry unset, offloaded checksums)")
     previous = parser.get_default("handler")
     if previous is not None:
         def handler(args):
@@ -186,7 +189,7 @@ def run_capture(args) -> int:
     try:
         window = _packet_range(getattr(args, "packets", None))
         reader = CaptureReader(path, issues=issues, udp_ports=getattr(args, "udp_port", []) or [],
-                               tcp_ports=())
+                               tcp_ports=(), verify_checksums=getattr(args, "verify_checksums", False))
         stream = iter(reader)
         first = next(stream, None)
     except CaptureError as err:

@@ -212,3 +212,23 @@ def test_tshark_agrees_on_sctp_layer():
     # sctp.chunk_length is the DATA chunk length (16 octets of header included)
     theirs = [(f, str(int(s, 0)), p, str(int(n) - 16)) for f, s, p, n in theirs]
     assert theirs == ours
+
+
+def test_checksums_are_checked_only_when_asked(tmp_path):
+    good, bad = CAPTURES / "e2-session.pcapng", tmp_path / "bad-crc.pcapng"
+    data = bytearray(good.read_bytes())
+    n = len(list(read_messages(good)))
+    issues: list = []
+    assert len(list(read_messages(good, issues=issues, verify_checksums=True))) == n
+    assert issues == []                                  # the writer's CRC32c and IPv4 checksums are right
+    # Flip one octet of the first packet's E2AP payload: its CRC32c no longer matches.
+    msg = next(iter(read_messages(good)))
+    at = bytes(data).find(msg.data[:24])
+    data[at + 20] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    quiet: list = []
+    assert len(list(read_messages(bad, issues=quiet))) == n and quiet == []
+    loud: list = []
+    assert len(list(read_messages(bad, issues=loud, verify_checksums=True))) == n   # still read
+    assert [i.packet for i in loud] == [msg.packets[0]]
+    assert loud[0].message.startswith("SCTP checksum 0x") and "is wrong (CRC32c 0x" in loud[0].message
