@@ -1,0 +1,1 @@
+"""Reports built from results folders: joint reports, integrity manifests."""
