@@ -37,6 +37,24 @@ def register(sub) -> None:
                     help="busy-wait before each send: µs (default 600) or 'full' (never sleep)")
     rp.add_argument("--json", action="store_true")
     rp.set_defaults(handler=_lazy("replay_bench", lambda m, a: m.main(a.json, a.count, _spin(a.spin))))
+    a1 = bsub.add_parser("a1", help="A1-P requests/s of a Python keep-alive client against the Near-RT RIC "
+                                    "simulator, beside wrk on the same endpoint")
+    a1.add_argument("--seconds", type=float, default=3.0, help="time per measurement (default 3)")
+    a1.add_argument("--rounds", type=int, default=1)
+    a1.add_argument("--json", action="store_true")
+    a1.set_defaults(handler=_lazy("a1_bench", lambda m, a: m.main(a.json, a.seconds, a.rounds)))
+    rb = bsub.add_parser("report", help="joint report build time and size (HTML, PDF) for a synthetic run "
+                                        "of 1,000 test cases with evidence")
+    rb.add_argument("--count", type=int, default=1000)
+    rb.add_argument("--no-pdf", action="store_true")
+    rb.add_argument("--json", action="store_true")
+    rb.set_defaults(handler=_lazy("report_bench", lambda m, a: m.main(a.json, a.count, not a.no_pdf)))
+    fh = bsub.add_parser("fronthaul", help="CU-plane capture checks: our packets/s against tshark -T fields and "
+                                           "-V (oran_fh_cus) on one generated capture")
+    fh.add_argument("--packets", type=int, default=200_000, help="messages in the capture (default 200000)")
+    fh.add_argument("--workers", type=int, default=2, help="processes for the parallel run (default 2)")
+    fh.add_argument("--json", action="store_true")
+    fh.set_defaults(handler=_lazy("fronthaul_bench", lambda m, a: m.main(a.json, a.packets, a.workers)))
 
 
 def _lazy(module: str, call):

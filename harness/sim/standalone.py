@@ -188,3 +188,5 @@ def register(sub) -> None:
         if name == "e2-node":
             r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
         r.set_defaults(handler=main)
+    from harness.sim import a1_standalone      # A1 simulators: HTTP(S), not SCTP
+    a1_standalone.register(roles)
