@@ -11,7 +11,13 @@ Follows pytest's documented contract for non-Python tests
 * `runtest` runs the case against the DUT (in 'sim' mode a built-in simulator
   on an in-process link) and maps its verdict through `harness.verdict.OUTCOMES`:
   PASS passes, FAIL fails, ERROR shows as an error (not a DUT failure),
-  INCONC is skipped as "INCONCLUSIVE" (never a pass).
+  INCONC is skipped as "INCONC: ..." (never a pass);
+* the verdict, its O-RAN status and the worst finding are item user properties,
+  so pytest's --junitxml carries them; at the end that file is corrected to keep
+  the verdict meaning (ERROR an <error>, not a <failure>; see docs/reports.md);
+* with allure-pytest loaded and --alluredir given, every item gets labels, one
+  allure step per spec step and its evidence attached (harness.report.allure_steps);
+  without allure nothing of it is imported.
 
 Options: --dut PROFILE, --lab PROFILE, --mode sim|live|replay, --sim-fault NAME,
 --results DIR, --specs-root DIR.
@@ -66,7 +72,21 @@ def _session(config: pytest.Config):
             # A bad profile or option stops the whole run, once: it is not a spec problem.
             raise pytest.UsageError(f"oran-harness: {err}") from None
         config.stash[_STATE] = state
+        reporter = _allure(config)
+        if reporter is not None:
+            state.step_listeners.append(reporter.on_step)
     return state
+
+
+_ALLURE = pytest.StashKey["object"]()
+
+
+def _allure(config: pytest.Config):
+    """The allure reporter, or None when allure-pytest is absent, disabled or not writing."""
+    if _ALLURE not in config.stash:
+        from harness.report.allure_steps import AllureReporter
+        config.stash[_ALLURE] = AllureReporter.for_config(config)
+    return config.stash[_ALLURE]
 
 
 def _specs_root(config: pytest.Config) -> Path:
@@ -125,11 +145,15 @@ class SpecCollectError(Exception):
 
 
 class VerdictFailure(Exception):
-    """Raised by runtest for FAIL/ERROR verdicts; carries the result."""
+    """Raised by runtest for ERROR verdicts (allure: broken); carries the result."""
 
     def __init__(self, result) -> None:
         super().__init__(result.verdict.name)
         self.result = result
+
+
+class DutFailure(VerdictFailure, AssertionError):
+    """Raised for FAIL verdicts: an assertion about the DUT failed (allure: failed)."""
 
 
 class SpecItem(pytest.Item):
@@ -140,13 +164,25 @@ class SpecItem(pytest.Item):
 
     def runtest(self) -> None:
         session = _session(self.config)
-        self.result = session.run(self.testcase)
+        reporter = _allure(self.config)
+        if reporter is not None:
+            reporter.label(self.testcase, session.dut.name, session.mode, session.options.fault)
+        try:
+            self.result = session.run(self.testcase)
+        finally:
+            if reporter is not None:
+                reporter.close_open_steps()
         verdict = self.result.verdict
+        worst = _worst(self.result)
+        self.user_properties.extend([("verdict", verdict.name), ("oran", OUTCOMES[verdict].oran),
+                                     ("finding", worst.line() if worst else "")])
+        if reporter is not None:
+            reporter.attach(self.result, _pcap(session, self.testcase))
         if verdict == Verdict.PASS:
             return
         if verdict == Verdict.INCONC:
-            pytest.skip(f"INCONCLUSIVE: {self.result.findings[-1].message if self.result.findings else ''}")
-        raise VerdictFailure(self.result)
+            pytest.skip(f"INCONC: {worst.message if worst else ''}")
+        raise (DutFailure if verdict == Verdict.FAIL else VerdictFailure)(self.result)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, VerdictFailure):
@@ -157,13 +193,18 @@ class SpecItem(pytest.Item):
         return self.path, self.testcase.where.line - 1, f"{self.testcase.id}: {self.testcase.title}"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if isinstance(item, SpecItem) and call.when == "call" and item.result is not None:
-        report.user_properties.append(("verdict", item.result.verdict.name))
-        report.user_properties.append(("oran", OUTCOMES[item.result.verdict].oran))
+def _worst(result):
+    """The finding that decided the verdict (the first one as bad as the verdict)."""
+    return next((f for f in result.findings if f.verdict == result.verdict),
+                result.findings[-1] if result.findings else None)
+
+
+def _pcap(session, testcase):
+    if session.writer is None:
+        return None
+    from harness.results import safe_name
+    name = safe_name(testcase.id)
+    return session.writer.dir / "tests" / name / f"{name}.pcapng"
 
 
 def pytest_report_teststatus(report, config):
@@ -179,6 +220,15 @@ def pytest_sessionfinish(session, exitstatus):
     state = session.config.stash.get(_STATE, None)
     if state is not None:
         state.finish()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest wrote --junitxml: an ERROR verdict becomes an <error>, never a <failure>."""
+    path = getattr(config.option, "xmlpath", None)
+    if path and config.stash.get(_STATE, None) is not None:
+        from harness.report.junit import keep_verdicts
+        keep_verdicts(Path(path))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

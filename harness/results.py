@@ -1,9 +1,17 @@
 """Results written as each test case ends, so a killed run still leaves them.
 
 Layout of a results directory:
-    results.jsonl                one line per test case: id, verdict, findings, timings
-    tests/<test id>/exchange.json  every message sent and received, decoded, with its spec step
+    run.json                     written (atomically) when the run starts: harness, profiles, ASN.1 hashes
+    results.jsonl                one line per test case: id, verdict, findings, timings (fsynced per line)
+    tests/<test id>/exchange.json  every message sent and received, decoded, with its spec step (atomic)
+    tests/<test id>/<test id>.pcapng  the same messages as frames (flushed per packet, fsynced per test)
     summary.json                 written at the end of a run (missing if the run was killed)
+    junit.xml, oran-results.json written at the end from the files above (`oran-harness report export`
+                                 makes them from a killed run's folder too)
+
+Crash safety: a file is either absent or whole (tmp + rename), and each results line
+is on disk before the next test starts, so SIGKILL at any moment loses at most the
+test case that was running. `harness.report.results_dir` is the reader.
 """
 
 from __future__ import annotations
@@ -11,16 +19,47 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.report.procedure import procedure_of
 from harness.verdict import Verdict, oran_status
 
 
 def safe_name(test_id: str) -> str:
     """A file-system name for a test id ('E2TS-R003-v02.00:6.2.1' -> 'E2TS-R003-v02.00_6.2.1')."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", test_id)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` is either its old content or the whole new one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _append_line(path: Path, line: str) -> None:
+    with path.open("a") as f:
+        f.write(line + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _plain(value: Any) -> Any:
@@ -43,9 +82,9 @@ class ResultsWriter:
     def __init__(self, directory: Path, meta: dict) -> None:
         self.dir = Path(directory)
         (self.dir / "tests").mkdir(parents=True, exist_ok=True)
-        self.meta = meta
+        self.meta = {"run_id": str(uuid.uuid4()), **meta}     # the O-RAN results testId of this run
         self.rows: list[dict] = []
-        (self.dir / "run.json").write_text(json.dumps(_plain(meta), indent=2))
+        write_atomic(self.dir / "run.json", json.dumps(_plain(self.meta), indent=2))
 
     def test(self, result, extra: dict | None = None) -> dict:
         tc = result.testcase
@@ -56,27 +95,29 @@ class ResultsWriter:
             "started": result.started, "duration": round(result.duration, 4),
             "findings": [_plain(f) for f in result.findings],
             "exchange": f"tests/{safe_name(tc.id)}/exchange.json",
+            "procedure": procedure_of(tc.title), "expected": list(tc.expected), "tags": list(tc.tags),
         }
+        sent = sum(1 for e in result.exchange.entries if e.packet.direction == "sent")
+        row["messages"] = {"sent": sent, "received": len(result.exchange.entries) - sent}
         pcap = self.dir / "tests" / safe_name(tc.id) / f"{safe_name(tc.id)}.pcapng"
         if pcap.exists():
+            _fsync(pcap)
             row["pcap"] = str(pcap.relative_to(self.dir))
         row.update(extra or {})
         folder = self.dir / "tests" / safe_name(tc.id)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "exchange.json").write_text(json.dumps([e.as_json() for e in result.exchange.entries], indent=1))
-        with (self.dir / "results.jsonl").open("a") as f:
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        write_atomic(folder / "exchange.json", json.dumps([e.as_json() for e in result.exchange.entries], indent=1))
+        _append_line(self.dir / "results.jsonl", json.dumps(row))   # last: a row only names files that exist
         self.rows.append(row)
         return row
 
     def not_applicable(self, testcase, reason: str) -> None:
         row = {"id": testcase.id, "title": testcase.title, "reference": str(testcase.reference),
                "interface": testcase.interface, "dut_role": testcase.dut_role, "status": testcase.status,
-               "spec": str(testcase.where), "verdict": "NOT-APPLICABLE", "oran": "SKIP", "reason": reason}
-        with (self.dir / "results.jsonl").open("a") as f:
-            f.write(json.dumps(row) + "\n")
+               "spec": str(testcase.where), "verdict": "NOT-APPLICABLE", "oran": "SKIP", "reason": reason,
+               "procedure": procedure_of(testcase.title), "expected": list(testcase.expected),
+               "tags": list(testcase.tags)}
+        _append_line(self.dir / "results.jsonl", json.dumps(row))
         self.rows.append(row)
 
     def finish(self, extra: dict | None = None) -> dict:
@@ -84,5 +125,10 @@ class ResultsWriter:
         for row in self.rows:
             counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
         summary = {"counts": counts, "tests": len(self.rows), **(extra or {})}
-        (self.dir / "summary.json").write_text(json.dumps(summary, indent=2))
+        write_atomic(self.dir / "summary.json", json.dumps(summary, indent=2))
+        from harness.report.export import export_reports, ExportError
+        try:
+            export_reports(self.dir)
+        except ExportError as err:        # the results stay; only the derived reports are missing
+            print(f"oran-harness: reports not written: {err}")
         return summary

@@ -48,9 +48,11 @@ OUTCOMES: dict[Verdict, Outcome] = {
     Verdict.INCONC: Outcome("skipped", "skipped", "skipped", "WARN",
                             "inconclusive: the checks could not decide (never shown as a pass)"),
     Verdict.FAIL: Outcome("failed", "failed", "failure", "FAIL", "the DUT violated the specification"),
-    Verdict.ERROR: Outcome("error", "broken", "error", "FAIL",
+    # ERROR is not the DUT's failure: in O-RAN results it is SKIP (the test case did not run to a
+    # verdict), with a note, and it keeps the overall result from being PASS (docs/reports.md).
+    Verdict.ERROR: Outcome("error", "broken", "error", "SKIP",
                            "the lab, the transport or the harness broke; no judgement on the DUT"),
-    Verdict.NONE: Outcome("error", "broken", "error", "FAIL", "no check was evaluated"),
+    Verdict.NONE: Outcome("error", "broken", "error", "SKIP", "no check was evaluated"),
 }
 
 

@@ -9,21 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from harness.profiles.model import Adapter, DutProfile, LabProfile, RanFunction, Timers
+from harness.profiles.model import Adapter, Contact, DutProfile, Equipment, LabProfile, RanFunction, Timers
 from harness.profiles.pics import PicsItem, catalogue
 from harness.spec.errors import ProfileError
 from harness.spec.reader import Node, did_you_mean, is_number
 from harness.spec.yamlload import LDict, LList, load_file, plain
 
 ROLES = ("e2-node", "near-rt-ric")
+A1_ROLES = ("near-rt-ric", "non-rt-ric")     # roles of a DUT profile with an `a1:` block
 E2AP_VERSIONS = ("v02.03", "v03.01")
 E2SM_VERSIONS = {"e2sm-kpm": ("v02.03", "v03.00"), "e2sm-rc": ("v01.03",)}
 MODES = ("sim", "live")
 ADAPTERS = ("simulator", "manual", "command")
 DUT_KEYS = ("name", "role", "vendor", "model", "sw_version", "hw_version", "fw_version", "e2ap", "e2sm",
-            "ran_functions", "pics")
+            "ran_functions", "pics", "serial_number", "inventory_id", "contacts",
+            "oran_component")
+ORAN_COMPONENTS = ("o-du", "o-cu", "o-ru", "near-rt-ric", "non-rt-ric", "smo")
 LAB_KEYS = ("name", "site", "operator", "mode", "transport", "timers", "pixit", "adapter",
-            "ran_function_definitions")
+            "ran_function_definitions", "organisation", "country", "address", "contacts", "test_equipment")
 
 
 def _top(path: str | Path, what: str) -> Node:
@@ -45,8 +48,10 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
     """
     items = items if items is not None else catalogue()
     node = _top(path, "DUT profile")
-    node.only(DUT_KEYS)
-    e2ap = node.get("e2ap", str, required=True, choices=E2AP_VERSIONS)
+    node.only(DUT_KEYS + (("a1",) if node.has("a1") else ()))    # a1: A1 settings (docs/a1.md)
+    # An A1-only DUT (an `a1:` block, no e2ap) needs no E2 versions; harness/http/a1config.py reads `a1:`.
+    e2ap = node.get("e2ap", str, "v03.01" if node.has("a1") else None, required=not node.has("a1"),
+                    choices=E2AP_VERSIONS)
     e2sm = node.get("e2sm", dict, {})
     sub = Node(e2sm, node.source, "e2sm", ProfileError) if isinstance(e2sm, LDict) else None
     if sub is not None:
@@ -65,11 +70,48 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
             raise node.error(node.data["pics"].key_line(key), f"PICS item '{key}' is '{pics[key]}' but the "
                              f"profile speaks '{value}'", "leave version items out of pics: they come from e2ap/e2sm")
         pics.setdefault(key, value)
-    return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True, choices=ROLES),
+    return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True,
+                                                                   choices=A1_ROLES if node.has("a1") else ROLES),
                       node.get("vendor", str, required=True), node.get("model", str, required=True),
                       str(node.get("sw_version", (str, float, int), "")), str(node.get("hw_version", (str, float, int), "")),
                       str(node.get("fw_version", (str, float, int), "")), pics, e2ap, plain(e2sm), ran_functions,
-                      node.where())
+                      node.where(), a1=plain(node.get("a1", dict, {})), e2=node.has("e2ap") or not node.has("a1"),
+                      serial_number=str(node.get("serial_number", (str, int), "")),
+                      inventory_id=str(node.get("inventory_id", (str, int), "")), contacts=_contacts(node),
+                      oran_component=node.get("oran_component", str, "", choices=ORAN_COMPONENTS))
+
+
+def _items(node: Node, key: str, what: str):
+    """Each mapping of the list ``key`` as a Node (errors name its line)."""
+    value = node.get(key, list, [])
+    for i, raw in enumerate(value):
+        line = value.item_line(i) if isinstance(value, LList) else node.line
+        yield Node.of(raw, node.source, line, what, ProfileError)
+
+
+def _contacts(node: Node) -> tuple:
+    out = []
+    for c in _items(node, "contacts", "contact"):
+        c.only(["first_name", "last_name", "email", "organisation", "phone"])
+        email = c.get("email", str, required=True)
+        if "@" not in email:
+            raise c.error(c.value_line("email"), f"'{email}' is not an e-mail address")
+        out.append(Contact(c.get("first_name", str, required=True), c.get("last_name", str, required=True), email,
+                           c.get("organisation", str, ""), str(c.get("phone", (str, int), ""))))
+    return tuple(out)
+
+
+def _equipment(node: Node) -> tuple:
+    out = []
+    for e in _items(node, "test_equipment", "test equipment"):
+        e.only(["description", "vendor", "model", "sw_version", "hw_version", "fw_version", "serial_number"])
+        versions = [str(e.get(k, (str, int, float), "")) for k in ("sw_version", "hw_version", "fw_version")]
+        if not any(versions):
+            raise e.error(e.line, "test equipment needs at least one of sw_version, hw_version, fw_version")
+        out.append(Equipment(e.get("description", str, required=True), e.get("vendor", str, required=True),
+                             e.get("model", str, required=True), *versions,
+                             str(e.get("serial_number", (str, int), ""))))
+    return tuple(out)
 
 
 def _ran_functions(node: Node) -> tuple:
@@ -117,7 +159,7 @@ def load_lab(path: str | Path) -> LabProfile:
         ProfileError: with file:line and the offending line.
     """
     node = _top(path, "lab profile")
-    node.only(LAB_KEYS)
+    node.only(LAB_KEYS + (("a1",) if node.has("a1") else ()))    # a1: A1 settings (docs/a1.md)
     mode = node.get("mode", str, required=True, choices=MODES)
     timers = _timers(node)
     adapter = _adapter(node)
@@ -125,7 +167,16 @@ def load_lab(path: str | Path) -> LabProfile:
         raise node.error(node.value_line("adapter"), f"mode 'sim' needs adapter kind 'simulator', not '{adapter.kind}'")
     return LabProfile(node.get("name", str, required=True), node.get("site", str, ""), node.get("operator", str, ""),
                       mode, plain(node.get("transport", dict, {})), timers, plain(node.get("pixit", dict, {})),
-                      adapter, plain(node.get("ran_function_definitions", dict, {})), node.where())
+                      adapter, plain(node.get("ran_function_definitions", dict, {})), node.where(),
+                      a1=plain(node.get("a1", dict, {})), organisation=node.get("organisation", str, ""), country=_country(node),
+                      address=node.get("address", str, ""), contacts=_contacts(node), equipment=_equipment(node))
+
+
+def _country(node: Node) -> str:
+    country = node.get("country", str, "")
+    if country and not (len(country) == 2 and country.isalpha() and country.isupper()):
+        raise node.error(node.value_line("country"), f"country '{country}' is not an ISO 3166 alpha-2 code (e.g. DE)")
+    return country
 
 
 def _timers(node: Node) -> Timers:

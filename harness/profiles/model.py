@@ -15,6 +15,30 @@ from harness.spec.model import Where
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A person to ask about a DUT, a lab or a run (O-RAN test-results 'contacts')."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Equipment:
+    """A piece of test equipment in the testbed (simulator, emulator, analyser)."""
+
+    description: str               # its role: 'E2 node emulator', 'protocol analyser'
+    vendor: str
+    model: str
+    sw_version: str = ""
+    hw_version: str = ""
+    fw_version: str = ""
+    serial_number: str = ""
+
+
+@dataclass(frozen=True)
 class RanFunction:
     id: int
     e2sm: str              # short name ('e2sm-kpm') or OID
@@ -36,6 +60,12 @@ class DutProfile:
     e2sm_versions: dict            # {'e2sm-kpm': 'v03.00', 'e2sm-rc': 'v01.03'}
     ran_functions: tuple           # RanFunction...
     where: Where
+    serial_number: str = ""        # identity for test reports (O-RAN test-results testbedComponents)
+    inventory_id: str = ""         # the lab's inventory id of the unit
+    contacts: tuple = ()           # Contact...: the vendor's people for this product
+    oran_component: str = ""       # 'o-du' | 'o-cu' | ...: which O-RAN node an E2 node DUT is (test reports)
+    a1: dict = field(default_factory=dict)   # A1 claims (docs/a1.md); empty: the DUT has no A1
+    e2: bool = True                # False for an A1-only DUT profile (no e2ap key)
 
 
 @dataclass(frozen=True)
@@ -64,3 +94,9 @@ class LabProfile:
     adapter: Adapter
     ran_function_definitions: dict  # RAN function id -> definition (JSON mapping), optional
     where: Where
+    organisation: str = ""         # identity for test reports (O-RAN test-results testLab)
+    country: str = ""              # ISO 3166 alpha-2
+    address: str = ""
+    contacts: tuple = ()           # Contact...
+    equipment: tuple = ()          # Equipment...: test equipment in the testbed
+    a1: dict = field(default_factory=dict)   # A1 lab settings (harness/http/a1config.py, docs/a1.md)

@@ -74,7 +74,7 @@ def test_minimal_dut_derives_version_items(tmp_path, monkeypatch):
      "p.yaml:3: unknown key 'vendr' in DUT profile (did you mean vendor?)\n"
      "    3 | vendr: v\n"
      "  hint: allowed keys: name, role, vendor, model, sw_version, hw_version, fw_version, e2ap, e2sm, "
-     "ran_functions, pics"),
+     "ran_functions, pics, serial_number, inventory_id, contacts, oran_component"),
     (("model: m\n", ""),
      "p.yaml:1: DUT profile has no 'model'\n"
      "    1 | name: d"),
