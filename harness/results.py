@@ -131,4 +131,20 @@ class ResultsWriter:
             export_reports(self.dir)
         except ExportError as err:        # the results stay; only the derived reports are missing
             print(f"oran-harness: reports not written: {err}")
+        self._sign()
         return summary
+
+    def _sign(self) -> None:
+        """Sign the folder with the lab's key, last, so the manifest covers every file written."""
+        lab = self.meta.get("lab")
+        section = getattr(lab, "signing", None)
+        if not section:
+            return
+        from harness.report.integrity import IntegrityError, sign_dir, signing_config
+        try:
+            cfg = signing_config(section, self.meta.get("lab_profile") or ".")
+            fingerprint = sign_dir(self.dir, cfg.key, cfg.passphrase_env)
+        except IntegrityError as err:     # the results stay, unsigned; the message says why
+            print(f"oran-harness: results not signed: {err}")
+            return
+        print(f"oran-harness: results signed (MANIFEST.json, MANIFEST.sig) by key {fingerprint[:16]}…")

@@ -17,6 +17,7 @@ from harness.spec.yamlload import LDict, LList, load_file, plain
 
 ROLES = ("e2-node", "near-rt-ric")
 A1_ROLES = ("near-rt-ric", "non-rt-ric")     # roles of a DUT profile with an `a1:` block
+MPLANE_ROLES = ("o-ru",)                     # roles of a DUT profile with an `mplane:` block
 E2AP_VERSIONS = ("v02.03", "v03.01")
 E2SM_VERSIONS = {"e2sm-kpm": ("v02.03", "v03.00"), "e2sm-rc": ("v01.03",)}
 MODES = ("sim", "live")
@@ -26,7 +27,8 @@ DUT_KEYS = ("name", "role", "vendor", "model", "sw_version", "hw_version", "fw_v
             "oran_component")
 ORAN_COMPONENTS = ("o-du", "o-cu", "o-ru", "near-rt-ric", "non-rt-ric", "smo")
 LAB_KEYS = ("name", "site", "operator", "mode", "transport", "timers", "pixit", "adapter",
-            "ran_function_definitions", "organisation", "country", "address", "contacts", "test_equipment")
+            "ran_function_definitions", "organisation", "country", "address", "contacts", "test_equipment",
+            "signing")
 
 
 def _top(path: str | Path, what: str) -> Node:
@@ -48,9 +50,11 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
     """
     items = items if items is not None else catalogue()
     node = _top(path, "DUT profile")
-    node.only(DUT_KEYS + (("a1",) if node.has("a1") else ()))    # a1: A1 settings (docs/a1.md)
+    node.only(DUT_KEYS + (("a1",) if node.has("a1") else ())    # a1: A1 settings (docs/a1.md)
+              + (("mplane",) if node.has("mplane") else ()))     # mplane: an O-RU (docs/fronthaul.md)
+    no_e2 = node.has("a1") or node.has("mplane")
     # An A1-only DUT (an `a1:` block, no e2ap) needs no E2 versions; harness/http/a1config.py reads `a1:`.
-    e2ap = node.get("e2ap", str, "v03.01" if node.has("a1") else None, required=not node.has("a1"),
+    e2ap = node.get("e2ap", str, "v03.01" if no_e2 else None, required=not no_e2,
                     choices=E2AP_VERSIONS)
     e2sm = node.get("e2sm", dict, {})
     sub = Node(e2sm, node.source, "e2sm", ProfileError) if isinstance(e2sm, LDict) else None
@@ -71,11 +75,12 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
                              f"profile speaks '{value}'", "leave version items out of pics: they come from e2ap/e2sm")
         pics.setdefault(key, value)
     return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True,
-                                                                   choices=A1_ROLES if node.has("a1") else ROLES),
+                                                                   choices=A1_ROLES if node.has("a1") else MPLANE_ROLES if node.has("mplane") else ROLES),
                       node.get("vendor", str, required=True), node.get("model", str, required=True),
                       str(node.get("sw_version", (str, float, int), "")), str(node.get("hw_version", (str, float, int), "")),
                       str(node.get("fw_version", (str, float, int), "")), pics, e2ap, plain(e2sm), ran_functions,
-                      node.where(), a1=plain(node.get("a1", dict, {})), e2=node.has("e2ap") or not node.has("a1"),
+                      node.where(), a1=plain(node.get("a1", dict, {})), e2=node.has("e2ap") or not no_e2,
+                      mplane=plain(node.get("mplane", dict, {})),
                       serial_number=str(node.get("serial_number", (str, int), "")),
                       inventory_id=str(node.get("inventory_id", (str, int), "")), contacts=_contacts(node),
                       oran_component=node.get("oran_component", str, "", choices=ORAN_COMPONENTS))
@@ -159,7 +164,8 @@ def load_lab(path: str | Path) -> LabProfile:
         ProfileError: with file:line and the offending line.
     """
     node = _top(path, "lab profile")
-    node.only(LAB_KEYS + (("a1",) if node.has("a1") else ()))    # a1: A1 settings (docs/a1.md)
+    node.only(LAB_KEYS + (("a1",) if node.has("a1") else ())    # a1: A1 settings (docs/a1.md)
+              + (("mplane",) if node.has("mplane") else ()))     # mplane: NETCONF/SSH settings
     mode = node.get("mode", str, required=True, choices=MODES)
     timers = _timers(node)
     adapter = _adapter(node)
@@ -168,8 +174,23 @@ def load_lab(path: str | Path) -> LabProfile:
     return LabProfile(node.get("name", str, required=True), node.get("site", str, ""), node.get("operator", str, ""),
                       mode, plain(node.get("transport", dict, {})), timers, plain(node.get("pixit", dict, {})),
                       adapter, plain(node.get("ran_function_definitions", dict, {})), node.where(),
-                      a1=plain(node.get("a1", dict, {})), organisation=node.get("organisation", str, ""), country=_country(node),
-                      address=node.get("address", str, ""), contacts=_contacts(node), equipment=_equipment(node))
+                      a1=plain(node.get("a1", dict, {})), mplane=plain(node.get("mplane", dict, {})),
+                      organisation=node.get("organisation", str, ""), country=_country(node),
+                      address=node.get("address", str, ""), contacts=_contacts(node), equipment=_equipment(node),
+                      signing=_signing(node))
+
+
+def _signing(node: Node) -> dict:
+    """The results-signing key, by reference (docs/reports.md): checked now, used at the run's end."""
+    if not node.has("signing"):
+        return {}
+    from harness.report.integrity import IntegrityError, signing_config
+    section = plain(node.get("signing", dict))
+    try:
+        signing_config(section, node.where().file)
+    except IntegrityError as err:
+        raise node.error(node.value_line("signing"), str(err)) from None
+    return section
 
 
 def _country(node: Node) -> str:

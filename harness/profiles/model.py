@@ -65,6 +65,7 @@ class DutProfile:
     contacts: tuple = ()           # Contact...: the vendor's people for this product
     oran_component: str = ""       # 'o-du' | 'o-cu' | ...: which O-RAN node an E2 node DUT is (test reports)
     a1: dict = field(default_factory=dict)   # A1 claims (docs/a1.md); empty: the DUT has no A1
+    mplane: dict = field(default_factory=dict)   # O-RU M-plane claims (docs/fronthaul.md); empty: none
     e2: bool = True                # False for an A1-only DUT profile (no e2ap key)
 
 
@@ -100,3 +101,5 @@ class LabProfile:
     contacts: tuple = ()           # Contact...
     equipment: tuple = ()          # Equipment...: test equipment in the testbed
     a1: dict = field(default_factory=dict)   # A1 lab settings (harness/http/a1config.py, docs/a1.md)
+    mplane: dict = field(default_factory=dict)   # NETCONF/SSH lab settings (harness/mplane/lab.py)
+    signing: dict = field(default_factory=dict)   # {key: path, passphrase_env: NAME}: sign results at the end

@@ -286,3 +286,30 @@ def test_real_run_results_signed_and_verified_through_the_cli(tmp_path):
     assert lines[0].startswith(f"FAIL {run_dir}: 1 added, 1 missing, 1 altered; signed by key ")
     assert lines[1:] == ["  added    tests/injected.pcapng", "  missing  summary.json", "  altered  results.jsonl",
                          f"  untrusted key {signed.stdout.split()[-1]}"]
+
+
+def test_a_lab_profile_with_a_signing_key_signs_the_results_at_the_end_of_the_run(tmp_path):
+    priv, pub = tmp_path / "keys" / "lab.key", tmp_path / "keys" / "lab.pub"
+    priv.parent.mkdir()
+    generate_key(priv, pub)
+    lab = tmp_path / "lab-signed.yaml"
+    lab.write_text((ROOT / "fixtures/profiles/lab-sim-fast.yaml").read_text()
+                   + "signing: {key: keys/lab.key}\n")          # relative to the profile's folder
+    run_dir = tmp_path / "run"
+    run = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/e2-node/e2-setup.yaml",
+                          "--lab", str(lab), "--results", str(run_dir)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "results signed (MANIFEST.json, MANIFEST.sig) by key " in run.stdout
+    ok = _cli("verify", str(run_dir), "--trust", str(pub))
+    assert ok.returncode == 0 and "signed by a trusted key" in ok.stdout, ok.stdout + ok.stderr
+    names = {f["path"] for f in json.loads((run_dir / MANIFEST_NAME).read_text())["files"]}
+    assert {"results.jsonl", "summary.json", "junit.xml", "oran-results.json"} <= names
+    # meant to fail: a profile naming a signing section of the wrong shape is refused up front
+    bad = tmp_path / "lab-bad.yaml"
+    bad.write_text((ROOT / "fixtures/profiles/lab-sim-fast.yaml").read_text() + "signing: {keyfile: x}\n")
+    refused = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/e2-node/e2-setup.yaml",
+                              "--lab", str(bad), "--results", str(tmp_path / "r2")],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr      # pytest's usage error
+    assert "signing has unknown key(s) keyfile" in refused.stdout + refused.stderr
