@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_command.register(sub)
     from harness.bench import cli as bench_cli
     bench_cli.register(sub)
+    from harness.cli import fronthaul_commands
+    fronthaul_commands.register(sub)
+    from harness.cli import report_commands; report_commands.register(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Open Fronthaul CU-plane: eCPRI and O-RAN CUS packet layers, capture checks, a generator."""
