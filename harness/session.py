@@ -60,18 +60,38 @@ class HarnessSession:
         self.live = None
         self._live_link = None
         self.wire = None
-        if self.mode == "live":
+        if self.mode == "live" and self.dut.e2:     # A1 needs no SCTP link (docs/a1.md)
             from harness.live import LiveConfig, LiveError
             try:
                 self.live = LiveConfig.from_lab(self.lab)
             except LiveError as err:
                 raise SessionError(str(err)) from None
-        if options.fault:
+        self.a1 = None
+        if self.dut.a1 or self.lab.a1:
+            from harness.http.a1config import A1ConfigError, A1Lab
+            try:
+                self.a1 = A1Lab.from_lab(self.lab)
+            except A1ConfigError as err:
+                raise SessionError(str(err)) from None
+        if options.fault and self.dut.a1:
+            from harness.sim.a1 import NONRT_FAULTS, RIC_FAULTS, A1SimError
+            from harness.sim.a1_faults import parse_faults
+            try:
+                parse_faults(options.fault, NONRT_FAULTS if self.dut.role == "non-rt-ric" else RIC_FAULTS)
+            except A1SimError as err:
+                raise SessionError(f"--sim-fault {options.fault}: {err}") from None
+        elif options.fault and getattr(self.dut, "mplane", None):     # an O-RU: harness/sim/oru.py faults
+            from harness.mplane.run import check_fault
+            if check_fault(options.fault):
+                raise SessionError(check_fault(options.fault))
+        elif options.fault:
             from harness.sim.faults import FAULTS
             if options.fault.partition("@")[0] not in FAULTS:
                 raise SessionError(f"--sim-fault {options.fault}: unknown fault; known: {', '.join(sorted(FAULTS))} "
                                    "(optionally '@Message,...' to limit it to those messages)")
-        self.codec = E2Codec(E2Versions(e2ap=self.dut.e2ap_version, e2sm=dict(self.dut.e2sm_versions)))
+        # An A1-only DUT declares no E2 versions: the E2 templates in the library are read with the newest.
+        self.codec = E2Codec(E2Versions(e2ap=self.dut.e2ap_version, e2sm=dict(self.dut.e2sm_versions))
+                             if self.dut.e2 else E2Versions())
         self.messages = E2Messages(self.codec.e2ap)
         try:
             self.library = load_library(sorted(options.specs_root.rglob("*.y*ml")), codec=self.codec)
@@ -80,6 +100,7 @@ class HarnessSession:
         self.timers = Timers(expect=self.lab.timers.expect, guard=self.lab.timers.guard,
                              trigger=float(self.lab.timers.named.get("trigger", 30.0)))
         self.seen_ids: dict = {}
+        self.step_listeners: list = []      # StepEvent callbacks for every test case (the allure steps)
         self.rows: list[dict] = []
         self.results_dir = options.results
         self.writer = None
@@ -127,6 +148,12 @@ class HarnessSession:
         return spec_file
 
     def applicable(self, tc) -> tuple[bool, str]:
+        if tc.protocol == "a1" and not self.dut.a1:
+            return False, f"the test case is for A1; the DUT profile of {self.dut.name} has no a1: block"
+        if tc.protocol == "mplane" and not getattr(self.dut, "mplane", None):
+            return False, f"the test case is for the M-plane; the DUT profile of {self.dut.name} has no mplane: block"
+        if tc.protocol == "e2" and not self.dut.e2:
+            return False, f"the test case is for E2; the DUT profile of {self.dut.name} declares no e2ap"
         if tc.dut_role != self.dut.role:
             return False, f"the test case is for a {tc.dut_role} DUT; {self.dut.name} is a {self.dut.role}"
         if tc.applicability:
@@ -147,6 +174,11 @@ class HarnessSession:
         self.codec.ran_functions = {}
         for rf in self.dut.ran_functions:
             self.codec.set_ran_function(rf.id, rf.e2sm)
+        if tc.protocol == "a1":
+            return self._finish_row(self._run_a1(tc))
+        if tc.protocol == "mplane":                  # NETCONF/SSH to an O-RU (harness/mplane/run.py)
+            from harness.mplane.run import run_mplane
+            return self._finish_row(run_mplane(self, tc))
         if self.mode == "live":
             return self._run_live(tc)
         harness_end, dut_end = inproc.pair("harness", "dut")
@@ -156,6 +188,7 @@ class HarnessSession:
         env = RunEnv(self.codec, self.messages, harness_end, adapter, self.library.templates, self.timers,
                      dict(self.lab.pixit), recorder)
         try:
+            env.step_listeners = self.step_listeners
             result = run_testcase(tc, env)
         finally:
             harness_end.close()
@@ -203,6 +236,7 @@ class HarnessSession:
             env = RunEnv(self.codec, self.messages, transport, self._live_adapter, self.library.templates,
                          self.timers, dict(self.lab.pixit), recorder)
             try:
+                env.step_listeners = self.step_listeners
                 result = run_testcase(tc, env)
             finally:
                 transport.close()
@@ -214,13 +248,90 @@ class HarnessSession:
             self.rows.append(row)
         return result
 
-    def _recorder(self, tc):
+    # ------------------------------------------------------------------ A1 (HTTP)
+    def _run_a1(self, tc):
+        """One A1 test case: the harness's HTTP server, the DUT (a simulator in sim mode), the runner."""
+        from harness.a1.model import load_policy_types
+        from harness.http.client import HttpClient, HttpLabError
+        from harness.http.evidence import HttpPcapRecorder
+        from harness.http.server import HttpServer
+        from harness.runner.adapters import BackgroundAdapter
+        from harness.runner.exchange import Exchange
+        from harness.runner.http_steps import HttpEnv
+        from harness.runner.runner import TestResult
+        cfg = self.a1
+        started = time.time()
+        server = sim = adapter = recorder = None
+        try:
+            server = HttpServer(cfg.callback_host, cfg.callback_port, tls=cfg.tls if cfg.tls and cfg.tls.cert else None,
+                                reply_timeout=min(cfg.reply_timeout, self.timers.guard),
+                                max_body=cfg.max_body).start()
+            dut_url = cfg.dut_url
+            if self.mode == "sim":
+                sim, dut_url = self._start_a1_simulator(tc, server)
+                adapter = BackgroundAdapter(SimulatorAdapter(sim))
+            else:
+                adapter = self._adapter(None)
+            client = HttpClient(dut_url, tls=cfg.tls, bearer_token=cfg.token, max_body=cfg.max_body) \
+                if dut_url else None
+            policy_types = load_policy_types(cfg.policy_types_dir)
+        except Exception as err:  # noqa: BLE001 -- a lab set-up problem: ERROR with the reason, no traceback
+            for thing in (sim, server):
+                if thing is not None:
+                    thing.stop()
+            text = str(err) if isinstance(err, HttpLabError) else f"{type(err).__name__}: {err}"
+            finding = Finding(Verdict.ERROR, "a1.setup", f"the A1 set-up failed: {text}")
+            return TestResult(tc, Verdict.ERROR, [finding], Exchange(), started, time.time() - started, {})
+        recorder = self._recorder(tc, http=True)
+        env = RunEnv(None, None, None, adapter, self.library.templates, self.timers, dict(self.lab.pixit), recorder,
+                     http=HttpEnv(client, server, policy_types, server.base_url + cfg.callback_path))
+        try:
+            result = run_testcase(tc, env)
+        finally:
+            trouble = []
+            if sim is not None:
+                trouble.append(self._stop_simulator(sim))
+            if isinstance(adapter, BackgroundAdapter):
+                adapter.join(2.0)
+                trouble.extend(adapter.errors)
+            server.stop()
+            if recorder is not None:
+                recorder.close()
+        trouble = [t for t in trouble if t]
+        if trouble:
+            result.findings.append(Finding(Verdict.ERROR, "simulator", "; ".join(trouble)))
+            result.verdict = worse(result.verdict, Verdict.ERROR)
+        return result
+
+    def _start_a1_simulator(self, tc, server):
+        """The built-in A1 simulator of the DUT's role; returns (simulator, the DUT's base URL or None)."""
+        from harness.sim.a1 import A1NonRtRicSim, A1RicSim
+        faults = (self.options.fault,) if self.options.fault else ()
+        if tc.dut_role == "near-rt-ric":
+            sim = A1RicSim("127.0.0.1", 0, faults, self.dut.a1.get("policy_types_dir"), None, self.a1.token,
+                           slow_delay=1.5 * self.timers.expect, notify_timeout=self.timers.expect)
+            sim.start()
+            return sim, sim.base_url
+        sim = A1NonRtRicSim(server.base_url, faults, None, self.a1.token, timeout=self.timers.guard)
+        sim.start()
+        return sim, None
+
+    def _finish_row(self, result):
+        row = self.writer.test(result) if self.writer else self._row(result)
+        if not self.writer:
+            self.rows.append(row)
+        return result
+
+    def _recorder(self, tc, http: bool = False):
         """The pcapng evidence of one test case (only when results are written)."""
         if self.writer is None:
             return None
         from harness.evidence.recorder import PcapRecorder
         from harness.results import safe_name
         name = safe_name(tc.id)
+        if http:
+            from harness.http.evidence import HttpPcapRecorder
+            return HttpPcapRecorder(self.writer.dir / "tests" / name / f"{name}.pcapng", tc.id, self.mode)
         return PcapRecorder(self.writer.dir / "tests" / name / f"{name}.pcapng", tc.id, self.mode)
 
     @staticmethod

@@ -78,3 +78,36 @@ class ManualAdapter:
         if not ready:
             raise TriggerError(f"no operator answer within {timeout:g} s for '{action}'")
         self.stream_in.readline()
+
+
+class BackgroundAdapter:
+    """Runs another adapter's triggers in a thread, so the runner can serve what they cause.
+
+    Why: an A1 simulator's trigger sends an HTTP request to the harness and waits
+    for the answer, which only the runner's next step gives; a blocking trigger
+    would deadlock. Failures are kept in `errors` and turned into ERROR findings
+    by the session (the lab side failed, never the DUT).
+    """
+
+    def __init__(self, inner: Adapter) -> None:
+        self.inner = inner
+        self.errors: list[str] = []
+        self.threads: list = []
+
+    def trigger(self, action: str, params: dict, prompt: str, timeout: float) -> None:
+        import threading
+
+        def run() -> None:
+            try:
+                self.inner.trigger(action, params, prompt, timeout)
+            except TriggerError as err:
+                self.errors.append(str(err))
+        t = threading.Thread(target=run, daemon=True, name=f"trigger-{action}")
+        t.start()
+        self.threads.append(t)
+
+    def join(self, timeout: float) -> None:
+        import time
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.monotonic()))

@@ -44,7 +44,11 @@ class Exchange:
         self.on_add = on_add
 
     def add(self, packet: Packet, step: str, **kw) -> Entry:
-        entry = Entry(len(self.entries) + 1, packet, step, **kw)
+        return self.add_entry(lambda index: Entry(index, packet, step, **kw))
+
+    def add_entry(self, make):
+        """Append ``make(index)`` (an Entry, or another protocol's entry such as HttpEntry)."""
+        entry = make(len(self.entries) + 1)
         self.entries.append(entry)
         if self.on_add is not None:
             self.on_add(entry)

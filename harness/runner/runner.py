@@ -63,6 +63,19 @@ class RunEnv:
     timers: Timers = field(default_factory=Timers)
     pixit: dict = field(default_factory=dict)    # lab PIXIT overrides
     recorder: Any = None                          # called with every exchange entry (pcapng evidence)
+    http: Any = None                              # harness.runner.http_steps.HttpEnv for A1 (HTTP) test cases
+    step_listeners: list = field(default_factory=list)   # called with a StepEvent at each step's start and end
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """A step starting or ending, for reporters (one allure step per spec step)."""
+
+    phase: str                 # 'start' | 'end'
+    label: str                 # 'expect E2setupResponse (specs/x.yaml:12)'
+    kind: str                  # 'send' | 'expect' | ...
+    verdict: Verdict | None    # at 'end': the worst finding the step recorded (None: none)
+    findings: tuple = ()       # at 'end': the findings the step recorded
 
 
 @dataclass
@@ -82,7 +95,8 @@ def _where(step) -> str:
     if isinstance(step, ExpectStep):
         what = " or ".join(step.messages) or "nothing"
     else:
-        what = getattr(step, "message", "") or getattr(step, "action", "")
+        what = getattr(step, "message", "") or getattr(step, "action", "") or \
+            f"{getattr(step, 'method', '')} {getattr(step, 'path', '')}".strip()   # HTTP steps
     return f"{step.kind} {what} ({_relative(step.where)})".replace("  ", " ")
 
 
@@ -106,6 +120,9 @@ class Runner:
         self.deadline = 0.0
         self.idle = 0.0
         self._held: list = []          # packets read after an expect's timer ran out: the next step's
+        self.finishers: list = []      # callables run once after the steps (protocol executors' clean-up)
+        if env.http is not None:
+            self.vars.update(env.http.variables())
 
     # ------------------------------------------------------------------ helpers
     def _finding(self, verdict: Verdict, check: str, message: str, step=None, **kw) -> None:
@@ -153,6 +170,11 @@ class Runner:
         except Exception as err:  # a harness bug must still give a verdict, with its evidence
             self.keeper.add(Finding(Verdict.ERROR, "harness.internal",
                                     f"the harness failed: {type(err).__name__}: {err}"))
+        for finish in self.finishers:
+            try:
+                finish()
+            except _Stop:
+                pass
         for packet in self._held:                 # evidence: read, never judged
             self.exchange.add(packet, "after the last step", role="unread")
         if self.keeper.checks == 0 and self.keeper.verdict < Verdict.ERROR:
@@ -163,25 +185,38 @@ class Runner:
 
     def _steps(self, steps) -> None:
         for step in steps:
-            self._guard(step)
-            if isinstance(step, SendStep):
-                self._send(step)
-            elif isinstance(step, ExpectStep):
-                self._expect(step)
-            elif isinstance(step, TriggerStep):
-                self._trigger(step)
-            elif isinstance(step, WaitStep):
-                pause = max(0.0, min(self._seconds(step.seconds, 0.0, step), self._remaining()))
-                time.sleep(pause)
-                self.idle += pause
-            elif isinstance(step, SaveStep):
-                self.vars.update(self._resolve(dict(step.variables), step))
-            elif isinstance(step, RepeatStep):
-                count = self._resolve(step.count, step)
-                for _ in range(int(count)):
-                    self._steps(step.steps)
-            else:
-                self._finding(Verdict.ERROR, "spec.step", f"unknown step {type(step).__name__}", step)
+            mark = self._announce("start", step, len(self.keeper.findings))
+            try:
+                self._guard(step)
+                execute = executor_for(type(step))
+                if execute is None:
+                    self._finding(Verdict.ERROR, "spec.step", f"unknown step {type(step).__name__}", step)
+                execute(self, step)
+            finally:
+                self._announce("end", step, mark)
+
+    def _announce(self, phase: str, step, mark: int) -> int:
+        """Tell the step listeners (allure steps) a step starts or ends, with its findings."""
+        if self.env.step_listeners:
+            findings = tuple(self.keeper.findings[mark:]) if phase == "end" else ()
+            worst = max((f.verdict for f in findings), default=None)
+            event = StepEvent(phase, _where(step), getattr(step, "kind", type(step).__name__), worst, findings)
+            for listener in self.env.step_listeners:
+                listener(event)
+        return mark
+
+    def _wait(self, step: WaitStep) -> None:
+        pause = max(0.0, min(self._seconds(step.seconds, 0.0, step), self._remaining()))
+        time.sleep(pause)
+        self.idle += pause
+
+    def _save(self, step: SaveStep) -> None:
+        self.vars.update(self._resolve(dict(step.variables), step))
+
+    def _repeat(self, step: RepeatStep) -> None:
+        count = self._resolve(step.count, step)
+        for _ in range(int(count)):
+            self._steps(step.steps)
 
     # ------------------------------------------------------------------ send
     def _ies_json(self, step: SendStep) -> tuple[str, dict]:
@@ -396,6 +431,27 @@ class Runner:
                                      min(timeout, max(self._remaining(), 0.0)))
         except TriggerError as err:
             self._finding(Verdict.ERROR, "trigger", str(err), step)
+
+
+# Step class -> executor(runner, step): one table; other protocols register theirs
+# (harness/runner/http_steps.py for A1), loaded on first use.
+EXECUTORS: dict = {
+    SendStep: Runner._send, ExpectStep: Runner._expect, TriggerStep: Runner._trigger,
+    WaitStep: Runner._wait, SaveStep: Runner._save, RepeatStep: Runner._repeat,
+}
+_PROTOCOL_EXECUTORS = ("harness.runner.http_steps", "harness.mplane.executors")
+
+
+def register_executor(step_type: type, executor) -> None:
+    EXECUTORS[step_type] = executor
+
+
+def executor_for(step_type: type):
+    if step_type not in EXECUTORS:
+        import importlib
+        for module in _PROTOCOL_EXECUTORS:
+            importlib.import_module(module)
+    return EXECUTORS.get(step_type)
 
 
 def run_testcase(testcase: TestCase, env: RunEnv) -> TestResult:

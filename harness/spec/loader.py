@@ -24,13 +24,14 @@ from harness.spec.errors import SpecError
 from harness.spec.expr import compile as compile_expr
 from harness.spec.model import PixitParam, Reference, SpecFile, TestCase, Where
 from harness.spec.reader import Node, is_number
-from harness.spec.model import ExpectStep, RepeatStep
+from harness.spec.model import RepeatStep
+from harness.spec import protocols
 from harness.spec.steps import StepContext, message_names, read_steps, read_template
 from harness.spec.yamlload import LDict, Source, load_file, plain
 
 ID_RE = re.compile(r"^(?P<document>[A-Za-z][A-Za-z0-9.-]*?)-(?P<version>v\d{2}\.\d{2}):"
                    r"(?P<clause>\d+(?:\.\d+)*)(?:/(?P<suffix>[A-Za-z0-9._-]+))?$")
-INTERFACES = ("near-rt-ric.e2", "e2-node.e2")
+INTERFACES = ("near-rt-ric.e2", "e2-node.e2")   # E2's; every protocol's: harness.spec.protocols.interfaces()
 ROLES = {"near-rt-ric": "e2-node", "e2-node": "near-rt-ric"}
 STATUSES = ("mandatory", "conditional", "optional")
 TOP_KEYS = ("testcases", "templates", "groups")
@@ -173,7 +174,8 @@ def load_spec_file(path: str | Path, library: Library | None = None, codec: E2Co
     groups = {}
     for name, (raw, gsource, line) in library.groups.items():
         if gsource.path == str(path):
-            ctx = StepContext(library.checker, library.templates, library.groups, errors=errors, stack=(name,))
+            ctx = StepContext(library.checker, library.templates, library.groups, errors=errors, stack=(name,),
+                              kinds=protocols.kinds_for(None))
             try:
                 groups[name] = read_steps(raw, gsource, line, ctx, what=f"group {name}")
             except SpecError as err:
@@ -192,11 +194,14 @@ def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | 
     ref = Reference(m["document"], m["version"], m["clause"])
     node.what = f"test case {tc_id}"
     title = node.get("title", str, required=True)
-    interface = node.get("interface", str, required=True, choices=INTERFACES)
-    dut = node.get("dut", str, required=True, choices=list(ROLES))
-    if interface.split(".")[0] != dut:
+    known = protocols.interfaces()
+    interface = node.get("interface", str, required=True, choices=list(known))
+    dut = node.get("dut", str, required=True, choices=list(protocols.roles()))
+    iface = known[interface]
+    if iface.dut_role != dut:
+        others = ", ".join(i for i in known if known[i].dut_role == dut)
         raise node.error(node.value_line("interface"), f"interface '{interface}' is not the interface of the DUT "
-                         f"'{dut}'", f"a {dut} DUT is tested on {dut}.e2")
+                         f"'{dut}'", f"a {dut} DUT is tested on {others}")
     status = node.get("status", str, required=True, choices=STATUSES)
     applicability = node.get("applicability", str)
     if applicability is not None:
@@ -208,22 +213,31 @@ def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | 
     guard = node.get("guard", float, None, allow_var=True)
     if is_number(guard) and guard <= 0:
         raise node.error(node.value_line("guard"), f"'guard' must be more than 0 seconds, not {guard}")
-    ignore = message_names(node, lib.checker, "ignore")
-    ctx = StepContext(lib.checker, lib.templates, lib.groups, str(ref), ignore, errors)
+    if iface.protocol == "e2":
+        ignore = message_names(node, lib.checker, "ignore")
+    elif node.has("ignore"):
+        raise node.error(node.key_line("ignore"), f"'ignore' lists E2AP messages; a {iface.protocol} test case "
+                         "has none to ignore")
+    else:
+        ignore = ()
+    ctx = StepContext(lib.checker, lib.templates, lib.groups, str(ref), ignore, errors,
+                      kinds=protocols.kinds_for(iface.protocol), protocol=iface.protocol)
     before = len(errors) if errors is not None else 0
     steps = read_steps(node.required("steps"), source, node.value_line("steps"), ctx)
     if errors is not None and len(errors) > before:
         raise errors.pop()               # already collected the others; the case is not usable
     if not _checks_something(steps):
         raise node.error(node.value_line("steps"), f"test case {tc_id} has no expect step: it would check nothing",
-                         "add an expect step (or 'expect: nothing' to check silence)")
-    return TestCase(tc_id, title, ref, interface, dut, ROLES[dut], status, applicability,
+                         "add an expect step (or 'expect: nothing' to check silence)" if iface.protocol == "e2"
+                         else "add a request step (its 'expect' checks the response) or an expect-request step")
+    return TestCase(tc_id, title, ref, interface, dut, iface.harness_role, status, applicability,
                     _pixit(node), node.strings("preconditions"), steps, node.strings("expected"),
                     node.strings("evidence"), guard, ignore, node.where(), node.strings("tags"))
 
 
 def _checks_something(steps: tuple) -> bool:
-    return any(isinstance(s, ExpectStep) or (isinstance(s, RepeatStep) and _checks_something(s.steps))
+    checking = protocols.checking_steps()
+    return any(isinstance(s, checking) or (isinstance(s, RepeatStep) and _checks_something(s.steps))
                for s in steps)
 
 

@@ -116,7 +116,87 @@ class RepeatStep:
     kind: str = "repeat"
 
 
-Step = SendStep | ExpectStep | TriggerStep | WaitStep | SaveStep | RepeatStep
+@dataclass(frozen=True)
+class HttpResponseCheck:
+    """What a `request` step expects of the DUT's response (harness/spec/http_steps.py)."""
+
+    status: tuple                # acceptable status codes; () accepts any (then nothing else is implied)
+    headers: dict                # header name (lower case) -> matcher
+    body: Any                    # matcher over the JSON body; None: not checked
+    schema: Any                  # None | 'TypeName' | {'policy-type': id}: JSON Schema of the body
+    content_type: str | None     # media type the body must have (default: JSON whenever body/schema is checked)
+    where: Where
+
+
+@dataclass(frozen=True)
+class HttpRequestStep:
+    """The harness sends one HTTP request to the DUT and checks the response."""
+
+    method: str
+    path: str                    # may hold ${vars}; the query string goes in `query`
+    query: dict
+    headers: dict
+    body: Any                    # JSON value (None: no body)
+    raw_body: str | None         # text sent as is (malformed JSON tests); then `body` is None
+    template: Any                # BodyTemplate the body starts from (then `fields` overrides paths in it)
+    fields: dict
+    schema: Any                  # JSON Schema the request body is checked against before sending (spec sanity)
+    expect: HttpResponseCheck
+    timer: Any
+    save: dict                   # variable -> 'status' | 'headers.Name' | 'body.path' | 'body'
+    clause: str
+    where: Where
+    kind: str = "request"
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """A response the harness gives to a DUT's request."""
+
+    status: int
+    headers: dict
+    body: Any
+    where: Where
+
+
+@dataclass(frozen=True)
+class ExpectRequestStep:
+    """The harness waits for the DUT to send it a request (DUT as client, or a notification)."""
+
+    method: str
+    path: str                    # regular expression over the path (${vars} substituted first)
+    headers: dict
+    body: Any
+    schema: Any
+    timer: Any
+    save: dict
+    clause: str
+    respond: HttpReply | None    # the reply; None: the next `respond` step, or 204 if there is none
+    where: Where
+    kind: str = "expect-request"
+    query: Any = None            # matcher over the query parameters (name -> value), None: not checked
+
+
+@dataclass(frozen=True)
+class RespondStep:
+    """The reply to the request the last expect-request matched."""
+
+    reply: HttpReply
+    where: Where
+    kind: str = "respond"
+
+
+@dataclass(frozen=True)
+class BodyTemplate:
+    """A reusable JSON body (templates: NAME: {json: ...})."""
+
+    name: str
+    body: Any
+    where: Where
+
+
+Step = (SendStep | ExpectStep | TriggerStep | WaitStep | SaveStep | RepeatStep | HttpRequestStep
+        | ExpectRequestStep | RespondStep)
 
 
 @dataclass(frozen=True)
@@ -134,8 +214,8 @@ class TestCase:
     id: str                      # 'E2TS-R003-v02.00:6.2.1.1.1' (or with a suffix '...:6.2.1.1.1/negative')
     title: str
     reference: Reference
-    interface: str              # 'near-rt-ric.e2' | 'e2-node.e2'
-    dut_role: str               # 'near-rt-ric' | 'e2-node'
+    interface: str              # 'near-rt-ric.e2' | 'e2-node.e2' | 'near-rt-ric.a1' | 'non-rt-ric.a1'
+    dut_role: str               # 'near-rt-ric' | 'e2-node' | 'non-rt-ric'
     harness_role: str           # the opposite role
     status: str                 # 'mandatory' | 'conditional' | 'optional'
     applicability: str | None   # expression text over PICS (validated at load)
@@ -148,6 +228,11 @@ class TestCase:
     ignore: tuple               # message names skipped by every expect unless it says otherwise
     where: Where
     tags: tuple = field(default_factory=tuple)
+
+    @property
+    def protocol(self) -> str:
+        """'e2', 'a1', ...: the part of the interface after the DUT role."""
+        return self.interface.rpartition(".")[2]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Test steps: YAML step mappings -> typed Step objects, checked against E2AP.
 
-Dispatch is one table (`STEP_KINDS`): the key that names the step kind
-(send, expect, trigger, wait, save, repeat, use) selects the reader. A `use`
+Dispatch is one table per protocol (harness/spec/protocols.py): the key that
+names the step kind selects the reader. This module holds the common kinds
+(trigger, wait, save, repeat, use) and E2's own (send, expect), and registers
+both; `STEP_KINDS` is the E2 table as before. A `use`
 step expands a step group in place; groups that use themselves are an error
 naming the cycle.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from harness.spec.asncheck import CheckError, E2Checker
+from harness.spec import protocols
 from harness.spec.errors import SpecError
 from harness.spec.match import check_spec
 from harness.spec.model import ExpectStep, Malform, RepeatStep, SaveStep, SendStep, Template, TriggerStep, WaitStep
@@ -45,6 +48,11 @@ class StepContext:
     ignore: tuple = ()
     errors: list | None = None
     stack: tuple = field(default_factory=tuple)
+    kinds: dict | None = None          # step key -> reader; None: E2's (STEP_KINDS)
+    protocol: str | None = None        # the test case's protocol ('e2', 'a1'); None for stand-alone groups
+
+    def step_kinds(self) -> dict:
+        return self.kinds if self.kinds is not None else STEP_KINDS
 
 
 def read_steps(value: Any, source: Source, line: int, ctx: StepContext, what: str = "steps") -> tuple:
@@ -70,21 +78,24 @@ def read_steps(value: Any, source: Source, line: int, ctx: StepContext, what: st
 
 
 def read_step(raw: Any, source: Source, line: int, ctx: StepContext) -> list:
-    if isinstance(raw, str) and raw in STEP_KINDS:
+    table = ctx.step_kinds()
+    if isinstance(raw, str) and raw in table:
         raise source.error(line, f"step '{raw}' needs a value ('{raw}: ...')")
     node = Node.of(raw, source, line, "step")
-    kinds = [k for k in node.data if k in STEP_KINDS]
-    if "expect" in kinds and "save" in kinds:
-        kinds.remove("save")             # 'save' is also a key of expect steps
+    kinds = [k for k in node.data if k in table]
+    owned = _sub_keys()
+    for k in list(kinds):                # 'save' of an expect step, 'expect' of a request step: not kinds
+        if k in kinds:
+            kinds = [x for x in kinds if x == k or x not in owned.get(k, ())]
     if not kinds:
         first = next(iter(node.data), "")
-        raise node.error(node.key_line(first), f"a step needs one of: {', '.join(STEP_KINDS)}; "
-                         f"found '{first}'{did_you_mean(first, STEP_KINDS)}")
+        raise node.error(node.key_line(first), f"a step needs one of: {', '.join(table)}; "
+                         f"found '{first}'{did_you_mean(first, table)}")
     if len(kinds) > 1:
         raise node.error(node.key_line(kinds[1]), f"a step has one kind; this one has {' and '.join(kinds)}",
                          "split it into one step per kind")
     node.what = f"{kinds[0]} step"
-    return STEP_KINDS[kinds[0]](node, ctx)
+    return table[kinds[0]](node, ctx)
 
 
 def _fail(node: Node, line: int, err: Exception, hint: str | None = None) -> SpecError:
@@ -336,18 +347,33 @@ def _use(node: Node, ctx: StepContext) -> list:
         raise node.error(node.value_line("use"), f"step group '{name}' uses itself: {cycle}")
     raw, source, line = ctx.groups[name]
     inner = StepContext(ctx.checker, ctx.templates, ctx.groups, ctx.clause, ctx.ignore, ctx.errors,
-                        ctx.stack + (name,))
+                        ctx.stack + (name,), ctx.kinds, ctx.protocol)
     return list(read_steps(raw, source, line, inner, what=f"group {name}"))
 
 
+COMMON_KINDS: dict[str, Callable[[Node, StepContext], list]] = {
+    "trigger": _trigger, "wait": _wait, "save": _save, "repeat": _repeat, "use": _use,
+}
+E2_KINDS: dict[str, Callable[[Node, StepContext], list]] = {"send": _send, "expect": _expect}
 STEP_KINDS: dict[str, Callable[[Node, StepContext], list]] = {
-    "send": _send, "expect": _expect, "trigger": _trigger, "wait": _wait,
-    "save": _save, "repeat": _repeat, "use": _use,
+    "send": _send, "expect": _expect, **COMMON_KINDS,
 }
 
+E2_INTERFACES = (protocols.Interface("near-rt-ric.e2", "e2", "near-rt-ric", "e2-node"),
+                 protocols.Interface("e2-node.e2", "e2", "e2-node", "near-rt-ric"))
+protocols.register_common(COMMON_KINDS)
+protocols.register(protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep,), {"expect": {"save"}}))
 
-def read_template(name: str, value: Any, source: Source, line: int, checker: E2Checker) -> Template:
-    """One entry of a `templates:` block."""
+
+def _sub_keys() -> dict:
+    return protocols.sub_keys()
+
+
+def read_template(name: str, value: Any, source: Source, line: int, checker: E2Checker):
+    """One entry of a `templates:` block (an E2AP message, or with `json:` an HTTP body)."""
+    if isinstance(value, dict) and "json" in value:
+        from harness.spec.http_steps import read_body_template
+        return read_body_template(name, value, source, line)
     node = Node.of(value, source, line, f"template '{name}'")
     node.only(["message", "ies"])
     message = node.get("message", str, name if name in checker.messages.messages else None)

@@ -139,7 +139,11 @@ def load_text(text: str, path: str, cls: type[SourceError] = SpecError) -> tuple
         SpecError (or ``cls``): a syntax error or duplicate key, with file:line.
     """
     source = Source(path, text)
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)      # the reader rejects control characters here, before parsing
+    except yaml.YAMLError as err:
+        raise cls(Where(path, 1 + text.count("\n", 0, getattr(err, "position", 0) or 0)),
+                  f"YAML error: {err}".replace("\n", " ")) from None
     loader.source = source
     try:
         try:

@@ -1,0 +1,392 @@
+"""Executing HTTP steps (A1): request, expect-request, respond.
+
+Theory of operation: `HttpEnv` holds the client towards the DUT's API (the DUT
+is the server) and the harness's own server (the DUT is the client, or posts
+notifications to the callback). A `request` step sends one request and checks
+the response in a fixed order -- redirect, status, size, headers, content type,
+JSON, body matchers, JSON Schema -- reporting every problem at once. An
+`expect-request` takes the next request the DUT sent within its timer and
+checks it the same way; its reply is the inline `respond`, else the next
+`respond` step, else 204 when the next step starts.
+
+Blame: whatever the DUT sends or fails to send is a FAIL; the lab's URL, TLS
+material, a policy type the harness does not know, or a request the spec
+itself builds wrongly is an ERROR. Every message names the method and path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.http.client import HttpClient, HttpDutError, HttpLabError
+from harness.http.evidence import HttpEntry
+from harness.http.messages import NOT_JSON, HttpMessage
+from harness.http.schemas import SchemaLookupError, problems as schema_problems
+from harness.runner.runner import Runner, _Stop, _where, register_executor
+from harness.spec import match as matching
+from harness.spec import paths
+from harness.spec.model import ExpectRequestStep, HttpReply, HttpRequestStep, RespondStep
+from harness.verdict import Finding, Verdict
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass
+class HttpEnv:
+    """What HTTP steps run against.
+
+    Attributes:
+        client: requests to the DUT's API (None when the DUT is only a client).
+        server: the harness's server (None when the DUT only serves).
+        policy_types: policy type id -> PolicyType, for `schema: {policy-type: ID}`.
+        callback_url: where the DUT sends notifications (the server's URL + path prefix).
+        reply_timeout: how long the server holds a request for the runner's reply.
+    """
+
+    client: HttpClient | None = None
+    server: Any = None
+    policy_types: dict = field(default_factory=dict)
+    callback_url: str | None = None
+
+    def variables(self) -> dict:
+        out = {}
+        if self.server is not None:
+            out["harness_url"] = self.server.base_url
+        if self.callback_url:
+            out["callback_url"] = self.callback_url
+        if self.client is not None:
+            out["dut_url"] = self.client.base_url
+        return out
+
+
+class _State:
+    """Per-runner HTTP state: the request awaiting a reply."""
+
+    def __init__(self) -> None:
+        self.pending = None        # (Incoming, step) the last expect-request matched, not yet answered
+
+
+def _state(runner: Runner) -> _State:
+    state = getattr(runner, "_http_state", None)
+    if state is None:
+        state = runner._http_state = _State()
+        runner.finishers.append(lambda: _finish(runner))
+    return state
+
+
+def _env(runner: Runner, step) -> HttpEnv:
+    if runner.env.http is None:
+        runner._finding(Verdict.ERROR, "http.env", "this run has no HTTP set-up (the lab profile has no a1: block)",
+                        step)
+    return runner.env.http
+
+
+def _record(runner: Runner, message: HttpMessage, step, role: str, label: str | None = None) -> HttpEntry:
+    what = label or (f"{message.method} {message.path}" if message.kind == "request"
+                     else f"{message.status} {message.reason}".strip())
+    return runner.exchange.add_entry(lambda i: HttpEntry(i, message, _where(step) if step else "after the last step",
+                                                         what, role))
+
+
+def _fail(runner: Runner, out: list, step, check: str, message: str, entry=None, **kw) -> None:
+    out.append(Finding(Verdict.FAIL, check, message, clause=step.clause or str(runner.tc.reference),
+                       step=_where(step), evidence=(entry.index,) if entry else (), **kw))
+
+
+def _stop_if(runner: Runner, found: list) -> None:
+    for f in found:
+        runner.keeper.add(f)
+    if found:
+        raise _Stop
+
+
+def _seconds(runner: Runner, step) -> float:
+    return min(runner._seconds(step.timer, runner.env.timers.expect, step), max(runner._remaining(), 0.0))
+
+
+# ---------------------------------------------------------------------- shared checks
+def _check_message(runner: Runner, step, msg: HttpMessage, entry, where: str, *, headers: dict, body: Any,
+                   schema: Any, content_type: str | None, out: list) -> Any:
+    """Headers, content type, JSON, body matchers and schema of ``msg``; returns the parsed body."""
+    for name, matcher in headers.items():
+        expected = runner._resolve(matcher, step)
+        observed = msg.header(name)
+        for miss in matching.match(expected, matching.ABSENT if observed is None else observed, f"headers.{name}",
+                                   runner.vars):
+            _fail(runner, out, step, "http.header", f"{where}: {miss}", entry, ie_path=miss.path,
+                  expected=miss.expected, observed=miss.observed)
+    wants_json = body is not None or schema is not None or content_type is not None
+    if not wants_json:
+        return msg.json()
+    want_type = content_type or (PROBLEM_JSON if schema == "ProblemDetails" else JSON)
+    if msg.media_type != want_type:
+        _fail(runner, out, step, "http.content-type",
+              f"{where}: Content-Type is {msg.media_type or 'absent'!s}, expected {want_type}", entry,
+              expected=want_type, observed=msg.header("content-type"))
+    parsed = msg.json()
+    if msg.truncated:
+        return parsed
+    if parsed is NOT_JSON:
+        _fail(runner, out, step, "http.json", f"{where}: the body is not JSON: {_json_error(msg.body)}", entry)
+        return parsed
+    if parsed is None:
+        _fail(runner, out, step, "http.body", f"{where}: the body is empty, expected JSON", entry)
+        return parsed
+    if body is not None:
+        for miss in matching.match(runner._resolve(body, step), parsed, "body", runner.vars):
+            _fail(runner, out, step, "http.body", f"{where}: {miss}", entry, ie_path=miss.path,
+                  expected=miss.expected, observed=miss.observed)
+    if schema is not None:
+        ref = runner._resolve(schema, step)
+        try:
+            found = schema_problems(parsed, ref, runner.env.http.policy_types)
+        except SchemaLookupError as err:
+            runner._finding(Verdict.ERROR, "http.schema-lookup", f"{where}: {err}", step)
+        name = ref if isinstance(ref, str) else _schema_label(ref)
+        for p in found:
+            _fail(runner, out, step, "http.schema", f"{where}: body is not a valid {name}: {p}", entry,
+                  ie_path=p.json_path)
+    return parsed
+
+
+def _schema_label(ref: dict) -> str:
+    kind, type_id = next(iter(ref.items()))
+    return f"{'policy' if kind == 'policy-type' else 'policy status'} of type {type_id}"
+
+
+def _json_error(data: bytes) -> str:
+    try:
+        json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        return f"not UTF-8 ({err.reason} at octet {err.start})"
+    except ValueError as err:
+        return f"{err.msg} at line {err.lineno} column {err.colno}"
+    return "?"
+
+
+def _save(runner: Runner, step, spec: dict, msg: HttpMessage, parsed: Any, extra: dict | None = None) -> None:
+    for var, text in spec.items():
+        parts = paths.parse_path(text)
+        root = parts[0]
+        if root == "status":
+            value = msg.status
+        elif root == "headers":
+            value = msg.header(str(parts[1])) if len(parts) > 1 else dict(msg.headers)
+            if value is None:
+                runner._finding(Verdict.FAIL, "http.save", f"cannot save {text}: no {parts[1]} header", step)
+        elif root == "path":
+            value = msg.path
+        elif root == "query":
+            from urllib.parse import parse_qs, urlsplit
+            q = {k: v[0] for k, v in parse_qs(urlsplit(msg.target).query).items()}
+            value = q.get(str(parts[1])) if len(parts) > 1 else q
+        else:
+            try:
+                value = paths.get_path({"body": parsed}, parts)
+            except paths.PathError as err:
+                runner._finding(Verdict.FAIL, "http.save", f"cannot save {text}: {err}", step)
+        runner.vars[var] = value
+    runner.vars.update(extra or {})
+
+
+# ---------------------------------------------------------------------- request
+def _body_bytes(runner: Runner, step: HttpRequestStep) -> tuple[bytes, Any]:
+    if step.raw_body is not None:
+        return runner._resolve(step.raw_body, step).encode("utf-8"), None
+    if step.template is not None:
+        value = copy.deepcopy(step.template.body)
+        for path, v in step.fields.items():
+            try:
+                value = paths.set_path(value, paths.parse_path(path), copy.deepcopy(v))
+            except paths.PathError as err:
+                runner._finding(Verdict.ERROR, "spec.request", f"body field {path}: {err}", step)
+    elif step.body is not None:
+        value = step.body
+    else:
+        return b"", None
+    value = runner._resolve(value, step)
+    return json.dumps(value).encode("utf-8"), value
+
+
+def run_request(runner: Runner, step: HttpRequestStep) -> None:
+    env = _env(runner, step)
+    _flush(runner, step)
+    if env.client is None:
+        runner._finding(Verdict.ERROR, "http.env", "the lab profile gives no DUT URL (a1.dut_url) to send to", step)
+    path = runner._resolve(step.path, step)
+    query = runner._resolve(dict(step.query), step)
+    headers = runner._resolve(dict(step.headers), step)
+    data, value = _body_bytes(runner, step)
+    where = f"{step.method} {env.client.target(path, query)}"
+    if step.schema is not None and value is not None:
+        try:
+            found = schema_problems(value, runner._resolve(step.schema, step), env.policy_types)
+        except SchemaLookupError as err:
+            runner._finding(Verdict.ERROR, "http.schema-lookup", f"{where}: {err}", step)
+        if found:
+            runner._finding(Verdict.ERROR, "spec.request-schema",
+                            f"{where}: the spec's own request body breaks its schema: {found[0]}", step)
+    if data and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = JSON
+    timer = _seconds(runner, step)
+    try:
+        done = env.client.request(step.method, path, query=query, headers=headers, body=data, timeout=timer)
+    except HttpLabError as err:
+        runner._finding(Verdict.ERROR, "http.lab", str(err), step)
+    except HttpDutError as err:
+        entry = _record(runner, err.request, step, "sent") if err.request is not None else None
+        runner._finding(Verdict.FAIL, err.check, str(err), step, evidence=(entry.index,) if entry else ())
+    _record(runner, done.request, step, "sent")
+    resp = done.response
+    entry = _record(runner, resp, step, "matched")
+    check = step.expect
+    out: list = []
+    where_status = f"{where} answered {resp.status}"
+    if 300 <= resp.status < 400 and resp.status not in check.status:
+        _fail(runner, out, step, "http.redirect", f"{where_status} (redirect to {resp.header('location') or '?'}); "
+              "the harness does not follow redirects", entry, expected=list(check.status), observed=resp.status)
+    elif check.status and resp.status not in check.status:
+        detail = _problem_detail(resp)
+        _fail(runner, out, step, "http.status", f"{where_status}, expected {_codes(check.status)}{detail}", entry,
+              expected=list(check.status), observed=resp.status)
+    if resp.truncated:
+        _fail(runner, out, step, "http.body-size", f"{where}: the response body is over the harness's cap of "
+              f"{env.client.max_body} octets", entry)
+    if out:
+        _stop_if(runner, out)
+    parsed = _check_message(runner, step, resp, entry, where, headers=check.headers, body=check.body,
+                            schema=check.schema, content_type=check.content_type, out=out)
+    _stop_if(runner, out)
+    runner._finding(Verdict.PASS, "http.response", f"{where_status} and every check on the response passed", step,
+                    evidence=(entry.index,))
+    _save(runner, step, step.save, resp, parsed)
+
+
+def _codes(codes: tuple) -> str:
+    return " or ".join(map(str, codes))
+
+
+def _problem_detail(resp: HttpMessage) -> str:
+    body = resp.json()
+    if isinstance(body, dict) and (body.get("detail") or body.get("title")):
+        return f" ({str(body.get('detail') or body.get('title'))[:120]})"
+    return ""
+
+
+# ---------------------------------------------------------------------- expect-request / respond
+def run_expect_request(runner: Runner, step: ExpectRequestStep) -> None:
+    env = _env(runner, step)
+    _flush(runner, step)
+    if env.server is None:
+        runner._finding(Verdict.ERROR, "http.env", "the harness has no HTTP server for the DUT to call", step)
+    pattern = runner._resolve(step.path, step)
+    wanted = f"{step.method} {pattern}"
+    timer = _seconds(runner, step)
+    deadline = time.monotonic() + timer
+    incoming = env.server.next_request(deadline - time.monotonic())
+    if incoming is None:
+        runner._finding(Verdict.FAIL, "http.expect-request.timer",
+                        f"no request {wanted} from the DUT within {timer:g} s", step)
+    msg = incoming.request
+    where = f"{msg.method} {msg.path}"
+    entry = _record(runner, msg, step, "matched")
+    state = _state(runner)
+    if incoming.problem:
+        entry.role = "unexpected"
+        _answered(runner, incoming, step)
+        runner._finding(Verdict.FAIL, "http.request-size", f"{where}: {incoming.problem}", step,
+                        evidence=(entry.index,))
+    try:
+        m = re.fullmatch(pattern, msg.path)
+    except re.error as err:
+        runner._finding(Verdict.ERROR, "spec.path", f"path pattern /{pattern}/ does not compile: {err}", step)
+    if msg.method != step.method or m is None:
+        entry.role = "unexpected"
+        incoming.answer(404, {"Content-Type": PROBLEM_JSON},
+                        json.dumps({"status": 404, "title": "not what the test case expected"}).encode())
+        _answered(runner, incoming, step)
+        runner._finding(Verdict.FAIL, "http.request", f"received {where} while waiting for {wanted}", step,
+                        expected=wanted, observed=where, evidence=(entry.index,))
+    out: list = []
+    if step.query is not None:
+        from urllib.parse import parse_qs, urlsplit
+        observed = {k: v[-1] for k, v in parse_qs(urlsplit(msg.target).query).items()}
+        for miss in matching.match(runner._resolve(step.query, step), observed, "query", runner.vars):
+            _fail(runner, out, step, "http.query", f"{where}: {miss}", entry, ie_path=miss.path,
+                  expected=miss.expected, observed=miss.observed)
+    parsed = _check_message(runner, step, msg, entry, where, headers=step.headers, body=step.body,
+                            schema=step.schema, content_type=None, out=out)
+    if out:
+        incoming.answer(400, {"Content-Type": PROBLEM_JSON},
+                        json.dumps({"status": 400, "title": "the request broke the test case's checks"}).encode())
+        _answered(runner, incoming, step)
+    _stop_if(runner, out)
+    runner._finding(Verdict.PASS, "http.request", f"received {where} and every check on it passed", step,
+                    evidence=(entry.index,))
+    _save(runner, step, step.save, msg, parsed, {k: v for k, v in m.groupdict().items() if v is not None})
+    if step.respond is not None:
+        _reply(runner, incoming, step.respond, step)
+    else:
+        state.pending = (incoming, step)
+
+
+def run_respond(runner: Runner, step: RespondStep) -> None:
+    state = _state(runner)
+    if state.pending is None:
+        runner._finding(Verdict.ERROR, "spec.respond", "no request to respond to (respond follows an expect-request "
+                                                       "without its own respond)", step)
+    incoming, _ = state.pending
+    state.pending = None
+    _reply(runner, incoming, step.reply, step)
+
+
+def _reply(runner: Runner, incoming, reply: HttpReply, step) -> None:
+    headers = runner._resolve(dict(reply.headers), step)
+    body = runner._resolve(reply.body, step)
+    data = b""
+    if body is not None:
+        data = json.dumps(body).encode("utf-8")
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = PROBLEM_JSON if reply.status >= 400 else JSON
+    incoming.answer(reply.status, headers, data)
+    _answered(runner, incoming, step)
+
+
+def _answered(runner: Runner, incoming, step) -> None:
+    if incoming.response is not None:
+        _record(runner, incoming.response, step, "sent")
+
+
+def _flush(runner: Runner, step) -> None:
+    """Answer a request still waiting (204) before the next step goes on."""
+    state = _state(runner)
+    if state.pending is not None:
+        incoming, by = state.pending
+        state.pending = None
+        incoming.answer(204)
+        _answered(runner, incoming, by)
+
+
+def _finish(runner: Runner) -> None:
+    _flush(runner, None)
+    server = runner.env.http.server if runner.env.http is not None else None
+    if server is None:
+        return
+    while True:                                  # evidence: requests nobody awaited
+        incoming = server.next_request(0)
+        if incoming is None:
+            return
+        incoming.answer(503)
+        _record(runner, incoming.request, None, "unread")
+        _answered(runner, incoming, None)
+
+
+register_executor(HttpRequestStep, run_request)
+register_executor(ExpectRequestStep, run_expect_request)
+register_executor(RespondStep, run_respond)
