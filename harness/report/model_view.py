@@ -1,0 +1,332 @@
+"""What the joint report shows, computed once from the results folders.
+
+The templates only lay out these frozen records; every count, link and
+judgement is made here so it can be tested without rendering. Strings stay raw
+(unescaped) here: escaping is the template engine's job (autoescape on), and
+SVG built in Python escapes through markupsafe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from harness.report import charts, msc
+from harness.report.sources import RunRecord, TestRecord, evidence_path, load_exchange
+
+# Verdicts from best to worst, for "the worst verdict" of a cell.
+VERDICT_ORDER = ("NOT-APPLICABLE", "NONE", "PASS", "INCONC", "FAIL", "ERROR")
+DECODED_LIMIT = 200_000       # characters of decoded JSON shown inline per message; the file has all
+
+
+@dataclass(frozen=True)
+class Verification:
+    state: str                # 'verified' | 'NOT VERIFIED' | 'unsigned' | 'not checked'
+    key: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    label: str
+    folder: str
+    lab: str
+    site: str
+    operator: str
+    date: str
+    harness: str
+    mode: str
+    dut: str                  # 'vendor model sw' one line
+    dut_key: tuple[str, str, str]
+    dut_role: str
+    verification: Verification
+
+
+@dataclass(frozen=True)
+class Certification:
+    """The certification-style summary of one run."""
+
+    total: int
+    selected: int
+    not_applicable: int
+    executed: int
+    passed: int
+    failed: int
+    inconclusive: int
+    errors: int
+    mandatory: tuple[int, int]      # (passed, applicable)
+    conditional: tuple[int, int]
+    optional: tuple[int, int]
+    all_required_passed: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    index: int
+    direction: str
+    offset_ms: float
+    name: str
+    step: str
+    error: str | None
+    notes: tuple[str, ...]
+    decoded: str              # pretty JSON (possibly cut)
+    anchor: str
+
+
+@dataclass(frozen=True)
+class TestView:
+    anchor: str
+    record: TestRecord
+    source: str               # provenance label
+    exchange_link: str | None
+    pcap_link: str | None
+    messages: tuple[Message, ...]
+    msc_svg: str              # Markup-safe SVG
+    kpm_svg: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunView:
+    provenance: Provenance
+    meta: dict
+    certification: Certification
+    tests: tuple[TestView, ...]
+    verdict_chart: str
+    problems: tuple[str, ...]
+    pics: tuple[tuple[str, str], ...]
+    pixit: tuple[tuple[str, str], ...]
+    asn1: tuple[tuple[str, str, str], ...]
+    test_equipment: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    test_id: str
+    dut: str
+    verdicts: tuple[tuple[str, str, str], ...]   # (source label, lab/site, verdict)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    rows: tuple[str, ...]              # E2 nodes
+    columns: tuple[str, ...]           # Near-RT RICs
+    cells: dict                        # (row, column) -> (passed, executed, worst verdict)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    title: str
+    generated: str
+    runs: tuple[RunView, ...]
+    conflicts: tuple[Conflict, ...]
+    matrix: Matrix | None
+    labs: tuple[str, ...]
+    dates: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def _date(epoch) -> str:
+    if not isinstance(epoch, (int, float)):
+        return "unknown"
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+
+
+def _d(meta: dict, key: str) -> dict:
+    value = meta.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def dut_identity(meta: dict) -> tuple[str, str, str]:
+    dut = _d(meta, "dut")
+    return (str(dut.get("vendor", "?")), str(dut.get("model", dut.get("name", "?"))), str(dut.get("sw_version", "?")))
+
+
+def verification(path: Path, trusted_keys: tuple[Path, ...] = ()) -> Verification:
+    """The integrity check of a results folder, when the integrity module is installed."""
+    try:
+        from harness.report import integrity
+    except ImportError:
+        return Verification("not checked", None, "integrity module not available")
+    if not (path / integrity.MANIFEST_NAME).exists():
+        return Verification("unsigned", None, f"no {integrity.MANIFEST_NAME}: the results were not sealed")
+    try:
+        result = integrity.verify_dir(path, list(trusted_keys) or None)
+    except integrity.IntegrityError as err:     # a broken manifest must not stop the report; it is shown
+        return Verification("NOT VERIFIED", None, str(err))
+    state = "verified" if result.ok else "NOT VERIFIED"
+    return Verification(state, result.key_fingerprint, result.message)
+
+
+def provenance(run: RunRecord, label: str, trusted_keys: tuple[Path, ...] = ()) -> Provenance:
+    meta, lab, dut = run.meta, _d(run.meta, "lab"), _d(run.meta, "dut")
+    key = dut_identity(meta)
+    return Provenance(
+        label=label, folder=str(run.path), lab=str(lab.get("name", "?")), site=str(lab.get("site", "?")),
+        operator=str(lab.get("operator", "?")), date=_date(meta.get("started")),
+        harness=str(meta.get("harness", "?")), mode=str(meta.get("mode", "?")),
+        dut=f"{key[0]} {key[1]} {key[2]}", dut_key=key, dut_role=str(dut.get("role", "?")),
+        verification=verification(run.path, trusted_keys))
+
+
+def certification(tests: tuple[TestRecord, ...]) -> Certification:
+    applicable = [t for t in tests if t.applicable]
+
+    def ratio(status: str) -> tuple[int, int]:
+        chosen = [t for t in applicable if t.status == status]
+        return sum(t.verdict == "PASS" for t in chosen), len(chosen)
+
+    mandatory, conditional = ratio("mandatory"), ratio("conditional")
+    executed = [t for t in applicable if t.verdict != "NONE"]
+    return Certification(
+        total=len(tests), selected=len(applicable), not_applicable=len(tests) - len(applicable),
+        executed=len(executed), passed=sum(t.verdict == "PASS" for t in executed),
+        failed=sum(t.verdict == "FAIL" for t in executed), inconclusive=sum(t.verdict == "INCONC" for t in executed),
+        errors=sum(t.verdict in ("ERROR", "NONE") for t in applicable),
+        mandatory=mandatory, conditional=conditional, optional=ratio("optional"),
+        all_required_passed=bool(applicable) and mandatory[0] == mandatory[1] and conditional[0] == conditional[1])
+
+
+def _link(run: RunRecord, relative: str | None, out_dir: Path) -> str | None:
+    """A relative, percent-encoded link from the report to an evidence file that exists."""
+    if not relative:
+        return None
+    target = evidence_path(run, relative)
+    if target is None or not target.is_file():
+        return None
+    return quote(Path(os.path.relpath(target, out_dir.resolve())).as_posix())
+
+
+def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message, ...]:
+    times = [e["time"] for e in entries if isinstance(e.get("time"), (int, float))]
+    start = min(times) if times else 0.0
+    out = []
+    for n, e in enumerate(entries, 1):
+        t = e.get("time")
+        text = ""
+        if decoded:
+            text = json.dumps(e.get("decoded"), indent=1, ensure_ascii=False, default=str)
+            if len(text) > DECODED_LIMIT:
+                text = text[:DECODED_LIMIT] + f"\n... cut at {DECODED_LIMIT} characters; see exchange.json"
+        notes = e.get("notes")
+        out.append(Message(
+            index=e["index"] if isinstance(e.get("index"), int) else n,
+            direction=str(e.get("direction", "?")),
+            offset_ms=round((t - start) * 1000, 1) if isinstance(t, (int, float)) else 0.0,
+            name=str(e.get("message") or "(undecoded)"), step=str(e.get("step") or ""),
+            error=str(e["error"]) if e.get("error") else None,
+            notes=tuple(str(x) for x in notes) if isinstance(notes, list) else (),
+            decoded=text, anchor=f"{anchor}-m{e['index'] if isinstance(e.get('index'), int) else n}"))
+    return tuple(out)
+
+
+def test_view(run: RunRecord, test: TestRecord, number: int, run_number: int, label: str, out_dir: Path,
+              dut_name: str, decoded: bool = True) -> TestView:
+    anchor = f"r{run_number}t{number}"
+    entries, problem = load_exchange(run, test)
+    messages = _messages(entries, anchor, decoded)
+    problems = (problem,) if problem else ()
+    if test.applicable and test.pcap and _link(run, test.pcap, out_dir) is None:
+        problems += (f"{test.where}: pcap {test.pcap!r} not found in the results folder",)
+    return TestView(
+        anchor=anchor, record=test, source=label, exchange_link=_link(run, test.exchange, out_dir),
+        pcap_link=_link(run, test.pcap, out_dir), messages=messages,
+        msc_svg=msc.render(messages, dut_name, test.findings) if messages else "",
+        kpm_svg=charts.kpm_chart(charts.kpm_series(entries)), problems=problems)
+
+
+def _pairs(d: dict, prefix: str = "") -> list[tuple[str, str]]:
+    out = []
+    for k, v in d.items():
+        if k == "where":
+            continue
+        if isinstance(v, dict) and v and prefix.count(".") < 2:
+            out.extend(_pairs(v, f"{prefix}{k}."))
+        else:
+            out.append((f"{prefix}{k}", json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v))
+    return out
+
+
+def _asn1(meta: dict) -> tuple[tuple[str, str, str], ...]:
+    rows = []
+    for group, files in _d(meta, "asn1").items():
+        if isinstance(files, dict):
+            rows.extend((str(group), str(name), str(digest)) for name, digest in files.items())
+    return tuple(rows)
+
+
+def _test_equipment(meta: dict) -> tuple[tuple[str, str], ...]:
+    lab, dut = _d(meta, "lab"), _d(meta, "dut")
+    other = {"e2-node": "Near-RT RIC", "near-rt-ric": "E2 node"}.get(str(dut.get("role")), "counterpart")
+    rows = [("role played", f"{other} (oran-harness)"), ("harness version", str(meta.get("harness", "?"))),
+            ("mode", str(meta.get("mode", "?"))), ("transport", json.dumps(lab.get("transport", {}))),
+            ("adapter", str(_d(lab, "adapter").get("kind", "?")))]
+    if meta.get("fault"):
+        rows.append(("simulator fault", str(meta["fault"])))
+    rows.extend(_pairs(_d(lab, "test_equipment"), "equipment."))
+    return tuple(rows)
+
+
+def run_view(run: RunRecord, run_number: int, label: str, out_dir: Path, decoded: bool = True,
+             trusted_keys: tuple[Path, ...] = ()) -> RunView:
+    prov = provenance(run, label, trusted_keys)
+    dut_name = str(_d(run.meta, "dut").get("name", "DUT"))
+    tests = tuple(test_view(run, t, i, run_number, label, out_dir, dut_name, decoded)
+                  for i, t in enumerate(run.tests, 1))
+    problems = run.problems + tuple(p for t in tests for p in t.problems)
+    lab = _d(run.meta, "lab")
+    pixit = _pairs(_d(lab, "pixit"), "pixit.") + _pairs(_d(lab, "timers"), "timers.")
+    return RunView(provenance=prov, meta=run.meta, certification=certification(run.tests), tests=tests,
+                   verdict_chart=charts.verdict_bar(run.tests), problems=problems,
+                   pics=tuple(_pairs(_d(_d(run.meta, "dut"), "pics"))), pixit=tuple(pixit),
+                   asn1=_asn1(run.meta), test_equipment=_test_equipment(run.meta))
+
+
+def conflicts(runs: tuple[RunView, ...]) -> tuple[Conflict, ...]:
+    """The same test on the same DUT version with different verdicts across runs."""
+    seen: dict[tuple, list[tuple[str, str, str]]] = {}
+    for run in runs:
+        p = run.provenance
+        for t in run.tests:
+            if t.record.applicable:
+                seen.setdefault((t.record.id, p.dut_key), []).append(
+                    (p.label, f"{p.lab} / {p.site}", t.record.verdict))
+    return tuple(Conflict(test_id, " ".join(dut), tuple(rows))
+                 for (test_id, dut), rows in sorted(seen.items())
+                 if len({r[2] for r in rows}) > 1)
+
+
+def matrix(runs: tuple[RunView, ...]) -> Matrix | None:
+    """E2 nodes against Near-RT RICs; the harness is the counterpart unless the lab names one."""
+    cells: dict = {}
+    for run in runs:
+        p, lab = run.provenance, _d(run.meta, "lab")
+        counterpart = str(_d(lab, "test_equipment").get("name") or f"oran-harness @ {p.lab}")
+        row, col = (p.dut, counterpart) if p.dut_role == "e2-node" else (counterpart, p.dut)
+        passed, executed, worst = cells.get((row, col), (0, 0, "NOT-APPLICABLE"))
+        for t in run.tests:
+            if t.record.applicable:
+                executed += 1
+                passed += t.record.verdict == "PASS"
+                worst = max(worst, t.record.verdict, key=lambda v: VERDICT_ORDER.index(v)
+                            if v in VERDICT_ORDER else len(VERDICT_ORDER))
+        cells[(row, col)] = (passed, executed, worst)
+    if len(cells) < 2:
+        return None
+    return Matrix(tuple(sorted({r for r, _ in cells})), tuple(sorted({c for _, c in cells})), cells)
+
+
+def build_view(runs: list[RunRecord], out_dir: Path, title: str = "Joint O-RAN test report",
+               decoded: bool = True, labels: list[str] | None = None,
+               trusted_keys: tuple[Path, ...] = ()) -> ReportView:
+    """Everything the report shows, for these runs, with links relative to `out_dir`."""
+    views = tuple(run_view(r, i, (labels[i - 1] if labels else r.label), out_dir, decoded, trusted_keys)
+                  for i, r in enumerate(runs, 1))
+    labs = tuple(sorted({f"{v.provenance.lab} ({v.provenance.site}, {v.provenance.operator})" for v in views}))
+    return ReportView(title=title, generated=_date(time.time()), runs=views, conflicts=conflicts(views),
+                      matrix=matrix(views), labs=labs, dates=tuple(sorted({v.provenance.date for v in views})),
+                      problems=tuple(p for v in views for p in v.problems))
