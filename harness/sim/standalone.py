@@ -190,3 +190,5 @@ def register(sub) -> None:
         r.set_defaults(handler=main)
     from harness.sim import a1_standalone      # A1 simulators: HTTP(S), not SCTP
     a1_standalone.register(roles)
+    from harness.sim import oru_standalone     # O-RU M-plane simulator: NETCONF over SSH
+    oru_standalone.register(roles)

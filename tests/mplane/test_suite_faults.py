@@ -1,0 +1,106 @@
+"""The M-plane suite against the real O-RU simulator over real SSH on loopback.
+
+Every fault mode must make the right test case FAIL (or ERROR, for a lab
+fault) with the right finding: that is how each checker is shown able to fail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.session import HarnessSession, Options
+from harness.verdict import Verdict
+
+ROOT = Path(__file__).resolve().parents[2]
+DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
+LAB = ROOT / "fixtures" / "profiles" / "lab-sim-mplane.yaml"
+SPECS = ROOT / "specs" / "wg4-conf" / "mplane"
+
+
+def _session(tmp_path, fault=None, lab=LAB):
+    return HarnessSession(Options(DUT, lab, "sim", fault, tmp_path / "res", ROOT / "specs"))
+
+
+def _case(session, file: str, clause: str):
+    spec = session.load(SPECS / file)
+    return next(tc for tc in spec.testcases if tc.id.endswith(":" + clause))
+
+
+def _run(tmp_path, file, clause, fault=None, lab=LAB):
+    session = _session(tmp_path, fault, lab)
+    try:
+        return session.run(_case(session, file, clause))
+    finally:
+        session.finish()
+
+
+def _bad(result):
+    return [f for f in result.findings if f.verdict >= Verdict.FAIL]
+
+
+def test_alarm_and_retrieval_pass_and_leave_xml_evidence(tmp_path):
+    result = _run(tmp_path, "alarms.yaml", "3.1.2.1")
+    assert result.verdict == Verdict.PASS, [f.line() for f in result.findings]
+    assert result.variables["fault_id"] == "17"
+    folder = next((tmp_path / "res" / "tests").iterdir())
+    exchange = json.loads((folder / "exchange.json").read_text())
+    kinds = [(e["direction"], e["message"]) for e in exchange]
+    assert kinds[:2] == [("sent", "hello"), ("received", "hello")]
+    assert ("received", "notification") in kinds
+    assert any("<alarm-notif" in e["xml"] for e in exchange)
+    row = json.loads((tmp_path / "res" / "results.jsonl").read_text().splitlines()[0])
+    assert row["verdict"] == "PASS" and row["interface"] == "o-ru.mplane"
+
+
+FAULTS = [
+    # fault, spec file, clause, verdict, check, words in the finding
+    ("no-hello", "handshake.yaml", "3.1.1.1", Verdict.FAIL, "connect.hello", "no NETCONF hello from the server"),
+    ("bad-hello", "handshake.yaml", "3.1.1.1", Verdict.FAIL, "hello.base", "neither base:1.0 nor base:1.1"),
+    ("hang", "handshake.yaml", "3.1.1.1", Verdict.FAIL, "connect.hello", "no SSH banner within"),
+    ("wrong-host-key", "handshake.yaml", "3.1.1.1", Verdict.ERROR, "connect.host-key", "SSH host key mismatch"),
+    ("malformed-xml", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "rpc.reply", "is not well-formed XML"),
+    ("rpc-error", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "reply.rpc-error", "operation-failed"),
+    ("no-supervision", "supervision.yaml", "3.1.1.4", Verdict.FAIL, "notification.timer",
+     "no supervision-notification notification within 3.5 s"),
+    ("no-supervision", "supervision.yaml", "3.1.1.5", Verdict.FAIL, "session.kept", "the O-RU kept the session"),
+    ("late-supervision", "supervision.yaml", "3.1.1.4", Verdict.FAIL, "notification.timer",
+     "no supervision-notification"),
+    ("wrong-next-update", "supervision.yaml", "3.1.1.4", Verdict.FAIL, "reply.time-ahead", "expected 1 +/- 1 s"),
+    ("no-alarm-notif", "alarms.yaml", "3.1.2.1", Verdict.FAIL, "notification.timer", "no alarm-notif notification"),
+]
+
+
+@pytest.mark.parametrize("fault,file,clause,verdict,check,words", FAULTS,
+                         ids=[f"{f[0]}-{f[2]}" for f in FAULTS])
+def test_each_fault_fails_the_right_test(tmp_path, fault, file, clause, verdict, check, words):
+    result = _run(tmp_path, file, clause, fault)
+    bad = _bad(result)
+    assert result.verdict == verdict, [f.line() for f in result.findings]
+    assert bad[0].check == check, bad[0].line()
+    assert words in bad[0].message, bad[0].message
+    assert "\n" not in bad[0].message and "Traceback" not in bad[0].message
+
+
+def test_wrong_known_key_in_the_lab_profile_is_a_lab_error_naming_both_fingerprints(tmp_path):
+    text = LAB.read_text().replace("AAAAC3NzaC1lZDI1NTE5AAAAIJxHHKm7yYgGIbSzMCGlySX5VvBbwZ7vxtBPoJ39ls6S",
+                                   "AAAAC3NzaC1lZDI1NTE5AAAAIBAsICsGaWCqfTxE29E7wMTx3ScNM5JxMoOhiJ9QXl0u")
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(text)
+    result = _run(tmp_path, "handshake.yaml", "3.1.1.1", lab=lab)
+    assert result.verdict == Verdict.ERROR
+    msg = _bad(result)[0].message
+    assert "host key mismatch" in msg and msg.count("MD5") == 2 and "SHA256:" in msg and "127.0.0.1:" in msg
+
+
+def test_missing_mplane_block_is_one_setup_error(tmp_path):
+    lab = tmp_path / "lab.yaml"
+    lab.write_text("\n".join(line for line in LAB.read_text().splitlines()
+                             if not line.startswith(("mplane:", "  host", "  port", "  username", "  password",
+                                                     "  known_host_key", "  call_home_port", "  timeout"))))
+    result = _run(tmp_path, "retrieval.yaml", "3.1.1.6", lab=lab)
+    assert result.verdict == Verdict.ERROR
+    assert result.findings[0].check == "mplane.setup"
+    assert "has no 'mplane:' block" in result.findings[0].message
