@@ -33,6 +33,8 @@ def register(sub) -> None:
     c.add_argument("capture", type=Path)
     c.add_argument("--lab", type=Path, required=True, help="fronthaul lab profile")
     c.add_argument("--results", type=Path, default=None, help="write a results folder (run.json, results.jsonl)")
+    c.add_argument("--dut", type=Path, default=None,
+                   help="DUT profile of the O-RU in the capture (its identity goes into the results)")
     c.add_argument("--format", choices=("table", "jsonl"), default="table")
     c.set_defaults(handler=run_check)
     x = fsub.add_parser("crosscheck", help="compare our decoding of a fronthaul capture with tshark's")
@@ -87,8 +89,16 @@ def run_check(args) -> int:
     except OSError as err:
         print(f"error: {args.capture}: {err.strerror}", file=sys.stderr)
         return 2
+    dut = None
+    if args.dut is not None:
+        from harness.profiles.loader import ProfileError, load_dut
+        try:
+            dut = load_dut(args.dut)
+        except ProfileError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     if args.results:
-        write_results(args.results, outcome, profile)
+        write_results(args.results, outcome, profile, dut, args.dut or "")
     lines = (json.dumps(r) for r in jsonl_records(outcome)) if args.format == "jsonl" else table_lines(outcome)
     for line in lines:
         print(line)

@@ -85,14 +85,19 @@ class _Result:
     exchange: _Exchange = field(default_factory=_Exchange)
 
 
-def write_results(directory: str | Path, outcome: CaptureCheck, profile: FronthaulProfile) -> Path:
-    """Write run.json, results.jsonl (one row per check), summary.json under *directory*."""
+def write_results(directory: str | Path, outcome: CaptureCheck, profile: FronthaulProfile,
+                  dut=None, dut_path: str | Path = "") -> Path:
+    """Write run.json, results.jsonl (one row per check), summary.json under *directory*.
+
+    *dut* (a DUT profile) names the O-RU whose traffic the capture holds, so the
+    reports show its identity as for any other run.
+    """
     from harness import __version__
     started = time.time()
     writer = ResultsWriter(Path(directory), {
         "harness": __version__, "started": started, "mode": "capture", "fault": None,
-        "dut_profile": "", "lab_profile": profile.path, "capture": outcome.capture,
-        "dut": {"name": "", "role": "o-ru"}, "lab": {"name": profile.name}})
+        "dut_profile": str(dut_path), "lab_profile": profile.path, "capture": outcome.capture,
+        "dut": dut if dut is not None else {"name": "", "role": "o-ru"}, "lab": {"name": profile.name}})
     per = outcome.seconds / max(1, len(outcome.results))
     for r in outcome.results:
         tc = _TestCase(test_id(r), r.title, r.clause, where=f"harness/fronthaul/checks.py:{r.id}")

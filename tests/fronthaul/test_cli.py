@@ -55,3 +55,17 @@ def test_not_a_capture_is_one_line(tmp_path, capsys):
     assert main(["fronthaul", "check", str(bogus), "--lab", str(LAB)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a pcap or pcapng file" in err and str(bogus) in err
+
+
+def test_check_records_the_dut_identity_when_given_a_dut_profile(tmp_path, capsys):
+    from pathlib import Path
+    dut = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
+    results = tmp_path / "res"
+    assert main(["fronthaul", "check", str(CAPTURES / "fault-bad-revision.pcap"), "--lab", str(LAB),
+                 "--dut", str(dut), "--results", str(results)]) == 1
+    run = json.loads((results / "run.json").read_text())
+    assert run["dut_profile"] == str(dut) and run["dut"]["role"] == "o-ru" and run["dut"]["vendor"]
+    # meant to fail: a DUT profile that does not exist is one line, exit 2, nothing written
+    assert main(["fronthaul", "check", str(CAPTURES / "fault-bad-revision.pcap"), "--lab", str(LAB),
+                 "--dut", str(tmp_path / "nope.yaml"), "--results", str(tmp_path / "r2")]) == 2
+    assert "nope.yaml" in capsys.readouterr().err and not (tmp_path / "r2").exists()
