@@ -71,6 +71,7 @@ class SshTarget:
     password: str | None
     known_host_key: str            # OpenSSH public key line: 'ssh-ed25519 AAAA...'
     timeout: float = 10.0          # connect + hello, and each rpc
+    key_file: str | None = None    # SSH private key for public-key authentication (tried before the password)
 
     @property
     def address(self) -> str:
@@ -85,6 +86,17 @@ class Frame:
     time: float
     xml: str
     kind: str                      # 'hello' | 'rpc' | 'rpc-reply' | 'notification' | '?' (unparsable)
+    connection: "Connection | None" = None     # the TCP connection it crossed (pcapng evidence)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The TCP connection under one SSH session, as the harness's socket saw it."""
+
+    ident: int                     # distinct per connection within a run
+    local: tuple[str, int]         # the harness's address
+    remote: tuple[str, int]        # the O-RU's address
+    call_home: bool                # True: the O-RU opened TCP (RFC 8071), the harness listened
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,18 @@ def _split_key(line: str, where: str) -> tuple[str, str]:
     except ValueError:
         raise LabError(f"{where}: known host key is not valid base64") from None
     return parts[0], parts[1]
+
+
+_CONNECTIONS = iter(range(1, 1 << 62))
+
+
+def _connection(sock: socket.socket, call_home: bool) -> Connection | None:
+    try:
+        local, remote = sock.getsockname()[:2], sock.getpeername()[:2]
+    except OSError:                 # the peer is gone already: the evidence falls back to stand-ins
+        return None
+    return Connection(next(_CONNECTIONS), (str(local[0]), int(local[1])), (str(remote[0]), int(remote[1])),
+                      call_home)
 
 
 def _kind(root: etree._Element) -> str:
@@ -218,9 +242,11 @@ class MplaneClient:
         self._seen = 0
         self._mark = 0
         self._sessions: set = set()
+        self.connection: Connection | None = None
 
     # ------------------------------------------------------------------ connect
-    def connect(self, target: SshTarget, sock: socket.socket | None = None) -> "MplaneClient":
+    def connect(self, target: SshTarget, sock: socket.socket | None = None,
+                call_home: bool = False) -> "MplaneClient":
         """SSH + the netconf subsystem + hello.
 
         Raises:
@@ -228,12 +254,12 @@ class MplaneClient:
             the error's ``frames`` hold what was exchanged before it (evidence).
         """
         try:
-            return self._connect(target, sock)
+            return self._connect(target, sock, call_home)
         except MplaneError as err:
             err.frames = list(self.frames)
             raise
 
-    def _connect(self, target: SshTarget, sock: socket.socket | None) -> "MplaneClient":
+    def _connect(self, target: SshTarget, sock: socket.socket | None, call_home: bool) -> "MplaneClient":
         from ncclient import manager
         from ncclient.transport import errors as nc_errors
 
@@ -244,6 +270,7 @@ class MplaneClient:
         seen: dict = {}
         if sock is None:
             sock = _open(target)
+        self.connection = _connection(sock, call_home)
 
         def unknown_host(host: str, fp: str) -> bool:
             seen["fp"] = fp
@@ -252,7 +279,7 @@ class MplaneClient:
             self.manager = manager.connect(
                 host=target.host, port=target.port, username=target.username, password=target.password,
                 hostkey_verify=True, hostkey_b64=key_b64, unknown_host_cb=unknown_host, sock=sock,
-                look_for_keys=False, allow_agent=False, timeout=target.timeout,
+                key_filename=target.key_file, look_for_keys=False, allow_agent=False, timeout=target.timeout,
                 manager_params={"timeout": target.timeout})
         except nc_errors.SSHUnknownHostError:
             self._collect(None)
@@ -295,7 +322,7 @@ class MplaneClient:
                     kind = _kind(etree.fromstring(xml.encode()))
                 except etree.XMLSyntaxError:
                     kind = "?"
-                self.frames.append(Frame(direction, t, xml, kind))
+                self.frames.append(Frame(direction, t, xml, kind, self.connection))
 
     def poll(self) -> list[Frame]:
         """Bring `frames` up to date; returns the frames new since the last poll."""
@@ -433,8 +460,8 @@ class CallHomeListener:
             raise PeerError(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
         sock.settimeout(target.timeout)
         called = SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,
-                           target.timeout)
-        return MplaneClient().connect(called, sock=sock)
+                           target.timeout, target.key_file)
+        return MplaneClient().connect(called, sock=sock, call_home=True)
 
     def close(self) -> None:
         try:

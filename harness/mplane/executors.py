@@ -112,9 +112,10 @@ def run_connect(runner: Runner, step: ConnectStep) -> None:
     label = _where(step)
     t = env.target
     timeout = _timer(runner, step.timer, step)
+    own_credentials = step.username is None and step.password is None    # a step's credentials replace the key too
     target = mc.SshTarget(t.host, t.port, runner._resolve(step.username, step) or t.username,
                           runner._resolve(step.password, step) if step.password is not None else t.password,
-                          t.known_host_key, timeout)
+                          t.known_host_key, timeout, t.key_file if own_credentials else None)
     clause = step.clause or str(runner.tc.reference)
     listener = None
     try:

@@ -5,7 +5,9 @@
       port: 830
       username: oran
       password: secret            # or password_env: NAME (read from the environment of the run)
-      known_host_key: "ssh-ed25519 AAAA..."   # or known_host_key_file: path (OpenSSH .pub line)
+      key_file: path              # or an SSH private key (public-key authentication; relative to the profile)
+      known_host_key: "ssh-ed25519 AAAA..."   # or known_host_key_file: path (OpenSSH .pub line);
+                                              # 'simulator': the built-in simulator's generated key (sim mode)
       call_home_port: 4334        # where the harness listens for RFC 8071 call home
       timeout: 10                 # SSH connect + hello, seconds
 
@@ -19,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-KEYS = ("host", "port", "username", "password", "password_env", "known_host_key", "known_host_key_file",
+KEYS = ("host", "port", "username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
         "call_home_port", "call_home_host", "timeout")
 
 
@@ -37,6 +39,7 @@ class MplaneLab:
     call_home_port: int
     call_home_host: str
     timeout: float
+    key_file: str | None = None
 
     @classmethod
     def from_lab(cls, lab) -> "MplaneLab":
@@ -69,5 +72,13 @@ class MplaneLab:
                 float(block.get("timeout", 10))
         except (TypeError, ValueError) as err:
             raise MplaneLabError(f"{where}: port, call_home_port and timeout must be numbers: {err}") from None
+        key_file = None
+        if block.get("key_file"):
+            path = Path(str(block["key_file"]))
+            if not path.is_absolute():
+                path = Path(lab.where.file).resolve().parent / path
+            if not path.is_file():
+                raise MplaneLabError(f"{where}.key_file: {path} is not a file")
+            key_file = str(path)
         return cls(str(block.get("host", "127.0.0.1")), port, str(block.get("username", "oran")), password,
-                   str(key), ch_port, str(block.get("call_home_host", "0.0.0.0")), timeout)
+                   str(key), ch_port, str(block.get("call_home_host", "0.0.0.0")), timeout, key_file)

@@ -32,7 +32,8 @@ def run_mplane(session, tc) -> TestResult:
     sims: list = []
     try:
         lab = MplaneLab.from_lab(session.lab)
-        target = SshTarget(lab.host, lab.port, lab.username, lab.password, lab.known_host_key, lab.timeout)
+        known_key = _known_key(lab, session.mode, session.lab)
+        target = SshTarget(lab.host, lab.port, lab.username, lab.password, known_key, lab.timeout, lab.key_file)
         adapter = None
         start_call_home = None
         if session.mode == "sim":
@@ -41,7 +42,7 @@ def run_mplane(session, tc) -> TestResult:
                             identity=_identity(session.dut), hello_timeout=lab.timeout)
             sim = OruSimulator(cfg).start()
             sims.append(sim)
-            target = SshTarget("127.0.0.1", sim.port, lab.username, lab.password, lab.known_host_key, lab.timeout)
+            target = SshTarget("127.0.0.1", sim.port, lab.username, lab.password, known_key, lab.timeout)
             adapter = SimulatorAdapter(sim)
 
             def start_call_home(port: int) -> None:
@@ -54,7 +55,9 @@ def run_mplane(session, tc) -> TestResult:
             s.stop()
         finding = Finding(Verdict.ERROR, "mplane.setup", f"the M-plane set-up failed: {err}")
         return TestResult(tc, Verdict.ERROR, [finding], Exchange(), started, time.time() - started, {})
-    env = RunEnv(None, None, None, adapter, session.library.templates, session.timers, dict(session.lab.pixit), None)
+    recorder = _recorder(session, tc)
+    env = RunEnv(None, None, None, adapter, session.library.templates, session.timers, dict(session.lab.pixit),
+                 recorder)
     env.step_listeners = session.step_listeners
     env.mplane = MplaneEnv(target, lab.call_home_port if session.mode != "sim" else 0, lab.call_home_host
                            if session.mode != "sim" else "127.0.0.1", start_call_home)
@@ -62,6 +65,8 @@ def run_mplane(session, tc) -> TestResult:
         result = run_testcase(tc, env)
     finally:
         env.mplane.close()
+        if recorder is not None:
+            recorder.close()
         trouble = []
         for s in sims:
             try:
@@ -73,6 +78,34 @@ def run_mplane(session, tc) -> TestResult:
         result.findings.append(Finding(Verdict.ERROR, "simulator", "; ".join(trouble)))
         result.verdict = worse(result.verdict, Verdict.ERROR)
     return result
+
+
+def _known_key(lab: MplaneLab, mode: str, profile) -> str:
+    """The lab's known host key; 'simulator' means the built-in simulator's generated key (sim mode only).
+
+    The simulator's key is read from its cache, not from the running
+    simulator, so a simulator presenting another key is still refused.
+    """
+    from harness.sim.oru_hostkey import SIMULATOR, HostKeyError, simulator_public_line
+    if lab.known_host_key.strip() != SIMULATOR:
+        return lab.known_host_key
+    if mode != "sim":
+        raise MplaneLabError(f"{profile.where} mplane.known_host_key: 'simulator' names the built-in simulator's "
+                             "key; a live run needs the O-RU's own public key line")
+    try:
+        return simulator_public_line()
+    except HostKeyError as err:
+        raise MplaneLabError(f"{profile.where} mplane.known_host_key: {err}") from None
+
+
+def _recorder(session, tc):
+    """The test case's pcapng of decrypted NETCONF (only when results are written)."""
+    if getattr(session, "writer", None) is None:
+        return None
+    from harness.mplane.evidence import NetconfPcapRecorder
+    from harness.results import safe_name
+    name = safe_name(tc.id)
+    return NetconfPcapRecorder(session.writer.dir / "tests" / name / f"{name}.pcapng", tc.id, session.mode)
 
 
 def _identity(dut):

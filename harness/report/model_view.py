@@ -208,7 +208,14 @@ def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message,
     for n, e in enumerate(entries, 1):
         t = e.get("time")
         text = ""
-        if decoded:
+        name = str(e.get("message") or "(undecoded)")
+        if e.get("protocol") == "netconf" and isinstance(e.get("xml"), str):   # M-plane: XML, not decoded JSON
+            from harness.mplane.xml_view import label, pretty
+            name = label(str(e.get("message") or ""), e["xml"])
+            text = pretty(e["xml"]) if decoded else ""
+            if len(text) > DECODED_LIMIT:
+                text = text[:DECODED_LIMIT] + f"\n... cut at {DECODED_LIMIT} characters; see exchange.json"
+        elif decoded:
             text = json.dumps(e.get("decoded"), indent=1, ensure_ascii=False, default=str)
             if len(text) > DECODED_LIMIT:
                 text = text[:DECODED_LIMIT] + f"\n... cut at {DECODED_LIMIT} characters; see exchange.json"
@@ -217,7 +224,7 @@ def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message,
             index=e["index"] if isinstance(e.get("index"), int) else n,
             direction=str(e.get("direction", "?")),
             offset_ms=round((t - start) * 1000, 1) if isinstance(t, (int, float)) else 0.0,
-            name=str(e.get("message") or "(undecoded)"), step=str(e.get("step") or ""),
+            name=name, step=str(e.get("step") or ""),
             error=str(e["error"]) if e.get("error") else None,
             notes=tuple(str(x) for x in notes) if isinstance(notes, list) else (),
             decoded=text, anchor=f"{anchor}-m{e['index'] if isinstance(e.get('index'), int) else n}"))

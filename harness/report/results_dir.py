@@ -117,6 +117,8 @@ class ExchangeEntry:
     decoded: Any
     error: str | None
     role: str
+    protocol: str = ""             # 'netconf' | 'http' | '' (E2AP)
+    xml: str | None = None         # NETCONF: the message as exchanged
 
 
 @dataclass(frozen=True)
@@ -269,5 +271,6 @@ def read_exchange(results: ResultsDir, row: TestRow) -> tuple:
             raise ResultsDirError(f"{file}: message {i + 1} is not an object")
         out.append(ExchangeEntry(int(e.get("index", i + 1)), _text(e.get("direction")), _number(e.get("time")) or 0.0,
                                  _text(e.get("hex")), _text(e.get("step")), e.get("message"), e.get("decoded"),
-                                 e.get("error"), _text(e.get("role"))))
+                                 e.get("error"), _text(e.get("role")), _text(e.get("protocol")),
+                                 e["xml"] if isinstance(e.get("xml"), str) else None))
     return tuple(out)

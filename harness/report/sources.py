@@ -137,7 +137,8 @@ def load_exchange(run: RunRecord, test: TestRecord) -> tuple[list[dict], str | N
     except (TypeError, ValueError) as err:
         return [], f"{run.path / test.exchange}: malformed message ({err})"
     return [{"index": e.index, "direction": e.direction, "time": e.time, "step": e.step, "message": e.message,
-             "decoded": e.decoded, "error": e.error, "notes": [], "role": e.role} for e in entries], None
+             "decoded": e.decoded, "error": e.error, "notes": [], "role": e.role, "protocol": e.protocol,
+             "xml": e.xml} for e in entries], None
 
 
 def evidence_path(run: RunRecord, relative: str) -> Path | None:

@@ -33,9 +33,8 @@ from lxml import etree
 
 from harness.mplane.datastore import FM, NC, NOTIFICATION, SUPERVISION, Datastore, EditError, FilterError, Identity
 from harness.mplane.framing import Deframer, FramingError, frame
+from harness.sim.oru_hostkey import fresh_key, load_or_create, public_line
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_HOST_KEY = ROOT / "fixtures" / "profiles" / "sim-o-ru-hostkey"
 BASE_10 = "urn:ietf:params:netconf:base:1.0"
 BASE_11 = "urn:ietf:params:netconf:base:1.1"
 CAPABILITIES = (
@@ -87,7 +86,7 @@ class OruConfig:
     port: int = 0                              # 0: an ephemeral port (see OruSimulator.port)
     username: str = "oran"
     password: str = "oran-sim"
-    host_key: Path = DEFAULT_HOST_KEY
+    host_key_dir: Path | None = None           # where the generated host key is kept (None: ~/.cache/oran-harness)
     fault: str | None = None
     call_home: tuple[str, int] | None = None   # connect out to the NETCONF client (RFC 8071)
     identity: Identity = field(default_factory=Identity)
@@ -123,10 +122,7 @@ class OruSimulator:
         self.cfg = cfg
         check_fault(cfg.fault)
         self.datastore = Datastore(cfg.identity)
-        if cfg.fault == "wrong-host-key":
-            self.host_key = _fresh_key()
-        else:
-            self.host_key = paramiko.Ed25519Key.from_private_key_file(str(cfg.host_key))
+        self.host_key = fresh_key() if cfg.fault == "wrong-host-key" else load_or_create(cfg.host_key_dir)
         self.port = cfg.port
         self.events: list[tuple[float, str]] = []
         self.errors: list[str] = []
@@ -138,6 +134,11 @@ class OruSimulator:
         self._lock = threading.Lock()
         self._next_session = 0
         self._next_fault_id = 1
+
+    @property
+    def public_key(self) -> str:
+        """The host key it presents, as an OpenSSH public key line."""
+        return public_line(self.host_key)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> "OruSimulator":
@@ -259,16 +260,6 @@ class OruSimulator:
             s.notify(body)
 
 
-def _fresh_key():
-    import io
-
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
-    return paramiko.Ed25519Key.from_private_key(io.StringIO(pem.decode()))
-
-
 def _quiet_close(sock) -> None:
     try:
         sock.close()
@@ -298,6 +289,7 @@ class _Session:
         self.interval = 60.0
         self.guard = 10.0
         self._inbox: list[bytes] = []
+        self.wire: list[tuple[str, bytes]] = []     # ('sent' | 'received', message): the server's own record
 
     @property
     def fault(self) -> str | None:
@@ -315,6 +307,7 @@ class _Session:
         with self._send_lock:
             if self.closed.is_set():
                 return
+            self.wire.append(("sent", xml))
             try:
                 self.channel.sendall(frame(xml, self.version))
             except (OSError, EOFError, paramiko.SSHException):
@@ -339,7 +332,9 @@ class _Session:
                 self.closed.set()
                 return None
             self._inbox.extend(self.deframer.feed(data))
-        return self._inbox.pop(0)
+        message = self._inbox.pop(0)
+        self.wire.append(("received", message))
+        return message
 
     # ------------------------------------------------------------------ the session
     def run(self) -> None:

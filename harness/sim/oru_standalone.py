@@ -1,6 +1,7 @@
 """``oran-harness sim o-ru``: the built-in O-RU M-plane simulator as a process (NETCONF over SSH).
 
-Events go to stdout as JSON lines ({"event": "listening", "port": N}, ...);
+Events go to stdout as JSON lines ({"event": "listening", "port": N, "host_key": "ssh-ed25519 ..."}, ...;
+the host key is generated at first use, see harness/sim/oru_hostkey.py);
 control on stdin, one JSON object a line, like the E2 simulators:
 
     {"cmd": "trigger", "action": "raise-alarm", "params": {"fault_id": 5}}  -> {"ack": 1, "ok": true}
@@ -30,14 +31,18 @@ def main(args) -> int:
         return 2
     cfg = OruConfig(host=args.host, port=args.port, username=args.username, password=args.password,
                     fault=args.fault, call_home=call_home)
+    from harness.sim.oru_hostkey import HostKeyError
     try:
         sim = OruSimulator(cfg).start()
+    except HostKeyError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 2
     say = lambda **e: (sys.stdout.write(json.dumps(e) + "\n"), sys.stdout.flush())  # noqa: E731
     say(event="listening" if call_home is None else "calling-home", host=args.host, port=sim.port,
-        fault=args.fault)
+        fault=args.fault, host_key=sim.public_key)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -85,14 +85,27 @@ def test_each_fault_fails_the_right_test(tmp_path, fault, file, clause, verdict,
 
 
 def test_wrong_known_key_in_the_lab_profile_is_a_lab_error_naming_both_fingerprints(tmp_path):
-    text = LAB.read_text().replace("AAAAC3NzaC1lZDI1NTE5AAAAIJxHHKm7yYgGIbSzMCGlySX5VvBbwZ7vxtBPoJ39ls6S",
-                                   "AAAAC3NzaC1lZDI1NTE5AAAAIBAsICsGaWCqfTxE29E7wMTx3ScNM5JxMoOhiJ9QXl0u")
+    text = LAB.read_text().replace("known_host_key: simulator", 'known_host_key: "ssh-ed25519 '
+                                   'AAAAC3NzaC1lZDI1NTE5AAAAIBAsICsGaWCqfTxE29E7wMTx3ScNM5JxMoOhiJ9QXl0u"')
+    assert text != LAB.read_text()
     lab = tmp_path / "lab.yaml"
     lab.write_text(text)
     result = _run(tmp_path, "handshake.yaml", "3.1.1.1", lab=lab)
     assert result.verdict == Verdict.ERROR
     msg = _bad(result)[0].message
     assert "host key mismatch" in msg and msg.count("MD5") == 2 and "SHA256:" in msg and "127.0.0.1:" in msg
+
+
+def test_simulator_key_word_is_refused_in_a_live_run(tmp_path):
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(LAB.read_text().replace("mode: sim", "mode: live"))
+    session = HarnessSession(Options(DUT, lab, "live", None, tmp_path / "res", ROOT / "specs"))
+    try:
+        result = session.run(_case(session, "retrieval.yaml", "3.1.1.6"))
+    finally:
+        session.finish()
+    assert result.verdict == Verdict.ERROR
+    assert "'simulator' names the built-in simulator's key" in result.findings[0].message
 
 
 def test_missing_mplane_block_is_one_setup_error(tmp_path):
