@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.fronthaul.clauses import clause
-from harness.fronthaul.fastparse import ecpri_offset, parse_frame
+from harness.fronthaul.fastparse import ecpri_offset, header_spans, parse_frame
 from harness.fronthaul.profile import FronthaulProfile
 from harness.verdict import Finding, Verdict
 
@@ -71,31 +71,72 @@ class CheckResult:
 
 
 class _Tally:
-    __slots__ = ("spec", "evaluated", "violations", "findings", "remarks")
+    __slots__ = ("spec", "evaluated", "violations", "findings", "order", "remarks")
 
     def __init__(self, spec: CheckSpec) -> None:
         self.spec = spec
         self.evaluated = 0
         self.violations = 0
         self.findings: list = []
+        self.order: list = []          # (packet, message index in its frame) of each finding
         self.remarks: dict = {}
 
 
-class FronthaulChecker:
-    """Checks frames fed in capture order against a `FronthaulProfile`."""
+def _next_table() -> list:
+    """SEQ_ID word (seq << 8 | E << 7 | subseq) -> the (seq << 8 | subseq) the next message must have."""
+    table = []
+    for word in range(1 << 16):
+        seq, sub = word >> 8, word & 0x7F
+        table.append((((seq + 1) & 0xFF) << 8) if word & 0x80 else (seq << 8) | ((sub + 1) & 0x7F))
+    return table
 
-    def __init__(self, profile: FronthaulProfile) -> None:
+
+_NEXT = _next_table()
+_ECPRI_TYPE, _DOT1Q = b"\xae\xfe", b"\x81\x00"
+MAX_SHAPES = 4096            # remembered clean frame shapes (memory bound)
+MAX_SHAPES_PER_HEAD = 8
+
+
+class _Shape:
+    """A clean frame shape: the header bytes a frame must repeat, and where its SEQ_ID is."""
+
+    __slots__ = ("index", "spans", "seq_key", "seq_at")
+
+    def __init__(self, index: int, spans: dict, seq_key: tuple, seq_at: int) -> None:
+        self.index, self.spans, self.seq_key, self.seq_at = index, spans, seq_key, seq_at
+
+
+class FronthaulChecker:
+    """Checks frames fed in capture order against a `FronthaulProfile`.
+
+    Fast path: a frame (Ethernet, one eCPRI message) that checked clean is remembered
+    as a shape: its octets from the EtherType to the end of the eAxC id, the octet
+    holding dataDirection and payloadVersion, its length, and every header byte range
+    the parser read after those (`fastparse.header_spans`).  A later frame equal to a
+    shape on all of them parses alike and passes the same checks, so only its
+    sequence id is checked and the shape's hit counted; `settle` adds the hits to the
+    counters.  Frames matching no shape take the full path, so findings are unchanged.
+    """
+
+    def __init__(self, profile: FronthaulProfile, remember_shapes: bool = True) -> None:
         self.profile = profile
         self.config = profile.parse_config()
         self.tallies = {c.id: _Tally(c) for c in CHECKS}
         self.eaxcs = frozenset(profile.eaxc_ids)
         self.carrier_prbs = {c.cc: c.prbs for c in profile.carriers}
-        self.seq: dict = {}          # (plane, eAxC, direction) -> (packet, seq, e_bit, subseq)
+        self.seq: dict = {}          # (plane, eAxC, direction) -> packet << 16 | SEQ_ID word of its last message
+        self.first_seq: dict = {}    # the same key -> (state, message index in frame) of its first message
         self.frames = 0
         self.messages = 0
         self.other = 0               # frames that are not eCPRI
+        self._index = 0              # of the message being checked, within its frame
         self._hot = tuple(self.tallies[k] for k in ("frame-decode", "ecpri-revision", "ecpri-reserved",
                                                       "message-type", "payload-version"))
+        self._seq_tally = self.tallies["seq-continuity"]
+        self._shapes: dict = {}      # (EtherType .. eAxC octets, timing octet 0, frame length) -> [_Shape]
+        self._counts: list = []      # per shape: evaluated increments in CHECKS order (seq-continuity 0)
+        self._hits: list = []        # per shape: frames matched since the last settle
+        self._max_shapes = MAX_SHAPES if remember_shapes else 0
 
     # ------------------------------------------------------------------ findings
     def _fail(self, check: str, packet: int, field: str, text: str, expected=None, observed=None) -> None:
@@ -105,18 +146,44 @@ class FronthaulChecker:
             t.findings.append(Finding(Verdict.FAIL, f"fronthaul.{check}", f"packet {packet}: {text}",
                                       t.spec.clause, ie_path=field, expected=expected, observed=observed,
                                       evidence=(packet,)))
+            t.order.append((packet, self._index))
 
     # ------------------------------------------------------------------ feeding
     def feed(self, packet: int, linktype: int, frame: bytes, cut: bool = False) -> None:
         """Check one captured frame (non-eCPRI frames are counted and ignored)."""
+        if linktype == 1 and not cut:
+            kind = frame[12:14]
+            off = 14 if kind == _ECPRI_TYPE else 18 if kind == _DOT1Q and frame[16:18] == _ECPRI_TYPE else 0
+            if off:
+                shapes = self._shapes.get((frame[12:off + 6], frame[off + 8:off + 9], len(frame)))
+                if shapes is not None:
+                    for shape in shapes:
+                        for (a, b), want in shape.spans.items():
+                            if frame[a:b] != want:
+                                break
+                        else:
+                            self._hits[shape.index] += 1
+                            at = shape.seq_at
+                            self._index = 0
+                            self._sequence(packet, shape.seq_key, (frame[at] << 8) | frame[at + 1])
+                            return
+        self._feed_full(packet, linktype, frame, cut)
+
+    def _feed_full(self, packet: int, linktype: int, frame: bytes, cut: bool) -> None:
         self.frames += 1
         off, vlans = ecpri_offset(linktype, frame)
         if off < 0:
             self.other += 1
             return
+        learn = (linktype == 1 and not cut and len(self._counts) < self._max_shapes
+                 and (off == 14 or off == 18 and frame[12:14] == _DOT1Q))
+        if learn:
+            before = [(t.evaluated, t.violations, len(t.remarks)) for t in self.tallies.values()]
         t = self.tallies
         decode, revision, reserved, mtypes, version = self._hot
-        for msg in parse_frame(frame, off, vlans, self.config):
+        msgs = parse_frame(frame, off, vlans, self.config)
+        for index, msg in enumerate(msgs):
+            self._index = index
             self.messages += 1
             decode.evaluated += 1
             if msg.error is not None:
@@ -149,7 +216,8 @@ class FronthaulChecker:
             if msg.radio is None:
                 continue
             direction = msg.radio[0]
-            self._sequence(packet, plane, msg, direction)
+            self._sequence(packet, (plane, msg.eaxc, direction),
+                           (msg.seq_id << 8) | (msg.e_bit << 7) | msg.subseq_id)
             version.evaluated += 1
             if msg.radio[1] != 1:
                 self._fail("payload-version", packet, f"{'uplane' if plane == 'U' else 'cplane'}.payloadVersion",
@@ -158,6 +226,45 @@ class FronthaulChecker:
                 self._cplane(packet, msg)
             else:
                 self._prbs(packet, msg, "U", 3, 4)
+        if learn and len(msgs) == 1:
+            self._learn(frame, off, msgs[0], before)
+
+    def _learn(self, frame: bytes, off: int, msg, before: list) -> None:
+        """Remember the shape of a frame whose one message broke no check (sequence aside)."""
+        if msg.error is not None or msg.c_bit or msg.radio is None or msg.eaxc is None:
+            return
+        counts = []
+        for (evaluated, violations, remarks), (check, t) in zip(before, self.tallies.items()):
+            if check == "seq-continuity":
+                counts.append(0)
+                continue
+            if t.violations != violations or len(t.remarks) != remarks:
+                return
+            counts.append(t.evaluated - evaluated)
+        shapes = self._shapes.setdefault((frame[12:off + 6], frame[off + 8:off + 9], len(frame)), [])
+        if len(shapes) >= MAX_SHAPES_PER_HEAD:
+            return
+        spans = {(a, b): frame[a:b] for a, b in header_spans(msg, self.config)}
+        plane = "U" if msg.message_type == 0 else "C"
+        shapes.append(_Shape(len(self._counts), spans, (plane, msg.eaxc, msg.radio[0]), off + 6))
+        self._counts.append(tuple(counts))
+        self._hits.append(0)
+
+    def settle(self) -> None:
+        """Add the frames matched by remembered shapes to the counters (safe to call again)."""
+        tallies = list(self.tallies.values())
+        for counts, hits in zip(self._counts, self._hits):
+            if hits:
+                self.frames += hits
+                self.messages += hits
+                for t, n in zip(tallies, counts):
+                    t.evaluated += n * hits
+        self._hits = [0] * len(self._hits)
+
+    def forget_shapes(self) -> None:
+        """Settle, then drop the remembered shapes (before handing the checker to another process)."""
+        self.settle()
+        self._shapes, self._counts, self._hits = {}, [], []
 
     def _payload_size(self, packet: int, msg, cut: bool) -> None:
         self.tallies["payload-size"].evaluated += 1
@@ -176,32 +283,41 @@ class FronthaulChecker:
             self._fail("payload-size", packet, "ecpri.payload_size", f"payload size {msg.payload_size} runs "
                        f"{end - n} octets past the end of the {n}-octet frame", n - msg.offset - 4, msg.payload_size)
 
-    def _sequence(self, packet: int, plane: str, msg, direction: int) -> None:
-        t = self.tallies["seq-continuity"]
-        key = (plane, msg.eaxc, direction)
+    def _sequence(self, packet: int, key: tuple, word: int) -> None:
+        """Sequence continuity per (plane, eAxC, direction); *word* is seq << 8 | E << 7 | subseq."""
         prev = self.seq.get(key)
-        self.seq[key] = (packet, msg.seq_id, msg.e_bit, msg.subseq_id)
+        state = (packet << 16) | word
+        self.seq[key] = state
         if prev is None:
+            self.first_seq[key] = (state, self._index)
             return
-        t.evaluated += 1
-        p_packet, p_seq, p_e, p_sub = prev
-        if p_e:       # the previous message was complete: a new sequence id, first subsequence
-            want_seq, want_sub = (p_seq + 1) & 0xFF, 0
-        else:         # radio-transport fragment: same sequence id, next subsequence
-            want_seq, want_sub = p_seq, (p_sub + 1) & 0x7F
-        if msg.seq_id == want_seq and msg.subseq_id == want_sub:
-            return
-        flow = f"{plane}-plane {'DL' if direction else 'UL'} eAxC 0x{msg.eaxc:04x}"
-        if msg.seq_id != want_seq:
-            missing = (msg.seq_id - want_seq) & 0xFF
-            what = (f"{missing} message(s) missing" if missing < 128 else "out of order or repeated")
-            text = (f"{flow}: sequence id {msg.seq_id} follows {p_seq} (packet {p_packet}); expected "
-                    f"{want_seq}: {what}")
-            self._fail("seq-continuity", packet, "ecpri.seq_id", text, want_seq, msg.seq_id)
+        self._seq_tally.evaluated += 1
+        if _NEXT[prev & 0xFFFF] != word & 0xFF7F:
+            self._sequence_failed(key, prev, state)
+
+    def continue_sequence(self, key: tuple, prev: int, state: int, index: int) -> None:
+        """Check a flow's first message of one file share against its last one in the share before."""
+        self._index = index
+        self._seq_tally.evaluated += 1
+        if _NEXT[prev & 0xFFFF] != state & 0xFF7F:
+            self._sequence_failed(key, prev, state)
+
+    def _sequence_failed(self, key: tuple, prev: int, state: int) -> None:
+        plane, eaxc, direction = key
+        packet, seq_id, subseq_id = state >> 16, (state >> 8) & 0xFF, state & 0x7F
+        p_packet, p_seq, p_sub = prev >> 16, (prev >> 8) & 0xFF, prev & 0x7F
+        want = _NEXT[prev & 0xFFFF]
+        want_seq, want_sub = want >> 8, want & 0x7F
+        flow = f"{plane}-plane {'DL' if direction else 'UL'} eAxC 0x{eaxc:04x}"
+        if seq_id != want_seq:
+            missing = (seq_id - want_seq) & 0xFF
+            what = f"{missing} message(s) missing" if missing < 128 else "out of order or repeated"
+            text = f"{flow}: sequence id {seq_id} follows {p_seq} (packet {p_packet}); expected {want_seq}: {what}"
+            self._fail("seq-continuity", packet, "ecpri.seq_id", text, want_seq, seq_id)
         else:
-            self._fail("seq-continuity", packet, "ecpri.subseq_id", f"{flow}: subsequence id {msg.subseq_id} "
+            self._fail("seq-continuity", packet, "ecpri.subseq_id", f"{flow}: subsequence id {subseq_id} "
                        f"follows {p_sub} (packet {p_packet}) of sequence {p_seq}; expected {want_sub}",
-                       want_sub, msg.subseq_id)
+                       want_sub, subseq_id)
 
     def _cplane(self, packet: int, msg) -> None:
         t = self.tallies
@@ -242,6 +358,7 @@ class FronthaulChecker:
 
     # ------------------------------------------------------------------ results
     def results(self) -> list[CheckResult]:
+        self.settle()
         out = []
         for c in CHECKS:
             t = self.tallies[c.id]
@@ -270,6 +387,7 @@ class FronthaulChecker:
         t = self.tallies["frame-decode"]
         t.findings.append(Finding(Verdict.INCONC, "fronthaul.frame-decode", f"packet {packet}: capture file: {text}",
                                   t.spec.clause, evidence=(packet,)))
+        t.order.append((packet, 0))
 
 
 def check_frames(profile: FronthaulProfile, frames) -> FronthaulChecker:
@@ -278,4 +396,5 @@ def check_frames(profile: FronthaulProfile, frames) -> FronthaulChecker:
     feed = checker.feed
     for number, linktype, _time, frame, cut in frames:
         feed(number, linktype, frame, cut)
+    checker.settle()
     return checker

@@ -251,6 +251,46 @@ def _cplane_message(frame, pos, end, head, ids) -> Message:
     return Message(*head, *ids, radio, tuple(sections), tuple(exts), None, None)
 
 
+def header_spans(msg: Message, config: ParseConfig) -> tuple:
+    """(start, end) of every byte range the parser read after the first 12 octets of *msg*.
+
+    With the first 12 octets (eCPRI header, eAxC id, SEQ_ID, the timing octet carrying
+    dataDirection and payloadVersion) these ranges decide everything the parser
+    returns except the sequence and timing values; a frame equal to an earlier one on
+    them parses alike.  The checker uses that to recognise repeated frame shapes
+    (`harness.fronthaul.checks`).  Only meaningful for a message read without error.
+    """
+    pos = msg.offset + 4 + _ID_SIZE
+    spans = []
+    if msg.message_type == 0:
+        fmt = config.uplane_dl if msg.radio[0] else config.uplane
+        pos += _U_SIZE
+        size = _USC_SIZE if fmt.comp_hdr else _US_SIZE
+        for sec in msg.sections:
+            spans.append((pos, pos + size))
+            prb = prb_octets(sec[5], sec[6]) if fmt.comp_hdr else prb_octets(fmt.iq_width, fmt.comp_meth)
+            num = sec[4] or config.carrier_prbs.get((msg.eaxc >> config.cc_shift) & config.cc_mask, 0)
+            pos += size + prb * num
+        return tuple(spans)
+    stype = msg.radio[8]
+    head = pos + _C_SIZE - 2                  # numberOfSections and sectionType
+    pos += _C_SIZE
+    if stype not in _CH:
+        return ((head, pos),)
+    pos += _CH[stype][0]
+    spans.append((head, pos))
+    ssize = _CS[stype][0]
+    exts = list(msg.extensions)
+    for i in range(len(msg.sections)):
+        spans.append((pos, pos + ssize))
+        pos += ssize
+        while exts and exts[0][0] == i:
+            _i, etype, elen, _ef = exts.pop(0)
+            spans.append((pos, pos + (3 if etype in F.LONG_EXTLEN_TYPES else 2)))
+            pos += 4 * elen
+    return tuple(spans)
+
+
 def as_fields(msg: Message, config: ParseConfig) -> dict:
     """The message as field name -> value (for the differential test and the crosscheck)."""
     out = {"revision": msg.revision, "reserved": msg.reserved, "c_bit": msg.c_bit,
