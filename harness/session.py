@@ -263,9 +263,10 @@ class HarnessSession:
         started = time.time()
         server = sim = adapter = recorder = None
         try:
-            server = HttpServer(cfg.callback_host, cfg.callback_port, tls=cfg.tls if cfg.tls and cfg.tls.cert else None,
-                                reply_timeout=min(cfg.reply_timeout, self.timers.guard),
-                                max_body=cfg.max_body).start()
+            # The harness plays the A1-P producer for a Non-RT RIC DUT: then it requires the lab's token.
+            server = HttpServer(cfg.callback_host, cfg.callback_port, tls=cfg.server_tls(),
+                                reply_timeout=min(cfg.reply_timeout, self.timers.guard), max_body=cfg.max_body,
+                                bearer_token=cfg.token if tc.dut_role == "non-rt-ric" else None).start()
             dut_url = cfg.dut_url
             if self.mode == "sim":
                 sim, dut_url = self._start_a1_simulator(tc, server)
@@ -305,14 +306,18 @@ class HarnessSession:
 
     def _start_a1_simulator(self, tc, server):
         """The built-in A1 simulator of the DUT's role; returns (simulator, the DUT's base URL or None)."""
-        from harness.sim.a1 import A1NonRtRicSim, A1RicSim
+        from harness.sim.a1 import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
         faults = (self.options.fault,) if self.options.fault else ()
+        pki = self.a1.sim                      # the lab's a1.sim block: the simulator's TLS (docs/a1.md)
+        client_tls = TlsClient(pki["ca"]) if pki.get("ca") else None
         if tc.dut_role == "near-rt-ric":
-            sim = A1RicSim("127.0.0.1", 0, faults, self.dut.a1.get("policy_types_dir"), None, self.a1.token,
-                           slow_delay=1.5 * self.timers.expect, notify_timeout=self.timers.expect)
+            server_tls = TlsServer(pki["cert"], pki["key"], pki.get("client_ca")) if pki.get("cert") else None
+            sim = A1RicSim("127.0.0.1", 0, faults, self.dut.a1.get("policy_types_dir"), server_tls, self.a1.token,
+                           notify_tls=client_tls, slow_delay=1.5 * self.timers.expect,
+                           notify_timeout=self.timers.expect)
             sim.start()
             return sim, sim.base_url
-        sim = A1NonRtRicSim(server.base_url, faults, None, self.a1.token, timeout=self.timers.guard)
+        sim = A1NonRtRicSim(server.base_url, faults, client_tls, self.a1.token, timeout=self.timers.guard)
         sim.start()
         return sim, None
 

@@ -8,6 +8,11 @@ message is therefore a *piece of the byte stream*, not an application message.
 Retransmitted bytes are trimmed; out-of-order segments wait (bounded); a gap that
 never fills is reported as a `CaptureIssue` and reading skips past it.  A capture
 that starts mid-connection starts each direction at its first segment seen.
+
+Two signals for the parsers above (harness/capture/http.py): `stream` counts the
+gaps skipped so far in that direction (0 for an unbroken byte stream), so a
+parser knows when bytes between two runs are missing; and an in-order FIN gives
+a run with no data, the end of that direction (a body delimited by the close).
 """
 
 from __future__ import annotations
@@ -25,13 +30,15 @@ _SYN, _FIN, _RST = 0x02, 0x01, 0x04
 
 
 class _Dir:
-    __slots__ = ("src", "dst", "assoc", "next", "waiting", "octets")
+    __slots__ = ("src", "dst", "assoc", "next", "waiting", "octets", "gaps", "fin")
 
     def __init__(self, src: str, dst: str, assoc: str) -> None:
         self.src, self.dst, self.assoc = src, dst, assoc
         self.next = None            # next expected sequence number
         self.waiting: dict = {}     # seq -> (data, packets, time)
         self.octets = 0
+        self.gaps = 0               # gaps skipped so far (carried as CapturedMessage.stream)
+        self.fin = None             # sequence number of a FIN not yet in order
 
 
 class TcpTracker:
@@ -71,6 +78,9 @@ class TcpTracker:
             if d.next is None:
                 d.next = seq
             self._data(d, seq, data, packets, time)
+        if flags & _FIN and not flags & _SYN:
+            d.fin = ((seq + len(data)) & 0xFFFFFFFF, packets, time)
+        self._check_fin(d)
         if flags & _RST:
             self._gap(d, "the connection was reset")
             self.conns.pop((src, dst, sport, dport), None)
@@ -123,9 +133,16 @@ class TcpTracker:
                 break
         return last
 
+    def _check_fin(self, d: _Dir) -> None:
+        """An in-order FIN: a run with no data marks the end of this direction."""
+        if d.fin is not None and d.next is not None and d.fin[0] == d.next and not d.waiting:
+            _, packets, time = d.fin
+            d.fin = None
+            self.out.append(CapturedMessage(tuple(packets), time, "tcp", d.src, d.dst, d.assoc, d.gaps, 0, b""))
+
     def _emit(self, d: _Dir, parts: list, pkts: list, time: float) -> None:
         self.out.append(CapturedMessage(tuple(sorted(set(pkts))), time, "tcp", d.src, d.dst, d.assoc,
-                                        0, 0, b"".join(parts)))
+                                        d.gaps, 0, b"".join(parts)))
 
     def _skip(self, d: _Dir, why: str) -> None:
         """Give up on the missing bytes: jump to the earliest waiting segment."""
@@ -135,11 +152,13 @@ class TcpTracker:
         self.issues.append(CaptureIssue(first, f"TCP {d.src} -> {d.dst}: {missing} octets missing "
                                                f"before sequence number {seq} ({why}); skipped past them"))
         d.next = seq
+        d.gaps += 1
         parts: list = []
         pkts: list = []
         last = self._drain(d, parts, pkts, 0.0)
         if parts:
             self._emit(d, parts, pkts, last)
+        self._check_fin(d)
 
     def _gap(self, d: _Dir, why: str) -> None:
         if d.waiting:

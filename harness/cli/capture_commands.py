@@ -189,7 +189,7 @@ def run_capture(args) -> int:
     try:
         window = _packet_range(getattr(args, "packets", None))
         reader = CaptureReader(path, issues=issues, udp_ports=getattr(args, "udp_port", []) or [],
-                               tcp_ports=(), verify_checksums=getattr(args, "verify_checksums", False))
+                               tcp_ports=None, verify_checksums=getattr(args, "verify_checksums", False))
         stream = iter(reader)
         first = next(stream, None)
     except CaptureError as err:
@@ -213,8 +213,31 @@ def run_capture(args) -> int:
             yield first
             yield from stream
 
+    from harness.capture.http import HttpFramer
+    framer = HttpFramer(issues)
+
+    def show_http(found) -> None:          # HTTP over TCP (A1): method, path, status, one row each
+        for h in found:
+            if window and not any(window[0] <= p <= window[1] for p in h.packets):
+                continue
+            if fmt == "jsonl":
+                out.write(json.dumps({"packets": list(h.packets), "time": h.time, "transport": "tcp",
+                                      "association": h.connection, "src": h.src, "dst": h.dst,
+                                      "message": "HTTP " + h.kind, "method": h.method or None,
+                                      "target": h.target or None, "status": h.status or None,
+                                      "body_octets": len(h.body)}) + "\n")
+                continue
+            packets = ",".join(str(p) for p in h.packets)
+            packets = packets if len(packets) <= 9 else f"{h.packets[0]}-{h.packets[-1]}"
+            out.write(f"{'':>4}  {packets:<9} {h.time - t0:>10.6f}  {h.src + ' -> ' + h.dst:<47} {'':>4}  "
+                      f"HTTP {h.label()} ({len(h.body)} octets)\n")
+
     for number, msg in enumerate(messages(), 1):
         progress.tick()
+        if msg.transport == "tcp":
+            if not wanted_names and not wanted_assocs:
+                show_http(framer.feed(msg))
+            continue
         base = msg.association.split("#", 1)[0]
         state = states.get(msg.association)
         if state is None:
@@ -253,6 +276,7 @@ def run_capture(args) -> int:
             out.write(f"      error (packet {packets}): {info['error']}\n")
         for note in info["notes"]:
             out.write(f"      note: {note}\n")
+    show_http(framer.flush())
     progress.done()
     out.flush()
     for issue in sorted(issues, key=lambda i: i.packet):

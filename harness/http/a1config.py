@@ -14,6 +14,14 @@ only in `A1Lab.token` (repr hidden) and is never written anywhere.
       max_body: 1048576                     # octets; larger bodies are cut and reported
       reply_timeout: 10                     # seconds the server holds a DUT's request
       policy_types_dir: fixtures/a1/policy-types
+      sim: {cert: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem, ca: pki/ca.pem}
+
+`callback.tls` is the harness server's own material ({cert, key[, ca]}: a ca
+requires client certificates), or `false` for plain HTTP; without it the server
+uses `tls.cert`/`tls.key` when given. `sim` is read in sim mode only: the
+built-in simulator's server certificate and key (it then serves HTTPS),
+`client_ca` (it requires client certificates signed by it: mutual TLS) and
+`ca` (what it trusts when it is the client: notifications, Non-RT RIC requests).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from pathlib import Path
 
 from harness.http.client import DEFAULT_MAX_BODY, TlsConfig
 
-KEYS = ("dut_url", "callback", "tls", "auth", "max_body", "reply_timeout", "policy_types_dir")
+KEYS = ("dut_url", "callback", "tls", "auth", "max_body", "reply_timeout", "policy_types_dir", "sim")
 
 
 class A1ConfigError(Exception):
@@ -43,6 +51,14 @@ class A1Lab:
     max_body: int
     reply_timeout: float
     policy_types_dir: Path | None
+    callback_tls: TlsConfig | None = None     # None: tls (if it has a cert); TlsConfig() with no cert: plain HTTP
+    sim: dict = field(default_factory=dict)    # sim mode: {cert, key, client_ca, ca} -> Path
+
+    def server_tls(self) -> TlsConfig | None:
+        """The harness server's TLS material (None: plain HTTP)."""
+        if self.callback_tls is not None:
+            return self.callback_tls if self.callback_tls.cert else None
+        return self.tls if self.tls and self.tls.cert else None
 
     @classmethod
     def from_lab(cls, lab) -> "A1Lab":
@@ -53,8 +69,20 @@ class A1Lab:
             raise A1ConfigError(f"{where}: unknown key '{unknown[0]}'; known: {', '.join(KEYS)}")
         base = Path(lab.where.file).resolve().parent
         cb = block.get("callback") or {}
-        if not isinstance(cb, dict) or set(cb) - {"host", "port", "path"}:
-            raise A1ConfigError(f"{where}.callback: expected {{host, port, path}}")
+        if not isinstance(cb, dict) or set(cb) - {"host", "port", "path", "tls"}:
+            raise A1ConfigError(f"{where}.callback: expected {{host, port, path, tls}}")
+        callback_tls = None
+        if cb.get("tls") is False:
+            callback_tls = TlsConfig()
+        elif cb.get("tls") is not None:
+            files = _files(cb["tls"], ("cert", "key", "ca"), f"{where}.callback.tls", base)
+            if "cert" not in files or "key" not in files:
+                raise A1ConfigError(f"{where}.callback.tls: give cert and key (and ca to require client "
+                                    "certificates), or false for plain HTTP")
+            callback_tls = TlsConfig(files.get("ca"), files["cert"], files["key"])
+        sim = _files(block.get("sim") or {}, ("cert", "key", "client_ca", "ca"), f"{where}.sim", base)
+        if ("cert" in sim) != ("key" in sim):
+            raise A1ConfigError(f"{where}.sim: give both cert and key, or neither")
         tls = None
         if block.get("tls"):
             t = block["tls"]
@@ -82,7 +110,21 @@ class A1Lab:
         ptd = block.get("policy_types_dir")
         return cls(block.get("dut_url"), str(cb.get("host", "127.0.0.1")), port, str(cb.get("path", "/a1-notify")),
                    tls, token, source, max_body, reply_timeout,
-                   (Path(ptd) if Path(ptd).is_absolute() else base / ptd) if ptd else None)
+                   (Path(ptd) if Path(ptd).is_absolute() else base / ptd) if ptd else None, callback_tls, sim)
+
+
+def _files(block, keys: tuple, where: str, base: Path) -> dict:
+    """PEM file names of a block, resolved against the profile's folder; each must exist."""
+    if not isinstance(block, dict) or set(block) - set(keys):
+        raise A1ConfigError(f"{where}: expected {{{', '.join(keys)}}} (PEM file names)")
+    out = {}
+    for k in keys:
+        if block.get(k):
+            p = Path(block[k]) if Path(block[k]).is_absolute() else base / block[k]
+            if not p.is_file():
+                raise A1ConfigError(f"{where}.{k}: no such file {p}")
+            out[k] = p
+    return out
 
 
 def _token(auth, where: str, base: Path) -> tuple[str | None, str]:

@@ -157,8 +157,14 @@ class HttpClient:
                                                f"{timeout:g} s") from None
         except OSError as err:
             raise HttpLabError(f"{where}: cannot connect to {self.host}:{self.port}: {err}") from None
-        local = conn.sock.getsockname()[:2]
-        remote = conn.sock.getpeername()[:2]
+        try:
+            local = conn.sock.getsockname()[:2]
+            remote = conn.sock.getpeername()[:2]
+        except OSError as err:            # TLS 1.3: a peer refusing our certificate closes after the handshake
+            _close_quietly(conn)
+            raise HttpLabError(f"{where}: {self.host}:{self.port} closed the connection right after the TLS "
+                               f"handshake ({err.strerror or err}); does it require a client certificate "
+                               "the lab profile does not give (a1.tls.cert)?") from None
         sent_at = time.time()
         request = HttpMessage("request", "sent", method, target, 0, "", redact(send_headers), body, sent_at,
                               local, remote, conn_id)
@@ -181,6 +187,14 @@ class HttpClient:
                                    request) from None
             raise HttpDutError("http.malformed", f"{where}: the response is not valid HTTP/1.1: "
                                                  f"{type(err).__name__} {err}".rstrip(), request) from None
+        except ssl.SSLError as err:
+            # A TLS alert after the handshake: the peer refused our certificate (lab material).
+            if time.monotonic() >= deadline:
+                raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
+                                   request) from None
+            raise HttpLabError(f"{where}: TLS with {self.host}:{self.port} failed after the handshake: "
+                               f"{getattr(err, 'reason', None) or err}; check the client certificate "
+                               "(a1.tls.cert)") from None
         except OSError as err:
             if time.monotonic() >= deadline:
                 raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",

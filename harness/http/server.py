@@ -13,6 +13,7 @@ records them. Lab problems (port in use, TLS files) raise `HttpLabError` at star
 
 from __future__ import annotations
 
+import hmac
 import itertools
 import json
 import queue
@@ -34,6 +35,8 @@ class Incoming:
 
     request: HttpMessage
     problem: str | None = None               # e.g. 'body over the size cap' (the DUT's fault)
+    check: str = "http.request-size"         # the finding a problem gives
+    status: int = 413                        # what the server answered a problem with
     replied: threading.Event = field(default_factory=threading.Event)
     reply: tuple | None = None               # (status, headers dict, body bytes)
     response: HttpMessage | None = None      # what was actually sent back
@@ -51,12 +54,17 @@ class HttpServer:
 
     Args:
         tls: server certificate (and a CA to require client certificates).
+        bearer_token: require 'Authorization: Bearer <token>' (RFC 6750); else 401, and the
+            request is queued with the problem so the runner reports it (compared before the
+            header is redacted; the value is never recorded).
         reply_timeout: how long a request waits for the runner's reply.
         max_body: request bodies beyond this size are refused (413).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tls: TlsConfig | None = None,
-                 reply_timeout: float = 10.0, max_body: int = DEFAULT_MAX_BODY) -> None:
+                 reply_timeout: float = 10.0, max_body: int = DEFAULT_MAX_BODY,
+                 bearer_token: str | None = None) -> None:
+        self.bearer_token = bearer_token
         self.requests: queue.Queue[Incoming] = queue.Queue()
         self.reply_timeout = reply_timeout
         self.max_body = max_body
@@ -136,13 +144,23 @@ class HttpServer:
                     problem = f"request body of {n} octets is over the harness's cap of {self.max_body}"
                 else:
                     body = h.rfile.read(n)
+            check, code, extra = "http.request-size", 413, {}
+            if problem is None and self.bearer_token is not None:
+                auth = h.headers.get("Authorization")
+                if auth is None or not hmac.compare_digest(auth.encode(), f"Bearer {self.bearer_token}".encode()):
+                    problem = ("no Authorization header: the A1-P producer requires an OAuth2 bearer token"
+                               if auth is None else "the bearer token is not the one the lab profile names")
+                    check, code = "http.auth", 401
+                    extra = {"WWW-Authenticate": 'Bearer realm="A1-P"' + ("" if auth is None
+                                                                         else ', error="invalid_token"')}
             request = HttpMessage("request", "received", h.command, h.path, 0, "", redact(h.headers.items()),
                                   body, time.time(), local, remote, conn_id)
-            item = Incoming(request, problem)
+            item = Incoming(request, problem, check, code)
             self.requests.put(item)
             if problem or not item.replied.wait(self.reply_timeout):
-                status, headers, data = (413 if problem else 503), {"Content-Type": "application/problem+json"}, \
-                    json.dumps({"status": 413 if problem else 503,
+                status, headers, data = (code if problem else 503), \
+                    {"Content-Type": "application/problem+json", **extra}, \
+                    json.dumps({"status": code if problem else 503,
                                 "title": problem or "the test harness did not reply in time"}).encode()
             else:
                 status, headers, data = item.reply

@@ -245,6 +245,15 @@ def run_request(runner: Runner, step: HttpRequestStep) -> None:
     _record(runner, done.request, step, "sent")
     resp = done.response
     entry = _record(runner, resp, step, "matched")
+    _stop_if(runner, judge_response(runner, step, where, resp, entry, env.client.max_body))
+
+
+def judge_response(runner: Runner, step: HttpRequestStep, where: str, resp: HttpMessage, entry,
+                   max_body: int) -> list:
+    """Every check of ``step.expect`` on ``resp``; the FAIL findings (none: PASS recorded, saves done).
+
+    Shared by the live runner and the capture observer (harness/capture/analyze_http.py).
+    """
     check = step.expect
     out: list = []
     where_status = f"{where} answered {resp.status}"
@@ -257,15 +266,17 @@ def run_request(runner: Runner, step: HttpRequestStep) -> None:
               expected=list(check.status), observed=resp.status)
     if resp.truncated:
         _fail(runner, out, step, "http.body-size", f"{where}: the response body is over the harness's cap of "
-              f"{env.client.max_body} octets", entry)
+              f"{max_body} octets", entry)
     if out:
-        _stop_if(runner, out)
+        return out
     parsed = _check_message(runner, step, resp, entry, where, headers=check.headers, body=check.body,
                             schema=check.schema, content_type=check.content_type, out=out)
-    _stop_if(runner, out)
+    if out:
+        return out
     runner._finding(Verdict.PASS, "http.response", f"{where_status} and every check on the response passed", step,
                     evidence=(entry.index,))
     _save(runner, step, step.save, resp, parsed)
+    return out
 
 
 def _codes(codes: tuple) -> str:
@@ -300,19 +311,40 @@ def run_expect_request(runner: Runner, step: ExpectRequestStep) -> None:
     if incoming.problem:
         entry.role = "unexpected"
         _answered(runner, incoming, step)
-        runner._finding(Verdict.FAIL, "http.request-size", f"{where}: {incoming.problem}", step,
+        runner._finding(Verdict.FAIL, incoming.check, f"{where}: {incoming.problem}", step,
                         evidence=(entry.index,))
-    try:
-        m = re.fullmatch(pattern, msg.path)
-    except re.error as err:
-        runner._finding(Verdict.ERROR, "spec.path", f"path pattern /{pattern}/ does not compile: {err}", step)
-    if msg.method != step.method or m is None:
+    m, out, parsed = judge_request(runner, step, msg, entry, pattern)
+    if m is None:
         entry.role = "unexpected"
         incoming.answer(404, {"Content-Type": PROBLEM_JSON},
                         json.dumps({"status": 404, "title": "not what the test case expected"}).encode())
         _answered(runner, incoming, step)
         runner._finding(Verdict.FAIL, "http.request", f"received {where} while waiting for {wanted}", step,
                         expected=wanted, observed=where, evidence=(entry.index,))
+    if out:
+        incoming.answer(400, {"Content-Type": PROBLEM_JSON},
+                        json.dumps({"status": 400, "title": "the request broke the test case's checks"}).encode())
+        _answered(runner, incoming, step)
+    _stop_if(runner, out)
+    if step.respond is not None:
+        _reply(runner, incoming, step.respond, step)
+    else:
+        state.pending = (incoming, step)
+
+
+def judge_request(runner: Runner, step: ExpectRequestStep, msg: HttpMessage, entry, pattern: str):
+    """(path match or None when method/path are not the step's, FAIL findings, parsed body).
+
+    With no findings, the PASS is recorded and the step's saves are done. Shared by the
+    live runner and the capture observer.
+    """
+    where = f"{msg.method} {msg.path}"
+    try:
+        m = re.fullmatch(pattern, msg.path)
+    except re.error as err:
+        runner._finding(Verdict.ERROR, "spec.path", f"path pattern /{pattern}/ does not compile: {err}", step)
+    if msg.method != step.method or m is None:
+        return None, [], None
     out: list = []
     if step.query is not None:
         from urllib.parse import parse_qs, urlsplit
@@ -323,17 +355,11 @@ def run_expect_request(runner: Runner, step: ExpectRequestStep) -> None:
     parsed = _check_message(runner, step, msg, entry, where, headers=step.headers, body=step.body,
                             schema=step.schema, content_type=None, out=out)
     if out:
-        incoming.answer(400, {"Content-Type": PROBLEM_JSON},
-                        json.dumps({"status": 400, "title": "the request broke the test case's checks"}).encode())
-        _answered(runner, incoming, step)
-    _stop_if(runner, out)
+        return m, out, parsed
     runner._finding(Verdict.PASS, "http.request", f"received {where} and every check on it passed", step,
                     evidence=(entry.index,))
     _save(runner, step, step.save, msg, parsed, {k: v for k, v in m.groupdict().items() if v is not None})
-    if step.respond is not None:
-        _reply(runner, incoming, step.respond, step)
-    else:
-        state.pending = (incoming, step)
+    return m, out, parsed
 
 
 def run_respond(runner: Runner, step: RespondStep) -> None:

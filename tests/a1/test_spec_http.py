@@ -144,4 +144,4 @@ def test_pcapng_dissects_as_http(tmp_path):
     pcap = next(p for p in tmp_path.rglob("*.pcapng") if "6.2.6" in p.name)
     out = subprocess.run(["tshark", "-r", str(pcap), "-Y", "http", "-T", "fields", "-e", "http.request.method",
                           "-e", "http.response.code"], capture_output=True, text=True, timeout=60).stdout.split("\n")
-    assert [line.strip() for line in out if line.strip()] == ["PUT", "201", "PUT", "200", "GET", "200"]
+    assert [line.strip() for line in out if line.strip()] == ["DELETE", "404", "PUT", "201", "PUT", "200", "GET", "200"]

@@ -29,10 +29,11 @@ def test_ric_suite_passes_and_records_evidence(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "results.jsonl").read_text().splitlines()]
     create = next(r for r in rows if r["id"] == "A1TS-v02.00:6.2.3")
     exchange = json.loads((tmp_path / create["exchange"]).read_text())
-    assert [e.get("method") or e.get("status") for e in exchange] == ["PUT", 201]
-    assert exchange[0]["path"] == "/A1-P/v2/policytypes/ORAN_QoSTarget_2.0.0/policies/a1ts-policy-1"
-    assert exchange[1]["body"]["qosObjectives"]["priorityLevel"] == 5
-    assert any(k.lower() == "location" for k, _ in exchange[1]["headers"])
+    # the precondition removes the policy (404 on a fresh DUT), then the create
+    assert [e.get("method") or e.get("status") for e in exchange] == ["DELETE", 404, "PUT", 201]
+    assert exchange[2]["path"] == "/A1-P/v2/policytypes/ORAN_QoSTarget_2.0.0/policies/a1ts-policy-1"
+    assert exchange[3]["body"]["qosObjectives"]["priorityLevel"] == 5
+    assert any(k.lower() == "location" for k, _ in exchange[3]["headers"])
     assert (tmp_path / create["pcap"]).stat().st_size > 0
     notify = next(r for r in rows if r["id"] == "A1TS-v02.00:6.2.9")
     kinds = [(e["kind"], e["direction"]) for e in json.loads((tmp_path / notify["exchange"]).read_text())]
