@@ -17,10 +17,15 @@ Follows pytest's documented contract for non-Python tests
   the verdict meaning (ERROR an <error>, not a <failure>; see docs/reports.md);
 * with allure-pytest loaded and --alluredir given, every item gets labels, one
   allure step per spec step and its evidence attached (harness.report.allure_steps);
-  without allure nothing of it is imported.
+  without allure nothing of it is imported;
+* several --dut profiles make one item per test case and DUT ('ID[<profile stem>]'),
+  each DUT writing RESULTS/<profile stem>/; under pytest-xdist (-n N) a scheduler
+  keeps each DUT on one worker, in spec order (harness.parallel, docs/parallel.md).
+  Then (and whenever xdist runs) results are written only by the process that runs
+  the DUT, and not-applicable rows when their item comes up, not at collection.
 
-Options: --dut PROFILE, --lab PROFILE, --mode sim|live|replay, --sim-fault NAME,
---results DIR, --specs-root DIR.
+Options: --dut PROFILE (repeatable), --dut-lab STEM=LAB, --lab PROFILE,
+--mode sim|live|replay, --sim-fault NAME, --results DIR, --specs-root DIR.
 """
 
 from __future__ import annotations
@@ -34,11 +39,18 @@ import pytest
 from harness.verdict import OUTCOMES, Verdict
 
 _STATE = pytest.StashKey["HarnessSession"]()
+_DUTS = pytest.StashKey["DutSessions"]()          # deferred mode: several DUTs, or xdist
+_TALLY = pytest.StashKey["VerdictTally"]()        # (nodeid, verdict) of spec items, for the summary
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oran-harness")
-    group.addoption("--dut", default=None, help="DUT profile (YAML); default: the built-in E2 node simulator")
+    group.addoption("--dut", action="append", default=[],
+                    help="DUT profile (YAML); repeat for several DUTs (with -n N: one xdist worker each); "
+                         "default: the built-in E2 node simulator")
+    group.addoption("--dut-lab", action="append", default=[], metavar="STEM=LAB",
+                    help="a lab profile for one DUT (by its profile's file stem), e.g. for live DUTs at "
+                         "different addresses")
     group.addoption("--lab", default=None, help="lab profile (YAML); default: fixtures/profiles/lab-sim.yaml")
     group.addoption("--mode", default=None, choices=("sim", "live", "replay"),
                     help="sim: built-in simulators on an in-process link (live and replay: later issues)")
@@ -56,18 +68,59 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in (("mandatory", "test case status: mandatory"),
                        ("conditional", "test case status: conditionally mandatory"),
                        ("optional", "test case status: optional"),
-                       ("e2", "E2 interface test case"),
+                       ("e2", "E2 interface test case"), ("a1", "A1 interface test case"),
+                       ("mplane", "M-plane interface test case"), ("dut_non_rt_ric", "the DUT is a Non-RT RIC"),
                        ("dut_e2_node", "the DUT is an E2 node"),
-                       ("dut_near_rt_ric", "the DUT is a Near-RT RIC")):
+                       ("dut_near_rt_ric", "the DUT is a Near-RT RIC"),
+                       ("dut_o_ru", "the DUT is an O-RU (M-plane)")):
         config.addinivalue_line("markers", f"{name}: {text}")
+    if not _xdist_worker(config):       # xdist's controller is only known after this (its configure is trylast)
+        config.stash[_TALLY] = VerdictTally()
+        config.pluginmanager.register(config.stash[_TALLY], "oran-harness-verdict-tally")
+
+
+def _slots(config: pytest.Config):
+    """The DUTs of this run (one slot per --dut; the built-in E2 node when none is given)."""
+    from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
+    from harness.session import DEFAULT_DUT, DEFAULT_LAB
+    results = config.getoption("--results")
+    try:
+        return plan_duts([Path(p) for p in config.getoption("--dut")] or [DEFAULT_DUT],
+                         Path(config.getoption("--lab") or DEFAULT_LAB), Path(results) if results else None,
+                         parse_dut_labs(config.getoption("--dut-lab")))
+    except DutPlanError as err:
+        raise pytest.UsageError(f"oran-harness: {err}") from None
+
+
+def _xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return config.pluginmanager.has_plugin("dsession")
+
+
+def _deferred(config: pytest.Config) -> bool:
+    """Several DUTs or xdist: per-DUT sessions that write only where the DUT runs (harness.parallel)."""
+    return len(config.getoption("--dut")) > 1 or _xdist_worker(config) or _xdist_controller(config)
+
+
+def _options(config: pytest.Config, slot):
+    from harness.session import Options
+    root = config.getoption("--specs-root")
+    return Options(dut=slot.profile, lab=slot.lab, mode=config.getoption("--mode"),
+                   fault=config.getoption("--sim-fault"), results=slot.results,
+                   specs_root=Path(root) if root else config.rootpath / "specs",
+                   wire_capture=config.getoption("--wire-capture"))
 
 
 def _session(config: pytest.Config):
+    """The one harness session of a single-DUT run without xdist."""
     state = config.stash.get(_STATE, None)
     if state is None:
         from harness.session import HarnessSession, SessionError
         try:
-            state = HarnessSession.from_options(config)
+            state = HarnessSession(_options(config, _slots(config)[0]))
         except SessionError as err:
             # A bad profile or option stops the whole run, once: it is not a spec problem.
             raise pytest.UsageError(f"oran-harness: {err}") from None
@@ -76,6 +129,25 @@ def _session(config: pytest.Config):
         if reporter is not None:
             state.step_listeners.append(reporter.on_step)
     return state
+
+
+def _duts(config: pytest.Config):
+    """The per-DUT sessions of a deferred run, every DUT's profiles checked once up front."""
+    duts = config.stash.get(_DUTS, None)
+    if duts is None:
+        from harness.parallel.sessions import DutSessions
+        from harness.session import SessionError
+        reporter = _allure(config)
+        options = _options(config, _slots(config)[0])
+        duts = DutSessions(_slots(config), options.mode, options.fault, options.specs_root, options.wire_capture,
+                           on_open=(lambda s: s.step_listeners.append(reporter.on_step)) if reporter else None)
+        try:
+            for key in duts.order:
+                duts.for_collection(key)
+        except SessionError as err:
+            raise pytest.UsageError(f"oran-harness: {err}") from None
+        config.stash[_DUTS] = duts
+    return duts
 
 
 _ALLURE = pytest.StashKey["object"]()
@@ -94,15 +166,40 @@ def _specs_root(config: pytest.Config) -> Path:
     return (Path(root) if root else config.rootpath / "specs").resolve()
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Open the harness session up front when specs will be collected, so a bad
-    profile is one usage error (exit 4) rather than an error per spec file."""
-    root = _specs_root(session.config)
-    for arg in session.config.args:
+def _runs_specs(config: pytest.Config) -> bool:
+    root = _specs_root(config)
+    for arg in config.args:
         path = Path(arg.split("::")[0]).resolve()
         if path == root or root in path.parents or (path.is_dir() and path in root.parents):
-            _session(session.config)
-            return
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Open the harness session up front when specs will be collected, so a bad
+    profile is one usage error (exit 4) rather than an error per spec file (or,
+    under xdist, a crash of every worker: this runs before xdist starts them)."""
+    config = session.config
+    if not _runs_specs(config):
+        return
+    if _deferred(config):
+        _duts(config)
+    else:
+        _session(config)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist: each DUT's test cases on one worker, in spec order (harness.parallel.scheduler).
+
+    Used whenever specs are run or --dut is given, whatever --dist says: splitting a DUT's
+    test cases over workers is never right, and --dist loadgroup is broken under pytest 9.
+    """
+    if not (_runs_specs(config) or config.getoption("--dut")):
+        return None
+    from harness.parallel.scheduler import DutScheduling
+    return DutScheduling(config, log)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
@@ -117,6 +214,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):
 
 class SpecYamlFile(pytest.File):
     def collect(self):
+        if _deferred(self.config):
+            yield from self._collect_per_dut()
+            return
         from harness.spec.errors import SpecError
         session = _session(self.config)
         try:
@@ -125,19 +225,43 @@ class SpecYamlFile(pytest.File):
             raise SpecCollectError(str(err)) from None
         for tc in spec_file.testcases:
             item = SpecItem.from_parent(self, name=tc.id, testcase=tc)
-            item.add_marker(tc.status)
-            item.add_marker("e2")
-            item.add_marker("dut_" + tc.dut_role.replace("-", "_"))
+            _mark(item, tc)
             applicable, reason = session.applicable(tc)
             if not applicable:
                 item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
                 session.not_applicable(tc, reason)
             yield item
 
+    def _collect_per_dut(self):
+        """One item per test case and DUT; not-applicable rows are written when the item comes up."""
+        from harness.parallel.duts import item_name
+        from harness.spec.errors import SpecError
+        duts = _duts(self.config)
+        for key in duts.order:
+            session = duts.for_collection(key)
+            try:
+                spec_file = session.load(self.path)
+            except SpecError as err:
+                raise SpecCollectError(str(err)) from None
+            for tc in spec_file.testcases:
+                item = SpecItem.from_parent(self, name=item_name(tc.id, duts.slots[key], duts.multi), testcase=tc,
+                                            dut_key=key)
+                _mark(item, tc)
+                applicable, reason = session.applicable(tc)
+                if not applicable:
+                    item.not_applicable = reason
+                yield item
+
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, SpecCollectError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
+
+
+def _mark(item: pytest.Item, tc) -> None:
+    item.add_marker(tc.status)
+    item.add_marker(getattr(tc, "protocol", "e2") or "e2")    # e2 | a1 | mplane: the interface
+    item.add_marker("dut_" + tc.dut_role.replace("-", "_"))
 
 
 class SpecCollectError(Exception):
@@ -157,13 +281,30 @@ class DutFailure(VerdictFailure, AssertionError):
 
 
 class SpecItem(pytest.Item):
-    def __init__(self, *, testcase, **kwargs) -> None:
+    def __init__(self, *, testcase, dut_key: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.testcase = testcase
+        self.dut_key = dut_key              # deferred mode: which DUT (harness.parallel)
+        self.not_applicable: str | None = None
         self.result = None
 
+    def harness_session(self):
+        """The session that runs this item (deferred mode: its DUT's, opened on first use)."""
+        if self.dut_key is None:
+            return _session(self.config)
+        from harness.session import SessionError
+        try:
+            return _duts(self.config).for_run(self.dut_key)
+        except SessionError as err:         # e.g. the results folder cannot be written
+            raise pytest.UsageError(f"oran-harness: {err}") from None
+
+    def setup(self) -> None:
+        if self.not_applicable is not None:
+            self.harness_session().not_applicable(self.testcase, self.not_applicable)
+            pytest.skip(f"not applicable: {self.not_applicable}")
+
     def runtest(self) -> None:
-        session = _session(self.config)
+        session = self.harness_session()
         reporter = _allure(self.config)
         if reporter is not None:
             reporter.label(self.testcase, session.dut.name, session.mode, session.options.fault)
@@ -216,22 +357,55 @@ def pytest_report_teststatus(report, config):
     return None
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Several DUTs in one process: run one DUT's test cases after the other's (stable, spec order)."""
+    duts = config.stash.get(_DUTS, None)
+    if duts is not None and duts.multi:
+        rank = {key: i for i, key in enumerate(duts.order)}
+        items.sort(key=lambda it: rank.get(getattr(it, "dut_key", None), -1))
+
+
+class VerdictTally:
+    """Each spec item's verdict as reported here (on the xdist controller: every worker's)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
+
+    def pytest_runtest_logreport(self, report) -> None:
+        from harness.parallel.duts import dut_of
+        if dut_of(report.nodeid) is None:
+            return
+        verdict = dict(report.user_properties).get("verdict") if report.when == "call" else None
+        if verdict is None and report.skipped and "not applicable" in str(report.longrepr):
+            verdict = "NOT-APPLICABLE"
+        if verdict is not None:
+            self.rows.append((report.nodeid, verdict))
+
+
 def pytest_sessionfinish(session, exitstatus):
     state = session.config.stash.get(_STATE, None)
     if state is not None:
         state.finish()
+    duts = session.config.stash.get(_DUTS, None)
+    if duts is not None:
+        duts.finish()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """After pytest wrote --junitxml: an ERROR verdict becomes an <error>, never a <failure>."""
     path = getattr(config.option, "xmlpath", None)
-    if path and config.stash.get(_STATE, None) is not None:
+    active = config.stash.get(_STATE, None) is not None or config.stash.get(_DUTS, None) is not None \
+        or (_xdist_controller(config) and _runs_specs(config))
+    if path and active and not _xdist_worker(config) and Path(path).exists():
         from harness.report.junit import keep_verdicts
         keep_verdicts(Path(path))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _deferred(config):
+        _per_dut_summary(terminalreporter, config)
+        return
     state = config.stash.get(_STATE, None)
     if state is None or not state.rows:
         return
@@ -306,3 +480,25 @@ def format_result(result) -> str:
         out.append("  exchange:")
         out.extend(f"    {e.summary()}" for e in result.exchange.entries)
     return "\n".join(out)
+
+
+def _per_dut_summary(tr, config: pytest.Config) -> None:
+    """Verdicts per DUT, from the reports this process saw (its own items, or every worker's)."""
+    from harness.parallel.duts import dut_of
+    tally = config.stash.get(_TALLY, None)
+    if tally is None or not tally.rows:
+        return
+    slots = _slots(config)
+    single = slots[0].key if len(slots) == 1 else None
+    tr.section("O-RAN test case verdicts per DUT")
+    for slot in slots:
+        rows = [(nodeid.partition("::")[2].removesuffix(f"[{slot.key}]"), verdict) for nodeid, verdict in tally.rows
+                if (dut_of(nodeid) or "")[4:] in (slot.key, "" if single else None)]
+        counts: dict = {}
+        for _, verdict in rows:
+            counts[verdict] = counts.get(verdict, 0) + 1
+        where = f"  results: {slot.results}" if slot.results else ""
+        tr.write_line(f"DUT {slot.key}: " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + where)
+        for name, verdict in rows:
+            if verdict not in ("PASS", "NOT-APPLICABLE"):      # the ones to look at; all are in the results
+                tr.write_line(f"  {verdict:<15} {name}")

@@ -121,19 +121,6 @@ class HarnessSession:
             if self.wire.notice:
                 print(f"oran-harness: {self.wire.notice}")
 
-    @classmethod
-    def from_options(cls, config) -> "HarnessSession":
-        root = config.getoption("--specs-root")
-        results = config.getoption("--results")
-        return cls(Options(
-            dut=Path(config.getoption("--dut") or DEFAULT_DUT),
-            lab=Path(config.getoption("--lab") or DEFAULT_LAB),
-            mode=config.getoption("--mode"),
-            fault=config.getoption("--sim-fault"),
-            results=Path(results) if results else None,
-            specs_root=Path(root) if root else config.rootpath / "specs",
-            wire_capture=config.getoption("--wire-capture")))
-
     # ------------------------------------------------------------------ collection
     def load(self, path: Path):
         """Load one spec file; duplicate test ids across files are errors."""

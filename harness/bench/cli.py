@@ -55,6 +55,17 @@ def register(sub) -> None:
     fh.add_argument("--workers", type=int, default=2, help="processes for the parallel run (default 2)")
     fh.add_argument("--json", action="store_true")
     fh.set_defaults(handler=_lazy("fronthaul_bench", lambda m, a: m.main(a.json, a.packets, a.workers)))
+    al = bsub.add_parser("all", help="every benchmark above, each in its own process, in one table beside its "
+                                     "peer (ratio = ours / peer), with each bench's peak RSS")
+    al.add_argument("--quick", action="store_true", help="short settings (a smoke run, not figures to quote)")
+    al.add_argument("--only", default=None, metavar="NAMES",
+                    help="comma-separated benches, e.g. codec,suite (default: all)")
+    al.add_argument("--timeout", type=float, default=1800.0, help="seconds per bench before it is stopped")
+    fmt = al.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_const", const="json", dest="format", default="text")
+    fmt.add_argument("--markdown", action="store_const", const="markdown", dest="format",
+                     help="the README snippet: the command and a markdown table")
+    al.set_defaults(handler=_lazy("all_bench", lambda m, a: m.main(a.quick, a.only, a.format, a.timeout)))
 
 
 def _lazy(module: str, call):

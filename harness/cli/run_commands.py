@@ -15,8 +15,16 @@ def register(sub) -> None:
     r = sub.add_parser("run", help="run the YAML test specifications (wraps pytest) and write a results directory")
     r.add_argument("paths", nargs="*", type=Path, help="spec files or folders (default specs/)")
     r.add_argument("--dut", action="append", type=Path, default=[],
-                   help="DUT profile; give several to run each in turn (default: the built-in E2 node)")
+                   help="DUT profile; give several to run each in turn, or in parallel with --parallel "
+                        "(default: the built-in E2 node)")
     r.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab profile")
+    r.add_argument("--dut-lab", action="append", default=[], metavar="STEM=LAB",
+                   help="a lab profile for one DUT, by its profile's file stem (live DUTs at other addresses)")
+    r.add_argument("--parallel", "--workers", dest="parallel", type=int, default=0, metavar="N",
+                   help="run the DUTs in one pytest session on N xdist workers, each DUT on one worker "
+                        "(docs/parallel.md); 0: one DUT after the other (default)")
+    r.add_argument("--no-report", action="store_true",
+                   help="with several DUTs: do not build the joint HTML report at the end")
     r.add_argument("--mode", choices=("sim", "live", "replay"), default=None)
     r.add_argument("--fault", default=None, help="built-in simulator fault mode (proving the checkers)")
     r.add_argument("--results", type=Path, default=None, help="results folder (default results/<time>)")
@@ -42,33 +50,57 @@ def _spec_paths(paths: list[Path]) -> list[Path]:
     return out
 
 
+def _common_args(args) -> list[str]:
+    cmd = [*[str(p) for p in (args.paths or [Path("specs")])]]
+    if args.mode:
+        cmd += ["--mode", args.mode]
+    if args.fault:
+        cmd += ["--sim-fault", args.fault]
+    if args.wire_capture:
+        cmd += ["--wire-capture", args.wire_capture]
+    return cmd + args.pytest_args
+
+
 def run(args) -> int:
+    from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
     duts = args.dut or [DEFAULT_DUT]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = args.results or Path("results") / stamp
+    try:
+        labs = parse_dut_labs(args.dut_lab)
+        slots = plan_duts(duts, args.lab, base, labs)
+    except DutPlanError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.parallel < 0:
+        print(f"error: --parallel {args.parallel}: give a number of workers (0: sequential)", file=sys.stderr)
+        return 2
+    pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+                  "--rootdir", str(ROOT)]
     status = 0
-    runs = []
-    for dut in duts:
-        out = base / dut.stem if len(duts) > 1 else base
-        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
-               "--rootdir", str(ROOT), "--dut", str(dut), "--lab", str(args.lab), "--results", str(out),
-               *[str(p) for p in (args.paths or [Path("specs")])]]
-        if args.mode:
-            cmd += ["--mode", args.mode]
-        if args.fault:
-            cmd += ["--sim-fault", args.fault]
-        if args.wire_capture:
-            cmd += ["--wire-capture", args.wire_capture]
-        cmd += args.pytest_args
-        print(f"== {dut.name}: {' '.join(cmd[3:])}", flush=True)
-        code = subprocess.call(cmd)
-        if code not in (0, 1):      # 1 = some test failed: a verdict, not a harness problem
-            status = max(status, code)
-        elif code == 1:
-            status = max(status, 1)
-        runs.append((dut, out))
+    if args.parallel:
+        workers = min(args.parallel, len(slots))
+        cmd = [*pytest_cmd, "-n", str(workers), "--results", str(base), "--lab", str(args.lab)]
+        for slot in slots:
+            cmd += ["--dut", str(slot.profile)]
+        cmd += [f"--dut-lab={key}={lab}" for key, lab in labs.items()]
+        cmd += _common_args(args)
+        print(f"== {len(slots)} DUT(s) on {workers} worker(s): {' '.join(cmd[3:])}", flush=True)
+        status = max(status, subprocess.call(cmd))   # 1: a test case failed (a verdict)
+    else:
+        for slot in slots:
+            cmd = [*pytest_cmd, "--dut", str(slot.profile), "--lab", str(slot.lab), "--results",
+                   str(slot.results), *_common_args(args)]
+            print(f"== {slot.profile.name}: {' '.join(cmd[3:])}", flush=True)
+            status = max(status, subprocess.call(cmd))   # 1: a test case failed (a verdict)
+    runs = [(slot.profile, slot.results) for slot in slots]
     print()
     print(summary(runs))
+    if len(slots) > 1 and not args.no_report:
+        present = [slot.results for slot in slots if (slot.results / "run.json").exists()]
+        if present:
+            from harness.parallel.joint import build_joint_report
+            print(build_joint_report(present, base / "report.html").notice)
     return status
 
 
