@@ -240,7 +240,6 @@ class HarnessSession:
         """One A1 test case: the harness's HTTP server, the DUT (a simulator in sim mode), the runner."""
         from harness.a1.model import load_policy_types
         from harness.http.client import HttpClient, HttpLabError
-        from harness.http.evidence import HttpPcapRecorder
         from harness.http.server import HttpServer
         from harness.runner.adapters import BackgroundAdapter
         from harness.runner.exchange import Exchange

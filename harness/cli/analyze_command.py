@@ -28,7 +28,6 @@ def run(args) -> int:
     from harness.runner.runner import RunEnv
     from harness.session import HarnessSession, Options, SessionError
     from harness.spec.errors import SpecError
-    from harness.verdict import Verdict
     try:
         session = HarnessSession(Options(args.dut, args.lab, "sim", None, args.results, ROOT / "specs"))
         files = []

@@ -27,7 +27,7 @@ from scapy.packet import Raw
 
 from harness.fronthaul import fields as F
 from harness.fronthaul.layers import (ECPRI, CPlane, CPlaneSection1, CPlaneSection3, IQData, RTCData,
-                                      SectionExtension, UPlaneFormat, prb_octets, uplane_class)
+                                      SectionExtension, prb_octets, uplane_class)
 from harness.fronthaul.profile import FronthaulProfile
 
 # fault -> (what it does, the check that must catch it)

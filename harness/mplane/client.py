@@ -25,7 +25,6 @@ import logging
 import select
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 
 from lxml import etree

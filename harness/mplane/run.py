@@ -35,7 +35,6 @@ def run_mplane(session, tc) -> TestResult:
         known_key = _known_key(lab, session.mode, session.lab)
         target = SshTarget(lab.host, lab.port, lab.username, lab.password, known_key, lab.timeout, lab.key_file)
         adapter = None
-        start_call_home = None
         if session.mode == "sim":
             from harness.sim.oru import OruConfig, OruSimulator
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
@@ -50,6 +49,7 @@ def run_mplane(session, tc) -> TestResult:
                 sims.append(OruSimulator(replace(cfg, call_home=("127.0.0.1", port))).start())
         else:
             adapter = session._adapter(None)
+            start_call_home = None      # a real O-RU calls home by itself
     except (MplaneLabError, OSError, ValueError) as err:
         for s in sims:
             s.stop()
