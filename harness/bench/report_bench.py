@@ -4,6 +4,8 @@ The synthetic run is made from a real one: the E2 suite runs once against the
 built-in simulator, then its executed test cases (rows, exchange.json, pcapng)
 are replicated under new ids until the folder holds `count` test cases, so the
 evidence has the size and shape of real evidence. HTML and PDF are timed apart.
+`fail_every` turns every n-th replica into a failure, to time the PDF when many
+tests get their full block and message sequence chart (pdf.charted).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from pathlib import Path
 from harness.results import safe_name
 
 
-def synthetic_run(base: Path, out: Path, count: int) -> Path:
-    """Write a results folder of `count` test cases replicated from the real run in `base`."""
+def synthetic_run(base: Path, out: Path, count: int, fail_every: int = 0) -> Path:
+    """Write a results folder of `count` test cases replicated from the real run in `base`.
+
+    Args:
+        fail_every: when > 0, every fail_every-th test case's last finding and verdict become FAIL.
+    """
     rows = [json.loads(line) for line in (base / "results.jsonl").read_text().splitlines() if line.strip()]
     executed = [r for r in rows if r["verdict"] != "NOT-APPLICABLE"]
     (out / "tests").mkdir(parents=True)
@@ -37,6 +43,9 @@ def synthetic_run(base: Path, out: Path, count: int) -> Path:
             shutil.copy(base / row["pcap"], folder / f"{safe_name(new_id)}.pcapng")
             row["pcap"] = f"tests/{safe_name(new_id)}/{safe_name(new_id)}.pcapng"
         row["id"] = new_id
+        if fail_every and n % fail_every == fail_every - 1 and row.get("findings"):
+            row["findings"] = [*row["findings"][:-1], {**row["findings"][-1], "verdict": "FAIL"}]
+            row.update(verdict="FAIL", oran="FAIL")
         lines.append(json.dumps(row))
     (out / "results.jsonl").write_text("\n".join(lines) + "\n")
     (out / "summary.json").write_text(json.dumps({"tests": count}))
@@ -47,7 +56,7 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def main(as_json: bool, count: int, pdf: bool = True) -> int:
+def main(as_json: bool, count: int, pdf: bool = True, fail_every: int = 0) -> int:
     from harness.report import html, model_view, pdf as pdf_writer, sources
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -57,8 +66,9 @@ def main(as_json: bool, count: int, pdf: bool = True) -> int:
         if code not in (0, 1) or not (base / "results.jsonl").exists():
             print(f"error: the simulator run for the benchmark failed (status {code})", file=sys.stderr)
             return 2
-        run_dir = synthetic_run(base, tmp_path / "run", count)
-        figures: dict = {"test_cases": count, "results_folder_bytes": _size(run_dir)}
+        run_dir = synthetic_run(base, tmp_path / "run", count, fail_every)
+        figures: dict = {"test_cases": count, "failed": count // fail_every if fail_every else 0,
+                         "results_folder_bytes": _size(run_dir)}
         t0 = time.perf_counter()
         runs = [sources.load_run(run_dir)]
         view = model_view.build_view(runs, tmp_path)
@@ -72,6 +82,7 @@ def main(as_json: bool, count: int, pdf: bool = True) -> int:
             out = pdf_writer.write(view, tmp_path / "report.pdf")
             figures["pdf_s"] = round(time.perf_counter() - t0, 2)
             figures["pdf_bytes"] = out.stat().st_size
+            figures["pdf_sequence_charts"] = len(pdf_writer.charted(view, pdf_writer.PdfOptions()))
     if as_json:
         print(json.dumps(figures, indent=1))
     else:
