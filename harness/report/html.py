@@ -22,16 +22,15 @@ def environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render(view: ReportView, pdf: bool = False, csp: bool = True) -> str:
-    """The report's HTML text.
+def render(view: ReportView, csp: bool = True) -> str:
+    """The report's HTML text (the PDF has its own print template, report.pdf.j2).
 
     Args:
         view: what to show (see model_view.build_view).
-        pdf: lay out for print: tables instead of collapsibles, no decoded message bodies.
         csp: include the Content-Security-Policy (tests turn it off to prove escaping alone).
     """
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, pdf=pdf, csp=csp, known_verdicts=KNOWN_VERDICTS)
+    return template.render(view=view, csp=csp, known_verdicts=KNOWN_VERDICTS)
 
 
 def write(view: ReportView, out: Path, csp: bool = True) -> Path:
