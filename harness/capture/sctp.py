@@ -126,7 +126,7 @@ class SctpTracker:
         d = self.flows.get(key)
         if d is None:
             d = self._flow(key, src, dst, sport, dport)
-        if seg[12] == 0 and seg[13] & 3 == 3 and n >= 29:
+        if n >= 29 and seg[12] == 0 and seg[13] & 3 == 3:    # n first: a bare 12-octet header has no chunk
             # Fast path: one whole DATA chunk filling the packet (the common case).
             clen = (seg[14] << 8) | seg[15]
             if 16 < clen and 12 + clen <= n < 16 + clen:

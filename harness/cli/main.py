@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.cli import fronthaul_commands
     fronthaul_commands.register(sub)
     from harness.cli import report_commands; report_commands.register(sub)
+    from harness.cli import fuzz_commands; fuzz_commands.register(sub)
     return parser
 
 

@@ -52,6 +52,11 @@ class HoleHandler(Protocol):
 
 _SLOW = object()
 
+# Largest input given to asn1tools' decoder (which needs ~27 octets of memory per input octet).
+# The fast decoder takes any size; it declines only on what it does not implement (such as
+# fragmented lengths, for octet strings of 16K octets or more).
+SLOW_DECODE_LIMIT = 2 * 1024 * 1024
+
 
 def _inner_path(err: ErrorWithLocation, top, type_name: str) -> tuple:
     """The IE path asn1tools gathered, without the top type's own name."""
@@ -130,7 +135,7 @@ class Asn1Codec:
         """
         path = _path or (type_name,)
         compiled = self._compiled_type(type_name, path, DecodeError)
-        value = self._decode_fast(type_name, compiled, data)
+        value = self._decode_fast(type_name, compiled, data, path, _base)
         if value is _SLOW:
             value = self._decode_slow(type_name, compiled, data, path, _base)
         if not deep:
@@ -146,8 +151,15 @@ class Asn1Codec:
             value = self._walk_decode(plan, value, path, state)
         return value
 
-    def _decode_fast(self, type_name: str, compiled, data: bytes):
-        """The fast decoder's value, or _SLOW when it declines (see fastper's contract)."""
+    def _decode_fast(self, type_name: str, compiled, data: bytes, path: tuple, _base: int):
+        """The fast decoder's value, or _SLOW when it declines (see fastper's contract).
+
+        Octets left over after a value the fast decoder accepted are reported here for
+        inputs above `SLOW_DECODE_LIMIT`, with the slow path's error text, instead of
+        spreading the whole input into asn1tools' string of '0'/'1' characters (about 27
+        times its size in memory). Smaller inputs go to asn1tools, whose error names the
+        exact place (it may stop earlier than the fast decoder on damaged input).
+        """
         if not self._use_fast:
             return _SLOW
         fast = self._fast.get(type_name, _SLOW)
@@ -159,12 +171,30 @@ class Asn1Codec:
             value, used = fast(data)
         except fastper.Fallback:
             return _SLOW
-        if (used + 7) >> 3 != len(data):
+        end = (used + 7) >> 3
+        if end > len(data):     # skipped past the end (unknown extension additions): asn1tools judges
             return _SLOW
+        if end < len(data):
+            if len(data) <= SLOW_DECODE_LIMIT:
+                return _SLOW    # asn1tools may stop earlier, or find a violation first: it has the say
+            try:
+                compiled.check_constraints(value)
+            except Exception:   # the violation comes first, but this input is too big for asn1tools
+                return _SLOW
+            raise DecodeError(f"{len(data) - end} octet(s) left over after the end of {type_name}",
+                              path, _base + end * 8)
         return value
 
     def _decode_slow(self, type_name: str, compiled, data: bytes, path: tuple, _base: int):
-        """asn1tools' decoder plus its constraint checker: precise errors."""
+        """asn1tools' decoder plus its constraint checker: precise errors.
+
+        Inputs above `SLOW_DECODE_LIMIT` octets are refused: asn1tools holds the input as
+        a bit-character string, so a hostile tens-of-MB PDU would cost gigabytes.
+        """
+        if len(data) > SLOW_DECODE_LIMIT:
+            raise DecodeError(f"{len(data)} octets that the fast decoder cannot decode; more than the "
+                              f"{SLOW_DECODE_LIMIT} the precise decoder takes, so not decoded further",
+                              path, _base)
         decoder = Decoder(bytearray(data))
         try:
             value = compiled.type.decode(decoder)

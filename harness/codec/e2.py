@@ -73,6 +73,7 @@ class E2Codec:
         self.e2ap = load_module_set(self._module_set("e2ap", self.versions.e2ap), cache_dir,
                                     self._holes, CARRIER_TYPES, fast)
         self._e2sm: dict[str, Asn1Codec] = {}
+        self._others: dict[tuple, Asn1Codec] = {}     # other versions, for `diagnose`
 
     # ---------------------------------------------------------- module sets
     def _module_set(self, protocol: str, version: str) -> catalog.ModuleSet:
@@ -162,7 +163,10 @@ class E2Codec:
         for version in catalog.versions(protocol):
             if version == configured:
                 continue
-            other = load_module_set(catalog.builtin(protocol, version), self.cache_dir)
+            other = self._others.get((protocol, version))
+            if other is None:       # kept: a codec builds its fast decoders once, not per diagnosis
+                other = self._others[(protocol, version)] = load_module_set(catalog.builtin(protocol, version),
+                                                                            self.cache_dir)
             if not other.has_type(type_name):
                 continue
             try:

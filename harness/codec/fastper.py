@@ -420,7 +420,7 @@ def _make_members(b, t):
 
 def _make_array(b, t):
     element = b.build(t.element_type)
-    ext, hi = t.has_extension_marker, t.maximum
+    ext, lo, hi = t.has_extension_marker, t.minimum, t.maximum
     size = _size_reader(t)
 
     def dec(buf, pos):
@@ -435,6 +435,8 @@ def _make_array(b, t):
                 n, pos = _length(buf, _align(pos))
                 if n >= 16384:
                     raise _FAIL
+                if not ext and lo is not None and n < lo:
+                    raise _FAIL      # SIZE(1..2^31-1) is sent as a plain length: the checker rejects 0
             else:
                 n, pos = size(buf, pos)
                 if not ext and n > hi:
@@ -524,8 +526,11 @@ def build(compiled_type):
     def decode(data: bytes):
         try:
             return fn(data, 0)
-        except Fallback:
-            raise
-        except Exception:       # any surprise on hostile bytes: let the slow path judge
-            raise _FAIL from None
+        except Exception:       # Fallback, or any surprise on hostile bytes: let the slow path judge
+            pass
+        # The shared _FAIL keeps the traceback of every raise it went through, and with it the
+        # frames, codecs and input buffers of every declined decode (a leak of megabytes per
+        # second under fuzzing): drop it, and hand the caller a fresh exception.
+        _FAIL.__traceback__ = None
+        raise Fallback()
     return decode

@@ -34,7 +34,7 @@ from harness.e2.events import LocalMisuse, MessageReceived, ProcedureCompleted, 
 from harness.e2.procedures import E2Endpoint
 from harness.e2.tables import MESSAGE_INDEX
 from harness.e2.view import E2Messages
-from harness.sim import content, faults
+from harness.sim import content, faults, hostile
 from harness.transport.base import PeerClosed, Transport, TransportError
 
 _KINDS = {0: "initiatingMessage", 1: "successfulOutcome", 2: "unsuccessfulOutcome"}
@@ -195,7 +195,10 @@ class Simulator:
 
     def transmit(self, pdu: Any, *, response: bool = False) -> None:
         """Encode and send; faulted messages pass through the fault first."""
-        hit = self.faulted(self.messages.parse(pdu).name, response) if self.fault else False
+        name = self.messages.parse(pdu).name
+        hit = self.faulted(name, response) if self.fault else False
+        if hit and self.fault in hostile.HOSTILE:
+            return self._transmit_hostile(pdu, name)
         if hit:
             pdu = faults.apply_value_fault(self.fault, self.messages, pdu)
         data = self.codec.encode(pdu)
@@ -204,6 +207,26 @@ class Simulator:
             if self.fault == "late-response":
                 heapq.heappush(self._outbox, (self.clock() + self.late_delay, next(self._seq), data))
                 return
+        self.sent.append(self.transport.send(data))
+
+    def _transmit_hostile(self, pdu: Any, name: str) -> None:
+        """A faulted message under a hostile mode (harness.sim.hostile): the link is attacked."""
+        data = self.codec.encode(pdu)
+        if self.fault == "disconnect":
+            self.withheld.append(name)
+            self.close_link()
+            return
+        if self.fault == "disconnect-mid-message":
+            self.sent.append(self.transport.send(data[:max(1, len(data) // 2)]))
+            self.close_link()
+            return
+        if self.fault == "slow-peer":
+            heapq.heappush(self._outbox, (self.clock() + hostile.slow_delay(self.late_delay), next(self._seq), data))
+            return
+        if self.fault == "oversized":
+            data += bytes(hostile.OVERSIZE_OCTETS)
+        else:
+            hostile.before_response(self, name)
         self.sent.append(self.transport.send(data))
 
     def request(self, name: str, ies: dict) -> Any:

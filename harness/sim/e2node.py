@@ -244,6 +244,16 @@ class E2NodeSimulator(Simulator):
                 "RANfunctionID": report.key[2], "RICactionID": action_id, "RICindicationSN": report.sn,
                 "RICindicationType": "report", "RICindicationHeader": header, "RICindicationMessage": message}
 
+    def flood_indications(self) -> list[bytes]:
+        """One encoded RIC Indication per active report (for the 'flood' hostile mode); sent
+        outside the endpoint, so its sequence numbers and state stay those of the real reports."""
+        out = []
+        for report in self.reports.values():
+            for action_id, (names, granularity) in sorted(report.actions.items())[:1]:
+                ies = self._indication(report, action_id, names, granularity)
+                out.append(self.codec.encode(self.messages.build("RICindication", ies)))
+        return out
+
     def _encode_v2(self, value: tuple) -> bytes:
         """An E2SM-KPM payload encoded as E2SM-KPM v02.03 (the 'wrong-e2sm-version' fault)."""
         if self._kpm_v2 is None:

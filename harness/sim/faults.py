@@ -63,10 +63,13 @@ def check(name: str | None) -> Fault | None:
     """
     if name is None:
         return None
-    try:
+    if name in FAULTS:
         return FAULTS[name]
-    except KeyError:
-        raise FaultError(f"unknown fault '{name}'; known: {', '.join(FAULTS)}") from None
+    from harness.sim.hostile import HOSTILE      # hostile peer modes (link-level, not one IE)
+    if name in HOSTILE:
+        return Fault(name, HOSTILE[name].description, "hostile")
+    raise FaultError(f"unknown fault '{name}'; known: {', '.join(FAULTS)}; hostile modes: "
+                     f"{', '.join(HOSTILE)}")
 
 
 def _ies(pdu: Any) -> list:

@@ -123,6 +123,35 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+MAX_EXPANDED_NODES = 100_000     # a spec or profile is a few thousand nodes; aliases may not multiply that
+
+
+def _check_expansion(root: yaml.Node, source: Source, cls: type[SourceError]) -> None:
+    """Refuse documents whose aliases expand to too many nodes ('billion laughs').
+
+    Aliases share one node object in the composed graph, so the expanded size is
+    counted with a memo in linear time, before anything walks the expansion.
+    """
+    sizes: dict = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1                   # a cycle counts once (PyYAML builds recursive objects)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        sizes[id(node)] = total
+        return total
+
+    if size(root) > MAX_EXPANDED_NODES:
+        raise cls(Where(source.path, 1), f"the YAML aliases expand to more than {MAX_EXPANDED_NODES} values; "
+                                         "refusing to expand them (a 'billion laughs' document?)")
+
+
 def load_text(text: str, path: str, cls: type[SourceError] = SpecError) -> tuple[Any, Source]:
     """Parse one YAML document.
 
@@ -147,7 +176,10 @@ def load_text(text: str, path: str, cls: type[SourceError] = SpecError) -> tuple
     loader.source = source
     try:
         try:
-            doc = loader.get_single_data()
+            node = loader.get_single_node()
+            if node is not None:
+                _check_expansion(node, source, cls)
+            doc = loader.construct_document(node) if node is not None else None
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line = mark.line + 1 if mark else 1
@@ -161,6 +193,8 @@ def load_text(text: str, path: str, cls: type[SourceError] = SpecError) -> tuple
                       source.line_text(line), column) from None
         except yaml.YAMLError as err:
             raise cls(Where(path, 1), f"YAML error: {err}") from None
+        except RecursionError:
+            raise cls(Where(path, 1), "the YAML is nested too deeply to read") from None
         except SourceError as err:
             if cls is not SpecError and isinstance(err, SpecError):
                 raise cls(err.where, err.message, err.hint, err.line_text, err.column) from None

@@ -11,6 +11,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 E2AP_PPID = 70        # SCTP payload protocol identifier for E2AP (IANA)
+# Largest message an SCTP transport sends or reassembles. E2AP messages are kilobytes; a hostile
+# peer's tens of MB must still arrive whole (so the codec can judge them), but not without limit.
+MAX_MESSAGE_SIZE = 64 * 1024 * 1024
 
 
 class TransportError(Exception):
@@ -19,6 +22,10 @@ class TransportError(Exception):
 
 class PeerClosed(TransportError):
     """The peer closed or aborted the association."""
+
+
+class MessageTooLarge(TransportError):
+    """An incoming message exceeded the transport's ``max_message_size``; its remainder is discarded."""
 
 
 class AcceptTimeout(TransportError):

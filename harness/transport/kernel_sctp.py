@@ -31,11 +31,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from harness.transport import kernel_sctp_uapi as U
-from harness.transport.base import E2AP_PPID, Packet, PeerClosed, Transport, TransportError, now
+from harness.transport.base import (E2AP_PPID, MAX_MESSAGE_SIZE, MessageTooLarge, Packet, PeerClosed, Transport,
+                                    TransportError, now)
 
 DEFAULT_STREAMS = 16                   # outbound streams asked for, inbound accepted
 DEFAULT_RECV_BUFFER = 64 * 1024        # bytes per recvmsg()
-DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024  # largest message reassembled
+DEFAULT_MAX_MESSAGE = MAX_MESSAGE_SIZE  # largest message reassembled (64 MiB)
 DEFAULT_SEND_TIMEOUT = 5.0
 DEFAULT_CLOSE_LINGER = 1.0             # seconds close() waits for SHUTDOWN_COMPLETE
 
@@ -48,10 +49,6 @@ MODULE_HINT = (
     "kernel-modules-extra and remove the blacklist line in /etc/modprobe.d/sctp-blacklist.conf; "
     "in a container the host kernel must have it loaded), or use the 'usrsctp' backend"
 )
-
-
-class MessageTooLarge(TransportError):
-    """An incoming message exceeded ``max_message_size``; its remainder is discarded."""
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ from ctypes import byref, c_int, c_uint, c_void_p, sizeof
 from typing import Callable, ClassVar
 
 from harness.transport import usrsctp_ffi as ffi
-from harness.transport.base import (AcceptTimeout, E2AP_PPID, AssociationEvent, Packet, PeerClosed, Transport,
-                                    TransportError, now)
+from harness.transport.base import (AcceptTimeout, E2AP_PPID, MAX_MESSAGE_SIZE, AssociationEvent,
+                                    MessageTooLarge, Packet, PeerClosed, Transport, TransportError, now)
 
 DEFAULT_UDP_PORT = 9899          # RFC 6951's registered SCTP-over-UDP port
 DEFAULT_STREAMS = 16
@@ -400,6 +400,9 @@ class UsrsctpAssociation(Transport):
         self._pending: deque[Packet] = deque()
         self._partial = bytearray()
         self._partial_info: tuple[int, int] | None = None
+        self._discarding = False                    # skipping the rest of a too large message
+        self.max_message_size = MAX_MESSAGE_SIZE    # largest message sent or reassembled
+        self._sndbuf = 0                            # SO_SNDBUF as last raised by send (0: stack default)
         self._closed = False
         self._up = False
         self._send_lock = threading.Lock()
@@ -426,6 +429,10 @@ class UsrsctpAssociation(Transport):
                 raise TransportError(f"{self.name}: association closed locally")
             if self.closed_reason is not None:
                 raise PeerClosed(f"{self.name}: {self.closed_reason}")
+            if len(data) > self.max_message_size:
+                raise TransportError(f"{self.name}: a message of {len(data)} bytes exceeds max_message_size="
+                                     f"{self.max_message_size}; not sent")
+            self._fit_send_buffer(len(data))
             info = self._sndinfo
             info.snd_sid = stream
             info.snd_ppid = socket.htonl(ppid & 0xFFFFFFFF)   # opaque to SCTP: network order
@@ -455,6 +462,14 @@ class UsrsctpAssociation(Transport):
                                          f"association has {self.streams[0]} outbound streams")
                 raise TransportError(f"{self.name}: usrsctp_sendv failed: {os.strerror(err)}")
         return Packet(data, "sent", now(), stream, ppid, self.name, self.local, self.remote)
+
+    def _fit_send_buffer(self, size: int) -> None:
+        """usrsctp refuses (EMSGSIZE) a message larger than the send buffer: grow it to fit."""
+        if size + 65536 <= max(self._sndbuf, RECV_BUFFER):
+            return
+        want = c_int(min(size + 65536, self.max_message_size + 65536))
+        self._sock.setopt(ffi.SOL_SOCKET, socket.SO_SNDBUF, want, "SO_SNDBUF")
+        self._sndbuf = want.value
 
     def recv(self, timeout: float) -> Packet | None:
         deadline = time.monotonic() + max(timeout, 0.0)
@@ -550,9 +565,20 @@ class UsrsctpAssociation(Transport):
                     if until_up and self._up:
                         return None
                     continue
+                if self._discarding:
+                    self._discarding = not flags & ffi.MSG_EOR
+                    continue
                 if self._partial_info is None:
                     info = self._rcvinfo
                     self._partial_info = (info.rcv_sid, socket.ntohl(info.rcv_ppid))
+                if len(self._partial) + n > self.max_message_size:
+                    size = len(self._partial) + n
+                    self._partial.clear()
+                    self._partial_info = None
+                    self._discarding = not flags & ffi.MSG_EOR
+                    raise MessageTooLarge(f"{self.name}: incoming SCTP message exceeds max_message_size="
+                                          f"{self.max_message_size} bytes ({size} bytes read so far); "
+                                          "the rest of it is discarded")
                 if not flags & ffi.MSG_EOR:
                     self._partial += ctypes.string_at(self._buf, n)
                     continue

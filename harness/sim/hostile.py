@@ -1,0 +1,67 @@
+"""Hostile peer modes: what a broken or malicious E2 peer does to the link, not to one IE.
+
+The value and byte faults of `harness.sim.faults` bend single responses; these
+modes attack the harness itself (volume, size, timing, the association). They
+are selected like faults (``--fault flood``, ``flood@ResetResponse``) and hit
+the same messages (every response, or the scoped ones), but live in their own
+table so that the fault baseline (fixtures/baselines/e2-sim.yaml), which
+proves each value/byte fault fails some test case, is not widened.
+
+What each mode makes the harness see, and the verdict it must give, is in
+docs/robustness.md; tests/hostile/ runs the bundled E2 spec cases against each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OVERSIZE_OCTETS = 20 * 1024 * 1024     # padding after an 'oversized' response
+FLOOD_COUNT = 2000                     # unsolicited messages before a 'flood' response
+STORM_COUNT = 25                       # Reset Requests before a 'reset-storm' response
+SLOW_FRACTION = 0.4                    # 'slow-peer' delay, as a fraction of late_delay's expect timer
+
+
+@dataclass(frozen=True)
+class HostileMode:
+    name: str
+    description: str
+
+
+HOSTILE: dict[str, HostileMode] = {m.name: m for m in (
+    HostileMode("oversized", f"responses are followed, in the same message, by {OVERSIZE_OCTETS >> 20} MiB "
+                             "of zero octets"),
+    HostileMode("flood", f"{FLOOD_COUNT} unsolicited messages (RIC Indications of an active subscription, "
+                         "else Error Indications) go out before each response"),
+    HostileMode("slow-peer", "every response leaves after 0.4 of the expect timer (late, but in time)"),
+    HostileMode("disconnect", "the association is closed instead of answering (mid-procedure)"),
+    HostileMode("disconnect-mid-message", "the first half of the response is sent, then the association is "
+                                          "closed"),
+    HostileMode("reset-storm", f"{STORM_COUNT} Reset Requests go out before each response"),
+)}
+
+
+def slow_delay(late_delay: float) -> float:
+    """'slow-peer' delay: late_delay is 1.5 x the expect timer (harness.sim.factory), so 0.4 of the timer."""
+    return late_delay / 1.5 * SLOW_FRACTION
+
+
+def before_response(sim, name: str) -> None:
+    """Volume modes: the burst that precedes a faulted response (runs on the simulator's thread)."""
+    if sim.fault == "flood":
+        pdus = _flood_pdus(sim)
+        for i in range(FLOOD_COUNT):
+            sim.transport.send(pdus[i % len(pdus)])
+    elif sim.fault == "reset-storm":
+        for i in range(STORM_COUNT):
+            pdu = sim.messages.build("ResetRequest", {"TransactionID": (200 + i) % 256,
+                                                      "Cause": ("misc", "unspecified")})
+            sim.transport.send(sim.codec.encode(pdu))
+
+
+def _flood_pdus(sim) -> list[bytes]:
+    build = getattr(sim, "flood_indications", None)
+    pdus = build() if build is not None else []
+    if not pdus:
+        pdu = sim.messages.build("ErrorIndication", {"TransactionID": 250, "Cause": ("misc", "unspecified")})
+        pdus = [sim.codec.encode(pdu)]
+    return pdus

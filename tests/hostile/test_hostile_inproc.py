@@ -1,0 +1,80 @@
+"""Bundled E2 spec cases against a hostile simulator, in-process: the verdict, the finding, the time.
+
+Each mode (harness/sim/hostile.py, and the byte faults garbage / malformed-pdu of
+harness/sim/faults.py) must give FAIL with a finding that says what the peer
+did, never ERROR (that would blame the lab) nor a hang: every case is bounded
+well below its guard timer (15 s in lab-sim-fast.yaml). A fault-free run
+afterwards shows the harness is still fine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.sim import hostile
+from tests.hostile.support import NODE, RIC, run_cases
+
+RESET_BY_NODE = "E2TS-R003-v02.00:5.2.1.2.1"        # RIC DUT; harness is the E2 node
+RESET_BY_RIC = "E2TS-R003-v02.00:6.2.1.2.1"         # E2 node DUT; harness is the RIC
+SUB_DELETE = "E2TS-R003-v02.00:6.2.2.2.1"           # E2 node DUT; RIC Indications ignored while waiting
+
+CASES = [
+    # mode, DUT, case, verdict, finding (check: text)
+    ("garbage", NODE, RESET_BY_RIC, "FAIL", "decode: the DUT sent a PDU that does not decode: E2AP-PDU "
+                                            "(bit offset 3): Expected choice index 0, 1 or 2, but got 3."),
+    ("malformed-pdu", RIC, RESET_BY_NODE, "FAIL", "decode: the DUT sent a PDU that does not decode: "
+                                                  "E2AP-PDU.successfulOutcome.value (bit offset 32): out of data"),
+    ("oversized", RIC, RESET_BY_NODE, "FAIL", "decode: the DUT sent a PDU that does not decode: E2AP-PDU "
+                                              "(bit offset 608): 20971520 octet(s) left over after the end of "
+                                              "E2AP-PDU"),
+    ("flood", RIC, RESET_BY_NODE, "FAIL", "expect.message: received ErrorIndication while waiting for "
+                                          "E2setupResponse"),
+    ("disconnect", NODE, RESET_BY_RIC, "FAIL", "transport.peer-closed: the DUT closed the association while the "
+                                               "harness waited for RICsubscriptionResponse"),
+    ("disconnect-mid-message", RIC, RESET_BY_NODE, "FAIL", "decode: the DUT sent a PDU that does not decode: "
+                                                           "E2AP-PDU.successfulOutcome.value (bit offset 32): "
+                                                           "out of data"),
+    ("reset-storm", RIC, RESET_BY_NODE, "FAIL", "expect.message: received ResetRequest while waiting for "
+                                                "E2setupResponse"),
+    ("reset-storm@ResetResponse", RIC, RESET_BY_NODE, "FAIL", "expect.message: received ResetRequest while "
+                                                              "waiting for ResetResponse"),
+]
+
+
+@pytest.mark.parametrize("mode, dut, case, verdict, finding", CASES, ids=[c[0] for c in CASES])
+def test_a_hostile_peer_gets_the_right_verdict_quickly(mode, dut, case, verdict, finding):
+    [outcome] = run_cases(dut, mode, [case])
+    assert outcome.verdict == verdict, outcome.text()
+    if finding:
+        assert outcome.findings[0][0] == "FAIL" and f"{outcome.findings[0][1]}: {outcome.findings[0][2]}" \
+            .startswith(finding), outcome.text()
+    assert outcome.wall < 12.0
+
+
+def test_a_slow_peer_is_waited_for_not_failed():
+    """0.4 of the 3 s expect timer per response, two responses: slower, still a PASS."""
+    [outcome] = run_cases(RIC, "slow-peer", [RESET_BY_NODE])
+    assert outcome.verdict == "PASS" and 2.0 < outcome.wall < 12.0
+
+
+def test_a_flood_of_ignored_indications_is_read_through(monkeypatch):
+    """1000 RIC Indications (ignored by the spec) before the Delete Response: the harness keeps up."""
+    monkeypatch.setattr(hostile, "FLOOD_COUNT", 1000)
+    [outcome] = run_cases(NODE, "flood@RICsubscriptionDeleteResponse", [SUB_DELETE])
+    assert outcome.verdict == "PASS", outcome.text()
+    assert outcome.wall < 12.0
+
+
+@pytest.mark.xfail(strict=True, reason="runner: when the expect timer runs out while messages that arrived in "
+                                       "time are still queued unread, it declares the timer expired instead of "
+                                       "reading them first (reported to the lead; docs/robustness.md)")
+def test_a_flood_bigger_than_the_harness_reads_in_one_timer_still_passes(monkeypatch):
+    """15000 indications (about 10 s of decoding here, ~1300/s) sent at once, before an in-time response."""
+    monkeypatch.setattr(hostile, "FLOOD_COUNT", 15000)
+    [outcome] = run_cases(NODE, "flood@RICsubscriptionDeleteResponse", [SUB_DELETE])
+    assert outcome.verdict == "PASS", outcome.text()
+
+
+def test_the_harness_is_fine_after_the_hostile_runs():
+    outcomes = run_cases(RIC, None, [RESET_BY_NODE]) + run_cases(NODE, None, [RESET_BY_RIC])
+    assert [o.verdict for o in outcomes] == ["PASS", "PASS"]
