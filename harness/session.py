@@ -85,10 +85,12 @@ class HarnessSession:
             if check_fault(options.fault):
                 raise SessionError(check_fault(options.fault))
         elif options.fault:
-            from harness.sim.faults import FAULTS
-            if options.fault.partition("@")[0] not in FAULTS:
-                raise SessionError(f"--sim-fault {options.fault}: unknown fault; known: {', '.join(sorted(FAULTS))} "
-                                   "(optionally '@Message,...' to limit it to those messages)")
+            from harness.sim.faults import FaultError, check
+            try:
+                check(options.fault.partition("@")[0])          # faults and hostile peer modes
+            except FaultError as err:
+                raise SessionError(f"--sim-fault {options.fault}: {err} "
+                                   "(optionally '@Message,...' to limit it to those messages)") from None
         # An A1-only DUT declares no E2 versions: the E2 templates in the library are read with the newest.
         self.codec = E2Codec(E2Versions(e2ap=self.dut.e2ap_version, e2sm=dict(self.dut.e2sm_versions))
                              if self.dut.e2 else E2Versions())

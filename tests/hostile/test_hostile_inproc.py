@@ -65,9 +65,6 @@ def test_a_flood_of_ignored_indications_is_read_through(monkeypatch):
     assert outcome.wall < 12.0
 
 
-@pytest.mark.xfail(strict=True, reason="runner: when the expect timer runs out while messages that arrived in "
-                                       "time are still queued unread, it declares the timer expired instead of "
-                                       "reading them first (reported to the lead; docs/robustness.md)")
 def test_a_flood_bigger_than_the_harness_reads_in_one_timer_still_passes(monkeypatch):
     """15000 indications (about 10 s of decoding here, ~1300/s) sent at once, before an in-time response."""
     monkeypatch.setattr(hostile, "FLOOD_COUNT", 15000)
