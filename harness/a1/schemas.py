@@ -27,6 +27,7 @@ from typing import Any
 import re
 
 import jsonschema
+from referencing.exceptions import Unresolvable
 from jsonschema.exceptions import SchemaError
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -156,6 +157,14 @@ _COMPILED: dict[int, tuple[dict, Any]] = {}     # id(schema) -> (schema kept ali
 _COMPILED_MAX = 256
 
 
+def _draft(schema: dict):
+    """The validator class of the schema's ``$schema`` (draft 7 when absent or not a string: jsonschema's
+    own lookup raises AttributeError on a non-string, found by tests/fuzz/test_a1_json.py)."""
+    if not isinstance(schema.get("$schema", ""), str):
+        return jsonschema.Draft7Validator
+    return jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+
+
 def validator_for(schema: dict):
     """A validator for ``schema`` (its ``$schema`` draft, else draft 7), built once per schema object.
 
@@ -168,7 +177,7 @@ def validator_for(schema: dict):
     hit = _COMPILED.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    cls = _draft(schema)
     cls.check_schema(schema)
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
     if len(_COMPILED) >= _COMPILED_MAX:
@@ -178,15 +187,30 @@ def validator_for(schema: dict):
 
 
 def validate(instance: Any, schema: dict) -> tuple[SchemaProblem, ...]:
-    """Every problem of ``instance`` against ``schema`` (empty when valid), sorted by path."""
-    return _problems(validator_for(schema).iter_errors(instance))
+    """Every problem of ``instance`` against ``schema`` (empty when valid), sorted by path.
+
+    A schema that passes the meta-schema can still not be applied: a ``$ref`` to nowhere
+    or to a remote document (never fetched), or one that loops (``{"$ref": "#"}``). That
+    is one problem at ``$``, not an exception: the schema came from the DUT
+    (found by tests/fuzz/test_a1_json.py).
+    """
+    try:
+        return _problems(validator_for(schema).iter_errors(instance))
+    except Unresolvable as err:
+        return (SchemaProblem("$", _one_line(f"the schema cannot be applied: {err}"),
+                              "$ref"),)
+    except RecursionError:
+        return (SchemaProblem("$", "the schema cannot be applied: its $ref chain never ends", "$ref"),)
 
 
 def check_schema(schema: Any) -> tuple[SchemaProblem, ...]:
     """Problems of ``schema`` as a JSON Schema (a policySchema or statusSchema)."""
     if not isinstance(schema, dict):
         return (SchemaProblem("$", f"a schema must be an object, got {type(schema).__name__}", ""),)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    if not isinstance(schema.get("$schema", ""), str):
+        return (SchemaProblem("$['$schema']", "$schema must be a URI string, got "
+                                              f"{type(schema['$schema']).__name__}", "$schema"),)
+    cls = _draft(schema)
     try:
         cls.check_schema(schema)
     except SchemaError as err:

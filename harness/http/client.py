@@ -144,6 +144,7 @@ class HttpClient:
         deadline = time.monotonic() + timeout
         conn = (http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self.context)
                 if self.scheme == "https" else http.client.HTTPConnection(self.host, self.port, timeout=timeout))
+        conn.response_class = _WatchedResponse
         try:
             conn.connect()
         except ssl.SSLError as err:
@@ -168,7 +169,8 @@ class HttpClient:
         sent_at = time.time()
         request = HttpMessage("request", "sent", method, target, 0, "", redact(send_headers), body, sent_at,
                               local, remote, conn_id)
-        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _close_quietly, (conn,))
+        fired = threading.Event()           # the watchdog closed the socket: whatever was read is partial
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _expire, (conn, fired))
         watchdog.daemon = True
         watchdog.start()
         try:
@@ -177,7 +179,11 @@ class HttpClient:
                 conn.putheader(k, v)
             conn.endheaders(body or None)
             resp = conn.getresponse()
+            if not resp.fp.head_complete:
+                raise http.client.HTTPException("the response head ended before its blank line")
             data, truncated = _read_body(resp, self.max_body)
+            if fired.is_set():
+                raise TimeoutError()
         except (socket.timeout, TimeoutError):
             raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
                                request) from None
@@ -186,7 +192,8 @@ class HttpClient:
                 raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
                                    request) from None
             raise HttpDutError("http.malformed", f"{where}: the response is not valid HTTP/1.1: "
-                                                 f"{type(err).__name__} {err}".rstrip(), request) from None
+                                                 f"{type(err).__name__} {_printable(str(err))}".rstrip(),
+                               request) from None
         except ssl.SSLError as err:
             # A TLS alert after the handshake: the peer refused our certificate (lab material).
             if time.monotonic() >= deadline:
@@ -221,6 +228,41 @@ def _read_body(resp: http.client.HTTPResponse, cap: int) -> tuple[bytes, bool]:
         size += len(piece)
         if size > cap:
             return b"".join(chunks)[:cap], True
+
+
+def _printable(text: str, limit: int = 80) -> str:
+    """A peer's octets quoted for a one-line finding: escaped, and cut at ``limit`` characters."""
+    shown = ascii(text[:limit])[1:-1]
+    return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
+
+
+class _HeadWatch:
+    """Wraps the response's file to see whether the head ended with its blank line or at end of data
+    (http.client takes an end of data as the end of the head, so a head cut short would pass as whole)."""
+
+    def __init__(self, fp) -> None:
+        self._fp = fp
+        self.head_complete = False
+
+    def readline(self, *args):
+        line = self._fp.readline(*args)
+        if not self.head_complete and line in (b"\r\n", b"\n"):
+            self.head_complete = True
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self._fp, name)
+
+
+class _WatchedResponse(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = _HeadWatch(self.fp)
+
+
+def _expire(conn, fired: threading.Event) -> None:
+    fired.set()
+    _close_quietly(conn)
 
 
 def _close_quietly(conn) -> None:

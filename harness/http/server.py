@@ -83,7 +83,7 @@ class HttpServer:
             do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
 
         try:
-            self.httpd = ThreadingHTTPServer((host, port), Handler)
+            self.httpd = _Listener((host, port), Handler)
         except OSError as err:
             raise HttpLabError(f"cannot listen on {host}:{port}: {err}") from None
         self.httpd.daemon_threads = True
@@ -180,6 +180,12 @@ class HttpServer:
                                         local, remote, conn_id)
         except (OSError, socket.timeout) as err:
             self.errors.append(f"{h.command} {h.path}: {err}")
+
+
+class _Listener(ThreadingHTTPServer):
+    # The stdlib's backlog of 5 drops the SYNs of a burst of DUT connections (a flood of notifications
+    # took 33 s to get in, by SYN retransmits); 128 takes bursts in at once.
+    request_queue_size = 128
 
 
 def _read_chunked(rfile, cap: int) -> tuple[bytes, str | None]:

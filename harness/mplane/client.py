@@ -139,7 +139,53 @@ def _open(target: SshTarget) -> socket.socket:
     if not ready:
         sock.close()
         raise PeerError(f"{target.address}: TCP connected but no SSH banner within {target.timeout:g} s")
+    try:                      # the peer accepted TCP, so a reset or close now is the DUT's doing, not the lab's
+        first = sock.recv(1, socket.MSG_PEEK)
+    except OSError as err:
+        sock.close()
+        raise PeerError(f"{target.address}: the server reset the TCP connection before its SSH banner "
+                        f"({err.strerror or err})") from None
+    if not first:
+        sock.close()
+        raise PeerError(f"{target.address}: the server closed the TCP connection before its SSH banner")
     return sock
+
+
+MAX_MESSAGE_OCTETS = 4 << 20      # what may arrive between two whole messages: bounds an endless reply
+
+
+class _Budget:
+    """The session's TCP socket, cut (end of data) once the peer has sent more than ``limit`` octets
+    since its last whole NETCONF message (the wire log resets ``received`` on each one).
+
+    Why here: ncclient buffers a whole NETCONF message before parsing it, with no size
+    limit, and its chunk parser slows down quadratically with the message size (14 MB
+    took 30 s here), so the only place to bound what a hostile O-RU makes us hold is
+    the socket under SSH. The count is of SSH octets, a little above the NETCONF ones.
+    """
+
+    def __init__(self, sock: socket.socket, limit: int) -> None:
+        self._sock = sock
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+
+    def recv(self, n: int, *flags) -> bytes:
+        if self.exceeded:
+            return b""
+        data = self._sock.recv(n, *flags)
+        self.received += len(data)
+        if self.received > self.limit:
+            self.exceeded = True
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return b""
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
 
 
 def _split_key(line: str, where: str) -> tuple[str, str]:
@@ -176,6 +222,7 @@ class _WireLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[tuple[int, float, str, str]] = []     # (id(session), time, direction, text)
+        self.budgets: dict = {}                                   # id(session) -> _Budget
         self._guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -187,6 +234,9 @@ class _WireLog(logging.Handler):
             direction = "sent"
         elif "Received:\n" in msg:
             direction = "received"
+            budget = self.budgets.get(id(session))
+            if budget is not None:
+                budget.received = 0
         else:
             return
         data = record.args[0]
@@ -236,6 +286,7 @@ class MplaneClient:
 
     def __init__(self) -> None:
         self.manager = None
+        self.budget: _Budget | None = None
         self.target: SshTarget | None = None
         self.frames: list[Frame] = []
         self._seen = 0
@@ -270,6 +321,7 @@ class MplaneClient:
         if sock is None:
             sock = _open(target)
         self.connection = _connection(sock, call_home)
+        sock = self.budget = _Budget(sock, MAX_MESSAGE_OCTETS)
 
         def unknown_host(host: str, fp: str) -> bool:
             seen["fp"] = fp
@@ -294,7 +346,8 @@ class MplaneClient:
             raise ConnectFailed(f"{where}: cannot connect: {err}") from None
         except nc_errors.SessionCloseError as err:
             self._collect(None)
-            raise PeerError(f"{where}: the server closed the session during the hello exchange: {err}") from None
+            raise PeerError(f"{where}: the server closed the session during the hello exchange: "
+                            f"{_line(err)}") from None
         except (nc_errors.SSHError, nc_errors.SessionError) as err:
             self._collect(None)
             text = str(err)
@@ -305,10 +358,15 @@ class MplaneClient:
             raise ConnectFailed(f"{where}: SSH failed: {text}") from None
         except nc_errors.TransportError as err:
             self._collect(None)
-            raise PeerError(f"{where}: NETCONF transport failed: {err}") from None
+            raise PeerError(f"{where}: NETCONF transport failed: {_line(err)}") from None
+        except UnicodeDecodeError as err:            # ncclient's 1.0 parser decodes the stream as UTF-8
+            self._collect(None)
+            raise PeerError(f"{where}: the server's hello is not UTF-8 text ({err.reason} at octet "
+                            f"{err.start} of what it sent)") from None
         from ncclient.operations.rpc import RaiseMode
         self.manager.raise_mode = RaiseMode.NONE       # rpc-errors are data for the steps to judge
         self._sessions = {id(self.manager._session)}
+        _WIRE.budgets[id(self.manager._session)] = self.budget
         self._collect(self._sessions)
         return self
 
@@ -367,6 +425,7 @@ class MplaneClient:
             reply = self.manager.dispatch(element)
         except TimeoutExpiredError:
             self._collect(self._sessions)
+            self._over_budget(where)
             bad = self._malformed()
             if bad:
                 raise PeerError(bad) from None
@@ -374,13 +433,19 @@ class MplaneClient:
                             f"{self.manager.timeout:g} s") from None
         except TransportError as err:
             self._collect(self._sessions)
-            raise PeerError(f"{where}: the session ended while waiting for the rpc-reply: {err}") from None
+            self._over_budget(where)
+            raise PeerError(f"{where}: the session ended while waiting for the rpc-reply: {_line(err)}") from None
         except Exception as err:  # ncclient raises parse errors of bad replies as plain exceptions
             self._collect(self._sessions)
             bad = self._malformed()
-            raise PeerError(bad or f"{where}: the rpc-reply could not be read: {err}") from None
+            raise PeerError(bad or f"{where}: the rpc-reply could not be read: {_line(err)}") from None
         self._collect(self._sessions)
         return _reply(reply.xml)
+
+    def _over_budget(self, where: str) -> None:
+        if self.budget is not None and self.budget.exceeded:
+            raise PeerError(f"{where}: the server sent more than {self.budget.limit} octets without ending a "
+                            "message (the harness's cap per NETCONF message); the session was dropped")
 
     def _malformed(self) -> str | None:
         where = self.target.address if self.target else "?"
@@ -409,6 +474,7 @@ class MplaneClient:
         m, self.manager = self.manager, None
         if m is None:
             return
+        _WIRE.budgets.pop(id(m._session), None)
         try:
             if m.connected:
                 m.timeout = timeout
@@ -421,6 +487,11 @@ class MplaneClient:
             except Exception:
                 pass
         self._collect(self._sessions)
+
+
+def _line(err: BaseException) -> str:
+    """An ncclient error's first line (its SessionCloseError appends the raw input buffer on more lines)."""
+    return (str(err).splitlines() or [type(err).__name__])[0]
 
 
 def _reply(xml: str) -> Reply:

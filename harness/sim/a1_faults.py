@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from harness.sim.a1_hostile import HOSTILE_RIC
 from harness.sim.a1_http import A1SimError
 from harness.sim.faults import Fault
 
@@ -30,6 +31,7 @@ RIC_FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("malformed-json", "JSON bodies and notifications cut short, so they do not parse", "bytes"),
     Fault("huge-body", "JSON bodies padded to `huge_size` octets (default 8 MiB)", "bytes"),
     Fault("redirect", "answers 307 Temporary Redirect to the same resource under /moved", "value"),
+    *(Fault(name, text, "hostile") for name, text in HOSTILE_RIC.items()),
 )}
 
 NONRT_FAULTS: dict[str, Fault] = {f.name: f for f in (

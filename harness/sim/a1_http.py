@@ -110,6 +110,7 @@ class Reply:
     delay: float = 0.0                               # seconds before answering
     hang: bool = False                               # never answer; close at stop
     after: Callable[[], None] | None = None           # run once the reply is written
+    raw: Callable | None = None                       # hostile modes: writes raw octets instead (sim/a1_hostile.py)
 
 
 def json_reply(status: int, value, content_type: str = JSON, **kw) -> Reply:
@@ -188,6 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.delay > 0 and srv.stopping.wait(reply.delay):
             self.close_connection = True
+            return
+        if reply.raw is not None:
+            self.close_connection = True
+            reply.raw(self.connection, srv.stopping)
             return
         self._write(reply)
         if reply.after is not None:

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from harness.a1 import model, schemas
 from harness.a1.model import A1PathError, PolicyType
+from harness.sim import a1_hostile
 from harness.sim.a1_faults import RIC_FAULTS, active, parse_faults
 from harness.sim.a1_http import (JSON, A1HttpServer, A1SimError, HttpClient, HttpRequest, Reply,
                                  TlsClient, TlsServer, json_reply, problem)
@@ -99,6 +100,7 @@ class A1RicSim:
         self.available = True
         self.policies: dict[tuple[str, str], PolicyRecord] = {}
         self.notifications_sent: list[NotificationAttempt] = []
+        self.flood_counts: list[int] = []            # hostile 'flood': notifications sent per flood
         self._lock = threading.RLock()
         self._outbox: queue.Queue = queue.Queue()
         self._server = A1HttpServer((host, port), self._app, tls=tls)
@@ -284,7 +286,20 @@ class A1RicSim:
             reply.hang = True
         elif active(self.faults, "slow", operation):
             reply.delay = self.slow_delay
+        self._hostile(reply, operation, parse_qs(split.query))
         return reply
+
+    def _hostile(self, reply: Reply, operation: str, query: dict) -> None:
+        """Hostile modes (harness/sim/a1_hostile.py): raw octets in place of the reply, or a flood first."""
+        for f in self.faults:
+            if not f.applies(operation) or f.name not in a1_hostile.HOSTILE_RIC:
+                continue
+            if f.name == "flood":
+                url = (query.get("notificationDestination") or [None])[0]
+                if url:           # before the answer, so the flood is queued ahead of any real notification
+                    self.flood_counts.append(a1_hostile.flood_raw(url, self._server.stopping))
+            else:
+                reply.raw = a1_hostile.writer(f.name, reply.status, reply.body)
 
     def _type(self, res) -> PolicyType | None:
         return self.policy_types.get(res.policy_type_id)

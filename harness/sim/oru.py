@@ -33,6 +33,7 @@ from lxml import etree
 
 from harness.mplane.datastore import FM, NC, NOTIFICATION, SUPERVISION, Datastore, EditError, FilterError, Identity
 from harness.mplane.framing import Deframer, FramingError, frame
+from harness.sim import oru_hostile
 from harness.sim.oru_hostkey import fresh_key, load_or_create, public_line
 
 BASE_10 = "urn:ietf:params:netconf:base:1.0"
@@ -59,6 +60,7 @@ ORU_FAULTS: dict[str, str] = {
     "hang": "accepts the TCP connection and then says nothing (no SSH banner)",
     "no-alarm-notif": "a raised alarm is listed but no alarm-notif is sent",
     "wrong-host-key": "presents a freshly generated SSH host key instead of the known one",
+    **oru_hostile.HOSTILE_ORU,          # attacks on the client's transport (harness/sim/oru_hostile.py)
 }
 
 
@@ -213,6 +215,10 @@ class OruSimulator:
             self.event("fault hang: saying nothing")
             self.stopping.wait()
             return
+        if self.cfg.fault == "reset-storm":
+            self.event("hostile reset-storm: TCP reset")
+            oru_hostile.reset(sock)
+            return
         transport = paramiko.Transport(sock)
         transport.add_server_key(self.host_key)
         auth = _Auth(self.cfg)
@@ -346,7 +352,23 @@ class _Session:
             self.close()
             self.sim.event(f"session {self.id}: closed")
 
+    def send_raw(self, data: bytes) -> bool:
+        """Octets straight onto the channel (hostile modes); False once the session is gone."""
+        if self.closed.is_set() or self.sim.stopping.is_set():
+            return False
+        try:
+            self.channel.settimeout(30.0)         # read() leaves 0.2 s, too short for a full SSH window
+            self.channel.sendall(data)
+            return True
+        except (OSError, EOFError, paramiko.SSHException):
+            self.closed.set()
+            return False
+
     def _run(self) -> None:
+        if self.fault == "garbage":
+            self.send_raw(oru_hostile.garbage(self.id))
+            self.closed.wait(self.sim.cfg.hello_timeout)
+            return
         if self.fault != "no-hello":
             caps = [c for c in CAPABILITIES if not (self.fault == "bad-hello" and c in (BASE_10, BASE_11))]
             hello = etree.Element(_q(NC, "hello"), nsmap={None: NC})
@@ -413,7 +435,32 @@ class _Session:
         data = etree.tostring(reply, encoding="UTF-8")
         if self.fault == "malformed-xml":
             data = data[: max(10, len(data) // 2)]      # cut in the middle of the document
+        if self.fault in oru_hostile.HOSTILE_ORU and self._hostile_reply(data, body):
+            return
         self.send(data)
+
+    def _hostile_reply(self, data: bytes, body) -> bool:
+        """The hostile modes that replace a reply; True when the reply was dealt with."""
+        framed = frame(data, self.version)
+        self.wire.append(("sent", data))
+        if self.fault == "truncated":
+            self.send_raw(framed[:len(framed) // 2])
+        elif self.fault == "dribble":
+            oru_hostile.dribble(self.send_raw, framed, lambda: self.closed.is_set() or self.sim.stopping.is_set())
+        elif self.fault == "disconnect-mid-message":
+            self.send_raw(framed[:len(framed) // 2])
+            self.close()
+        elif self.fault == "oversized" and body is not None and etree.QName(body).localname == "data":
+            size, pieces = oru_hostile.padded_reply(data)
+            self.send_raw(b"\n#%d\n" % size if self.version == "1.1" else b"")
+            for piece in pieces:
+                if not self.send_raw(piece):
+                    return True
+            self.send_raw(b"\n##\n" if self.version == "1.1" else b"]]>]]>")
+        else:
+            self.wire.pop()
+            return False
+        return True
 
     def notify(self, body: etree._Element) -> None:
         if not self.subscribed or self.closed.is_set():
@@ -454,7 +501,20 @@ class _Session:
             return _error("operation-failed", "protocol", "a subscription is already active on this session")
         self.subscribed = True
         self.sim.event(f"session {self.id}: subscribed to notifications")
+        if self.fault == "flood":               # after the reply: the client is then waiting for notifications
+            flood = threading.Timer(0.05, self._flood)
+            flood.daemon = True
+            flood.start()
         return None
+
+    def _flood(self) -> None:
+        for i in range(oru_hostile.FLOOD_COUNT):
+            if self.closed.is_set():
+                return
+            change = etree.Element(_q(oru_hostile.NETCONF_NOTIFICATIONS, "netconf-config-change"),
+                                   nsmap={None: oru_hostile.NETCONF_NOTIFICATIONS})
+            etree.SubElement(change, _q(oru_hostile.NETCONF_NOTIFICATIONS, "datastore")).text = f"flood-{i}"
+            self.notify(change)
 
     def op_close_session(self, op):
         return None

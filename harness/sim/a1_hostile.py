@@ -1,0 +1,125 @@
+"""Hostile modes of the A1 Near-RT RIC simulator: attacks on the harness's HTTP client itself.
+
+The fault modes of `harness.sim.a1_faults` bend one answer's value; these
+break the transport under it (raw octets on the socket, not a `Reply`):
+garbage instead of HTTP, a head cut short, tens of MB of body, a byte-by-byte
+dribble, a disconnect mid-body, a reset on every connection, and a flood of
+unsolicited notifications. Each writer gets the connection's socket and the
+server's stop event, so every wait ends when the simulator stops. What the
+harness must answer to each (verdict, finding) is in docs/robustness.md.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import struct
+import threading
+from urllib.parse import urlsplit
+from typing import Callable
+
+OVERSIZE_OCTETS = 40 << 20           # announced and streamed by 'oversized' (the harness caps at 1 MiB)
+FLOOD_COUNT = 200                    # unsolicited notifications before a 'flood' answer
+DRIBBLE_GAP = 0.05                   # seconds between the octets of a 'dribble' answer
+
+HOSTILE_RIC: dict[str, str] = {
+    "garbage": "random octets instead of an HTTP response",
+    "truncated": "the response head is cut before its blank line, then the connection closes",
+    "oversized": f"a {OVERSIZE_OCTETS >> 20} MiB JSON body, streamed (Content-Length announced)",
+    "dribble": f"the response leaves one octet every {DRIBBLE_GAP:g} s (slower than any reply timer)",
+    "disconnect-mid-message": "head and half the body are sent, then the connection is reset",
+    "reset-storm": "every connection is reset (RST) as soon as the request has arrived",
+    "flood": f"{FLOOD_COUNT} unsolicited status notifications (not valid PolicyStatusObjects) to the "
+             "callback before a create is answered",
+}
+
+RawWriter = Callable[[socket.socket, threading.Event], None]
+
+
+def _head(status: int, length: int, ctype: str = "application/json") -> bytes:
+    return (f"HTTP/1.1 {status} OK\r\nContent-Type: {ctype}\r\nContent-Length: {length}\r\n"
+            "Connection: close\r\n\r\n").encode()
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with RST (SO_LINGER 0), as a crashing peer's kernel would."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+
+
+def _send(sock: socket.socket, data: bytes) -> bool:
+    try:
+        sock.sendall(data)
+        return True
+    except OSError:
+        return False
+
+
+def writer(mode: str, status: int, body: bytes, seed: int = 0) -> RawWriter:
+    """The raw answer of ``mode`` in place of ``status``/``body`` (the well-formed answer)."""
+    whole = _head(status, len(body)) + body
+
+    def garbage(sock, stopping):
+        _send(sock, random.Random(seed).randbytes(4096))
+
+    def truncated(sock, stopping):
+        head = _head(status, len(body))
+        _send(sock, head[:len(head) // 2])
+
+    def oversized(sock, stopping):
+        if not _send(sock, _head(status, OVERSIZE_OCTETS) + b'{"padding": "'):
+            return
+        block = b"x" * 65536
+        left = OVERSIZE_OCTETS - 13 - 2
+        while left > 0 and not stopping.is_set():
+            if not _send(sock, block[:min(left, len(block))]):
+                return                              # the harness stopped reading at its cap: fine
+            left -= min(left, len(block))
+        _send(sock, b'"}')
+
+    def dribble(sock, stopping):
+        for i in range(len(whole)):
+            if stopping.wait(DRIBBLE_GAP) or not _send(sock, whole[i:i + 1]):
+                return
+
+    def disconnect(sock, stopping):
+        _send(sock, whole[:len(whole) - max(1, len(body) // 2)])
+        _reset(sock)
+
+    def reset(sock, stopping):
+        _reset(sock)
+
+    return {"garbage": garbage, "truncated": truncated, "oversized": oversized, "dribble": dribble,
+            "disconnect-mid-message": disconnect, "reset-storm": reset}[mode]
+
+
+def flood_raw(url: str, stopping: threading.Event) -> int:
+    """FLOOD_COUNT status notifications POSTed to ``url`` (plain http) on connections that never wait
+    for an answer; returns how many went out. Bounded: 2 s per connection, stops with the simulator."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return 0
+    body = json.dumps({"enforceStatus": "FLOODED"}).encode()        # not a PolicyStatusObject value
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request = (f"POST {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    sent, open_socks = 0, []
+    try:
+        for _ in range(FLOOD_COUNT):
+            if stopping.is_set():
+                break
+            try:
+                sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=2.0)
+                sock.sendall(request)
+            except OSError:
+                break
+            open_socks.append(sock)
+            sent += 1
+    finally:
+        for sock in open_socks:
+            sock.close()
+    return sent
