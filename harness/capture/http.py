@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from harness.capture.model import CapturedMessage, CaptureIssue
+from harness.http.messages import HeaderAccess
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
@@ -36,7 +37,7 @@ _CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]{1,16})(;.*)?$")
 
 
 @dataclass(frozen=True)
-class CapturedHttp:
+class CapturedHttp(HeaderAccess):
     """One HTTP message seen in a capture.
 
     Attributes:
@@ -66,16 +67,6 @@ class CapturedHttp:
     framing: str
     truncated: bool = False
 
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0]
 
     @property
     def first_packet(self) -> int:

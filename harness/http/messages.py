@@ -28,8 +28,27 @@ def redact(headers) -> tuple:
     return tuple(out)
 
 
+class HeaderAccess:
+    """Header look-up and path of an HTTP message (live or captured): both carry
+    ``headers`` as (name, value) pairs and the request ``target``."""
+
+    headers: tuple
+    target: str
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+
 @dataclass(frozen=True)
-class HttpMessage:
+class HttpMessage(HeaderAccess):
     """One request or response.
 
     Attributes:
@@ -58,16 +77,6 @@ class HttpMessage:
     connection: int
     truncated: bool = False
 
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0]
 
     @property
     def media_type(self) -> str:

@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 
+from harness.sim.standalone import parse_command
 from harness.sim.a1_http import A1SimError, TlsClient, TlsServer
 
 
@@ -40,11 +41,7 @@ class A1Standalone:
         if not line:
             return
         try:
-            if line.startswith("{"):
-                cmd = json.loads(line)
-            else:
-                action, _, rest = line.partition(" ")
-                cmd = {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
+            cmd = parse_command(line)
             kind = cmd.get("cmd")
             if kind == "trigger":
                 result = self.sim.trigger(cmd["action"], cmd.get("params") or {})

@@ -27,6 +27,18 @@ import threading
 from typing import Any
 
 from harness.sim.factory import SIMULATORS
+
+
+def parse_command(line: str) -> dict:
+    """One control line: a JSON object, or the short form 'ACTION {json params}' for a trigger.
+
+    Raises:
+        ValueError: the line is not valid JSON where JSON is needed.
+    """
+    if line.startswith("{"):
+        return json.loads(line)
+    action, _, rest = line.partition(" ")
+    return {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
 from harness.transport import sctp
 from harness.transport.base import TransportError
 
@@ -82,11 +94,7 @@ class Standalone:
         if not line:
             return
         try:
-            if line.startswith("{"):
-                cmd = json.loads(line)
-            else:
-                action, _, rest = line.partition(" ")
-                cmd = {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
+            cmd = parse_command(line)
             kind = cmd.get("cmd")
             if kind == "trigger":
                 if self.current is None:
