@@ -65,11 +65,10 @@ def test_a_flood_of_ignored_indications_is_read_through(monkeypatch):
     assert outcome.wall < 12.0
 
 
-def test_a_flood_bigger_than_the_harness_reads_in_one_timer_still_passes(monkeypatch):
-    """15000 indications (about 10 s of decoding here, ~1300/s) sent at once, before an in-time response."""
-    monkeypatch.setattr(hostile, "FLOOD_COUNT", 15000)
-    [outcome] = run_cases(NODE, "flood@RICsubscriptionDeleteResponse", [SUB_DELETE])
-    assert outcome.verdict == "PASS", outcome.text()
+# A flood bigger than the harness decodes within one expect timer, with the answer in time, is
+# tested deterministically in tests/runner/test_runner.py (the queue is filled before the step):
+# through a simulator, whether the answer is in time depends on how fast the simulator can encode
+# the flood on a loaded machine, which a test cannot control.
 
 
 def test_the_harness_is_fine_after_the_hostile_runs():

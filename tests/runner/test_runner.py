@@ -231,3 +231,27 @@ def test_a_message_after_the_timer_is_late_even_if_read_later(tmp_path):
     result, _ = _run(_case(tmp_path, SEND_EXPECT), [late])
     assert result.verdict == Verdict.FAIL
     assert result.findings[-1].check == "expect.timer"
+
+
+def test_messages_that_arrived_before_the_timer_are_read_even_when_reading_takes_longer(tmp_path):
+    """A flood of ignored messages and the answer are all queued before the expect step starts,
+    but decoding the flood (E2 Setup Requests: ~3000/s) takes longer than the timer: the answer
+    arrived in time, so it passes."""
+    import json
+    steps = "- expect: E2setupResponse\n  match: {TransactionID: 17}\n  ignore: [E2setupRequest]\n"
+    golden = ROOT / "fixtures" / "golden" / "e2ap-v03.01" / "pc01-1-E2setupRequest.json"
+    heavy = bytes.fromhex(json.loads(golden.read_text())["hex"])
+    timer = 0.15
+    harness_end, dut_end = inproc.pair()
+    for _ in range(1500):
+        dut_end.send(heavy)
+    dut_end.send(_response("E2setupResponse", SETUP_RESPONSE))
+    env = RunEnv(CODEC, MESSAGES, harness_end, None, LIBRARY.templates, Timers(expect=timer, guard=120.0))
+    t0 = time.monotonic()
+    result = run_testcase(_case(tmp_path, steps), env)
+    elapsed = time.monotonic() - t0
+    harness_end.close()
+    assert elapsed > 2 * timer, "the flood was read within the timer: this run proves nothing"
+    assert result.verdict == Verdict.PASS, [f.line() for f in result.findings]
+    assert result.exchange.entries[-1].role == "matched"
+    assert len(result.exchange.entries) == 1501
