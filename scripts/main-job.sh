@@ -40,7 +40,7 @@ $H run specs/wg4-conf/mplane --dut fixtures/profiles/dut-sim-o-ru.yaml \
 echo "== Open Fronthaul CU-plane checks on a generated capture"
 $H fronthaul generate results/fronthaul-capture.pcap --packets 20000
 $H fronthaul check results/fronthaul-capture.pcap --lab fixtures/profiles/lab-fronthaul.yaml \
-  --results results/fronthaul || status=$?
+  --dut fixtures/profiles/dut-fronthaul-generator.yaml --results results/fronthaul || status=$?
 echo "== Joint report"
 $H report build results/e2-live results/a1 results/mplane results/fronthaul -o results/report || status=$?
 $H examples --out results/examples > results/examples.txt || status=$?
