@@ -54,6 +54,27 @@ FAIL_ID = "E2TS-R003-v02.00:5.2.1.2.1/wrong-id"
 ERROR_ID = "E2TS-R003-v02.00:5.2.1.2.2/lab-error"
 
 
+RESET_ROUND = """  - id: E2TS-R003-v02.00:5.2.1.2.{n}
+    title: Reset initiated by the E2 node, round {n}
+    interface: near-rt-ric.e2
+    dut: near-rt-ric
+    status: mandatory
+    steps:
+      - use: e2-setup-as-e2-node
+      - send: ResetRequest
+        fields: {{TransactionID: {n}}}
+      - expect: ResetResponse
+        match: {{TransactionID: {n}}}
+      - wait: {wait}
+"""
+
+
+def reset_rounds(count: int, wait: float) -> str:
+    """A spec file of ``count`` Reset round trips, each followed by ``wait`` seconds: a run long
+    enough to be killed in the middle."""
+    return "testcases:\n" + "".join(RESET_ROUND.format(n=n, wait=wait) for n in range(1, count + 1))
+
+
 def specs(tmp: Path, text: str = CASES) -> Path:
     root = tmp / "specs"
     shutil.copytree(ROOT / "specs" / "templates", root / "templates")

@@ -30,32 +30,19 @@ import pytest
 
 from harness.capture.files import frames
 from harness.report.results_dir import read_results
-from tests.report.runs import RIC, ROOT, specs
+from tests.report.runs import RIC, ROOT, reset_rounds, specs
 
 POINTS = int(os.environ.get("ORAN_CRASH_POINTS", "5"))
 SEED = int(os.environ.get("ORAN_CRASH_SEED", str(random.SystemRandom().randrange(1 << 30))))
 A1_RIC = ROOT / "fixtures" / "profiles" / "dut-sim-a1-ric.yaml"
 FAST_LAB = ROOT / "fixtures" / "profiles" / "lab-sim-fast.yaml"
-E2_CASE = """  - id: E2TS-R003-v02.00:5.2.1.2.{n}
-    title: Reset initiated by the E2 node, round {n}
-    interface: near-rt-ric.e2
-    dut: near-rt-ric
-    status: mandatory
-    steps:
-      - use: e2-setup-as-e2-node
-      - send: ResetRequest
-        fields: {{TransactionID: {n}}}
-      - expect: ResetResponse
-        match: {{TransactionID: {n}}}
-      - wait: 0.2
-"""
 
 
 def e2_command(tmp: Path, results: Path) -> list[str]:
     root = tmp / "e2"
     if not root.exists():
         root.mkdir()
-        specs(root, "testcases:\n" + "".join(E2_CASE.format(n=n) for n in range(1, 13)))
+        specs(root, reset_rounds(12, 0.2))
     root = root / "specs"
     return ["--specs-root", str(root), str(root), "--dut", str(RIC), "--results", str(results)]
 

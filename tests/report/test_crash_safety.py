@@ -15,21 +15,8 @@ import pytest
 
 from harness.cli.report_export import main as export_main
 from harness.report.results_dir import read_exchange, read_results
-from tests.report.runs import RIC, ROOT, SCHEMA, specs
+from tests.report.runs import RIC, ROOT, SCHEMA, reset_rounds, specs
 
-CASE = """  - id: E2TS-R003-v02.00:5.2.1.2.{n}
-    title: Reset initiated by the E2 node, round {n}
-    interface: near-rt-ric.e2
-    dut: near-rt-ric
-    status: mandatory
-    steps:
-      - use: e2-setup-as-e2-node
-      - send: ResetRequest
-        fields: {{TransactionID: {n}}}
-      - expect: ResetResponse
-        match: {{TransactionID: {n}}}
-      - wait: 0.4
-"""
 TOTAL = 12
 
 
@@ -41,7 +28,7 @@ def _rows(path) -> int:
 
 
 def test_sigkill_mid_run_leaves_a_readable_exportable_folder(tmp_path, capsys):
-    root = specs(tmp_path, "testcases:\n" + "".join(CASE.format(n=n) for n in range(1, TOTAL + 1)))
+    root = specs(tmp_path, reset_rounds(TOTAL, 0.4))
     results = tmp_path / "results"
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
                              "-c", str(ROOT / "pyproject.toml"), "--specs-root", str(root), str(root),
