@@ -106,3 +106,50 @@ class TcpFlow:
         b.seq += 1
         self._segment(a, b, _ACK, b"", t, "")
         self.closed = True
+
+
+class TcpFlowRecorder:
+    """What the HTTP and NETCONF evidence recorders share: a pcapng opened at the first
+    message (a test that sends nothing leaves no file), one `TcpFlow` per connection key,
+    and a close that ends every flow (FIN) and the file, whatever happened before.
+
+    Subclasses are callables for `Exchange.on_add` and use `flow()` to reach a connection.
+    """
+
+    def __init__(self, path, test_id: str, mode: str) -> None:
+        from pathlib import Path
+        self.path = Path(path)
+        self.test_id = test_id
+        self.mode = mode
+        self.writer: PcapngWriter | None = None
+        self.flows: dict = {}
+
+    def open(self, comment: str, **writer_options) -> PcapngWriter:
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = PcapngWriter(self.path, comment=comment, **writer_options)
+        return self.writer
+
+    def flow(self, key, make) -> tuple[TcpFlow, bool]:
+        """The flow of connection *key*, made by ``make(writer)`` the first time; (flow, new)."""
+        flow = self.flows.get(key)
+        if flow is not None:
+            return flow, False
+        flow = self.flows[key] = make(self.writer)
+        return flow, True
+
+    def end(self, key, time: float) -> None:
+        """One connection is over: its FIN goes in now, in time order."""
+        flow = self.flows.pop(key, None)
+        if flow is not None:
+            flow.close(time=time)
+
+    def close(self) -> None:
+        try:
+            for flow in self.flows.values():
+                flow.close()
+        finally:
+            self.flows.clear()
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None

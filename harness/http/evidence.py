@@ -10,8 +10,8 @@ and dissect HTTP. Secrets were redacted in the `HttpMessage` already.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from harness.evidence.tcpflow import TcpFlow, TcpFlowRecorder
 from harness.http.messages import HttpMessage
 
 SIM_HARNESS_IP = "127.0.1.1"
@@ -41,45 +41,22 @@ class HttpEntry:
                 "role": self.role, "error": self.error, "notes": self.notes, **self.http.as_json()}
 
 
-class HttpPcapRecorder:
+class HttpPcapRecorder(TcpFlowRecorder):
     """Callable for `Exchange.on_add`; writes each message as it happens (a killed run keeps them)."""
-
-    def __init__(self, path: Path, test_id: str, mode: str) -> None:
-        self.path = Path(path)
-        self.test_id = test_id
-        self.mode = mode
-        self.writer = None
-        self.flows: dict = {}
 
     def __call__(self, entry) -> None:
         if not isinstance(entry, HttpEntry):
             return
-        from harness.evidence.pcapng import PcapngWriter
-        from harness.evidence.tcpflow import TcpFlow
         m = entry.http
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = PcapngWriter(self.path, comment=f"{self.test_id} ({self.mode}; HTTP over TCP, segments "
-                                                          "rebuilt from the messages as exchanged)")
-        flow = self.flows.get(m.connection)
-        if flow is None:
-            # The harness is the client when it sent a request first on this connection.
-            client_is_local = (m.kind == "request") == (m.direction == "sent")
-            flow = self.flows[m.connection] = TcpFlow(self.writer, local=_addr(m.local, SIM_HARNESS_IP),
-                                                      remote=_addr(m.remote, SIM_DUT_IP),
-                                                      client="local" if client_is_local else "remote", time=m.time)
+        self.open(f"{self.test_id} ({self.mode}; HTTP over TCP, segments rebuilt from the messages as exchanged)")
+        # The harness is the client when it sent a request first on this connection.
+        client_is_local = (m.kind == "request") == (m.direction == "sent")
+        flow, _ = self.flow(m.connection, lambda writer: TcpFlow(
+            writer, local=_addr(m.local, SIM_HARNESS_IP), remote=_addr(m.remote, SIM_DUT_IP),
+            client="local" if client_is_local else "remote", time=m.time))
         flow.send(m.wire(), direction=m.direction, time=m.time, comment=f"#{entry.index} {entry.step}")
         if m.kind == "response":
-            flow.close(time=m.time)
-            self.flows.pop(m.connection, None)
-
-    def close(self) -> None:
-        for flow in self.flows.values():
-            flow.close()
-        self.flows.clear()
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+            self.end(m.connection, m.time)
 
 
 def _addr(pair, fallback_ip: str) -> tuple:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.evidence.tcpflow import TcpFlow, TcpFlowRecorder
 from harness.mplane.client import Connection
 
 NETCONF_SSH_PORT = 830
@@ -32,15 +33,11 @@ NOTICE = ("decrypted NETCONF application layer reconstructed by the harness from
           "per segment; O-RU port shown as 830 (call home: harness port 4334)")
 
 
-class NetconfPcapRecorder:
+class NetconfPcapRecorder(TcpFlowRecorder):
     """Callable for `Exchange.on_add`: NETCONF entries become TCP segments, written as they happen."""
 
     def __init__(self, path: Path, test_id: str, mode: str) -> None:
-        self.path = Path(path)
-        self.test_id = test_id
-        self.mode = mode
-        self.writer = None
-        self.flows: dict = {}
+        super().__init__(path, test_id, mode)
         self.closing: set = set()         # connections whose close-session is awaiting its reply
         self.messages = 0
 
@@ -48,24 +45,20 @@ class NetconfPcapRecorder:
         frame = getattr(entry, "frame", None)
         if frame is None or not hasattr(frame, "xml"):
             return
-        from harness.evidence.pcapng import PcapngWriter
-        from harness.evidence.tcpflow import TcpFlow
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = PcapngWriter(self.path, comment=f"{self.test_id} ({self.mode}): {NOTICE}",
-                                       interface_description="synthesised TCP carrying decrypted NETCONF")
+        self.open(f"{self.test_id} ({self.mode}): {NOTICE}",
+                  interface_description="synthesised TCP carrying decrypted NETCONF")
         conn = frame.connection or STAND_IN
-        flow = self.flows.get(conn.ident)
-        if flow is None:
+
+        def make(writer) -> TcpFlow:
             local, remote = _shown_ports(conn)
-            flow = self.flows[conn.ident] = TcpFlow(
-                self.writer, local=local, remote=remote, client="remote" if conn.call_home else "local",
-                time=frame.time, mss=MSS)
+            return TcpFlow(writer, local=local, remote=remote, client="remote" if conn.call_home else "local",
+                           time=frame.time, mss=MSS)
+        flow, new = self.flow(conn.ident, make)
+        first = f"#{entry.index} {frame.kind} {entry.step}"
+        if new:
             real = f"real TCP {conn.local[0]}:{conn.local[1]} (harness) <-> {conn.remote[0]}:{conn.remote[1]} (O-RU)"
             note = f"{'call home; ' if conn.call_home else ''}{real}" if conn is not STAND_IN else "addresses are stand-ins"
-            first = f"#{entry.index} {frame.kind} {entry.step} [decrypted NETCONF, not SSH bytes; {note}]"
-        else:
-            first = f"#{entry.index} {frame.kind} {entry.step}"
+            first += f" [decrypted NETCONF, not SSH bytes; {note}]"
         data = frame.xml.encode("utf-8")
         if data:
             flow.send(data, direction=frame.direction, time=frame.time, comment=first)
@@ -78,18 +71,7 @@ class NetconfPcapRecorder:
             self.closing.add(ident)
         elif frame.direction == "received" and frame.kind == "rpc-reply" and ident in self.closing:
             self.closing.discard(ident)
-            self.flows.pop(ident).close(time=frame.time)
-
-    def close(self) -> None:
-        """End every connection (FIN) and the file; what was written stays readable either way."""
-        try:
-            for flow in self.flows.values():
-                flow.close()
-        finally:
-            self.flows.clear()
-            if self.writer is not None:
-                self.writer.close()
-                self.writer = None
+            self.end(ident, frame.time)
 
 
 def _shown_ports(conn: Connection) -> tuple[tuple[str, int], tuple[str, int]]:
