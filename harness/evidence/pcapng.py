@@ -555,14 +555,7 @@ class PcapngWriter:
 
     def _write_packet(self, frame: bytes, *, time: float, comment: str,
                       direction: Direction) -> None:
-        flags = _EPB_FLAGS_OUTBOUND if direction == "sent" else _EPB_FLAGS_INBOUND
-        block = enhanced_packet_block(frame, ticks=self._ticks(time), comment=comment,
-                                      flags=flags)
-        with self._lock:
-            if self.closed:
-                raise ValueError("writer is closed")
-            self._write(block)
-            self.packets += 1
+        self.write_frame(frame, time=time, comment=comment, direction=direction)
 
     def write_frame(self, frame: bytes, *, time: float, comment: str = "",
                     direction: Direction | None = None) -> None:
