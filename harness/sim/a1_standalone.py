@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import queue
-import signal
 import sys
 import threading
 
-from harness.sim.standalone import parse_command
+from harness.sim.standalone import parse_command, run_until_signalled
 from harness.sim.a1_http import A1SimError, TlsClient, TlsServer
 
 
@@ -110,13 +109,7 @@ def main(args) -> int:
     except (A1SimError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    runner = A1Standalone(sim)
-
-    def stop(_signum, _frame) -> None:
-        runner.stopping.set()
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    return runner.run()
+    return run_until_signalled(A1Standalone(sim))
 
 
 def register(roles) -> None:

@@ -29,6 +29,15 @@ from typing import Any
 from harness.sim.factory import SIMULATORS
 
 
+def run_until_signalled(runner) -> int:
+    """Run a standalone simulator's loop; SIGINT or SIGTERM sets its ``stopping`` event."""
+    def stop(_signum, _frame) -> None:
+        runner.stopping.set()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return runner.run()
+
+
 def parse_command(line: str) -> dict:
     """One control line: a JSON object, or the short form 'ACTION {json params}' for a trigger.
 
@@ -172,11 +181,7 @@ def main(args) -> int:
     sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
                      connect_now=not getattr(args, "wait", False))
 
-    def stop(_signum, _frame) -> None:
-        sim.stopping.set()
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    return sim.run()
+    return run_until_signalled(sim)
 
 
 def register(sub) -> None:
