@@ -6,12 +6,12 @@ fault-free and in each fault mode, and every test case's verdict, failing check
 and IE must be exactly what the baseline says. A checker that stops catching
 its fault, or one that starts failing good traffic, breaks the comparison.
 
-File format (YAML):
+File format (YAML; profile paths are relative to the baseline file's folder):
 
-    lab: fixtures/profiles/lab-sim-fast.yaml
+    lab: ../profiles/lab-sim-fast.yaml
     runs:
       - name: ric/wrong-transaction-id@ResetResponse
-        dut: fixtures/profiles/dut-sim-near-rt-ric.yaml
+        dut: ../profiles/dut-sim-near-rt-ric.yaml
         fault: wrong-transaction-id@ResetResponse        # null: fault-free
         why: the Reset Response echoes another Transaction ID
         expect:                                          # test id -> outcome
@@ -21,12 +21,12 @@ File format (YAML):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from harness.session import ROOT
 from harness.suite import CaseOutcome, run_suite
 
 
@@ -41,8 +41,9 @@ class Run:
 
 def load(path: Path) -> tuple[Path, list[Run]]:
     doc = yaml.safe_load(Path(path).read_text())
-    lab = ROOT / doc["lab"]
-    runs = [Run(r["name"], ROOT / r["dut"], r.get("fault"), r.get("why", ""), dict(r.get("expect") or {}))
+    here = Path(path).resolve().parent
+    lab = here / doc["lab"]
+    runs = [Run(r["name"], here / r["dut"], r.get("fault"), r.get("why", ""), dict(r.get("expect") or {}))
             for r in doc["runs"]]
     return lab, runs
 
@@ -77,10 +78,11 @@ def execute(lab: Path, run: Run) -> list[CaseOutcome]:
 
 def write(path: Path, lab: Path, runs: list[Run]) -> None:
     """Rewrite the baseline from what the runs do now (for review before committing)."""
-    doc = {"lab": str(lab.relative_to(ROOT)), "runs": []}
+    here = Path(path).resolve().parent
+    doc = {"lab": os.path.relpath(lab, here), "runs": []}
     for run in runs:
         outcomes = execute(lab, run)
-        doc["runs"].append({"name": run.name, "dut": str(run.dut.relative_to(ROOT)), "fault": run.fault,
+        doc["runs"].append({"name": run.name, "dut": os.path.relpath(run.dut, here), "fault": run.fault,
                             "why": run.why,
                             "expect": {o.id: describe(o) for o in outcomes if o.verdict != "NOT-APPLICABLE"}})
     header = __doc__.split("File format")[0].strip().replace("\n", "\n# ")

@@ -26,13 +26,15 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import IO
 
+from harness.errors import LabError
 from harness.runner.adapters import TriggerError
 from harness.transport import sctp
 from harness.transport.base import TransportError
 
 
-class LiveError(Exception):
+class LiveError(LabError):
     """The live set-up is unusable (a lab problem); the text says what to fix."""
 
 
@@ -81,6 +83,7 @@ class SimulatorProcess:
             cmd = ["ip", "netns", "exec", cfg.netns] + cmd
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
+        self._stdin, self._stdout, self._stderr = _pipes(self.proc)
         self.lines: queue.Queue = queue.Queue()
         self.events: list = []
         self._n = 0
@@ -88,13 +91,13 @@ class SimulatorProcess:
         threading.Thread(target=self._read, daemon=True, name="sim-stdout").start()
         first = self.wait_event(("listening", "ready", "error"), 15.0)
         if first is None or first.get("event") == "error":
-            err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+            err = self._stderr.read() if self.proc.poll() is not None else ""
             self.close()
             detail = (first or {}).get("detail") or err.strip().splitlines()[-1:] or ["no answer"]
             raise LiveError(f"the simulator process did not start: {detail if isinstance(detail, str) else detail[0]}")
 
     def _read(self) -> None:
-        for line in self.proc.stdout:
+        for line in self._stdout:
             try:
                 self.lines.put(json.loads(line))
             except json.JSONDecodeError:
@@ -120,8 +123,8 @@ class SimulatorProcess:
             self._n += 1
             n = self._n
             try:
-                self.proc.stdin.write(json.dumps(cmd) + "\n")
-                self.proc.stdin.flush()
+                self._stdin.write(json.dumps(cmd) + "\n")
+                self._stdin.flush()
             except (BrokenPipeError, OSError) as err:
                 raise TriggerError(f"the simulator process has gone: {err}") from None
             deadline = time.monotonic() + timeout
@@ -140,8 +143,8 @@ class SimulatorProcess:
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-                self.proc.stdin.flush()
+                self._stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self._stdin.flush()
             except (BrokenPipeError, OSError):
                 pass
             try:
@@ -161,6 +164,13 @@ class ProcessSimulatorAdapter:
         answer = self.sim.command({"cmd": "trigger", "action": action, "params": params}, timeout)
         if not answer.get("ok"):
             raise TriggerError(f"the simulator cannot '{action}': {answer.get('error')}")
+
+
+def _pipes(proc: subprocess.Popen) -> tuple[IO[str], IO[str], IO[str]]:
+    """stdin, stdout and stderr of a process started with all three as pipes."""
+    if proc.stdin is None or proc.stdout is None or proc.stderr is None:
+        raise LiveError("the simulator process was started without its pipes")
+    return proc.stdin, proc.stdout, proc.stderr
 
 
 class LiveLink:
@@ -188,6 +198,8 @@ class LiveLink:
             return sctp.connect(self.cfg.dut[0], self.cfg.dut[1], self.cfg.sctp, timeout=self.cfg.connect_timeout)
         if self.sim is not None:
             self.sim.command({"cmd": "connect"}, timeout=self.cfg.connect_timeout + 5)
+        if self.listener is None:
+            raise LiveError(f"a DUT in role {self.role!r} neither accepts the harness nor connects to it")
         transport = self.listener.accept(timeout)
         if transport is None:
             raise TransportError(f"no E2 node connected to {self.cfg.listen[0]}:{self.cfg.listen[1]} "

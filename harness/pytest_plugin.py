@@ -3,7 +3,10 @@
 Follows pytest's documented contract for non-Python tests
 (collect_file -> File.collect -> Item.runtest / repr_failure / reportinfo):
 
-* every YAML file under the specs root with `testcases:` is a `SpecYamlFile`;
+* a YAML spec file (top-level `testcases:`, `templates:` or `groups:`) in any
+  folder the user names (`pytest PATH`), or every YAML file under --specs-root
+  when given, is a `SpecYamlFile`; the bundled templates and step groups
+  (harness.bundled) are always in the library, the named folders add theirs;
   loading and validating happen at collection, so a bad spec is a collection
   error naming file:line, never a red DUT result;
 * one `SpecItem` per test case; not-applicable ones (DUT role, PICS) are
@@ -36,6 +39,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import DutError, HarnessError, LabError, UserError
 from harness.verdict import OUTCOMES, Verdict
 
 _STATE = pytest.StashKey["HarnessSession"]()
@@ -51,12 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dut-lab", action="append", default=[], metavar="STEM=LAB",
                     help="a lab profile for one DUT (by its profile's file stem), e.g. for live DUTs at "
                          "different addresses")
-    group.addoption("--lab", default=None, help="lab profile (YAML); default: fixtures/profiles/lab-sim.yaml")
+    group.addoption("--lab", default=None, help="lab profile (YAML); default: the bundled lab-sim.yaml (fixtures/profiles)")
     group.addoption("--mode", default=None, choices=("sim", "live", "replay"),
                     help="sim: built-in simulators on an in-process link (live and replay: later issues)")
     group.addoption("--sim-fault", default=None, help="fault mode of the built-in simulator (harness.sim.faults)")
     group.addoption("--results", default=None, help="write results here as each test case ends")
-    group.addoption("--specs-root", default=None, help="root folder of the YAML specs and templates (default specs/)")
+    group.addoption("--specs-root", default=None, help="collect only the YAML files under this folder, and add its templates and groups "
+                         "to the bundled ones (default: the folders and files named)")
     group.addoption("--wire-capture", default=None, metavar="IFACE",
                     help="also capture the real wire on IFACE with dumpcap (results/wire.pcapng)")
     group.addoption("--e2ap-version", default=None, help="E2AP version for the e2_codec fixture")
@@ -107,10 +112,10 @@ def _deferred(config: pytest.Config) -> bool:
 
 def _options(config: pytest.Config, slot):
     from harness.session import Options
-    root = config.getoption("--specs-root")
+    root = _specs_root(config)
     return Options(dut=slot.profile, lab=slot.lab, mode=config.getoption("--mode"),
                    fault=config.getoption("--sim-fault"), results=slot.results,
-                   specs_root=Path(root) if root else config.rootpath / "specs",
+                   specs_root=root if root is not None else _named_spec_paths(config),
                    wire_capture=config.getoption("--wire-capture"))
 
 
@@ -161,15 +166,38 @@ def _allure(config: pytest.Config):
     return config.stash[_ALLURE]
 
 
-def _specs_root(config: pytest.Config) -> Path:
+def _specs_root(config: pytest.Config) -> Path | None:
     root = config.getoption("--specs-root")
-    return (Path(root) if root else config.rootpath / "specs").resolve()
+    return Path(root).resolve() if root else None
+
+
+def _named(config: pytest.Config) -> list[Path]:
+    """The files and folders named on the command line (or by testpaths)."""
+    return [Path(arg.split("::")[0]).resolve() for arg in config.args]
+
+
+def _is_spec_file(path: Path) -> bool:
+    """A YAML file whose top level is a spec's: profiles and other YAML in a named folder are not collected."""
+    from harness.spec.loader import looks_like_spec
+    return looks_like_spec(path)
+
+
+def _named_spec_paths(config: pytest.Config) -> tuple[Path, ...]:
+    """The named files and folders that hold spec files: their templates and groups join the bundled ones."""
+    out = []
+    for path in _named(config):
+        if path.is_file() and path.suffix in (".yaml", ".yml"):
+            out.append(path)
+        elif path.is_dir() and any(_is_spec_file(p) for p in path.rglob("*.y*ml")):
+            out.append(path)
+    return tuple(out)
 
 
 def _runs_specs(config: pytest.Config) -> bool:
     root = _specs_root(config)
-    for arg in config.args:
-        path = Path(arg.split("::")[0]).resolve()
+    if root is None:
+        return bool(_named_spec_paths(config))
+    for path in _named(config):
         if path == root or root in path.parents or (path.is_dir() and path in root.parents):
             return True
     return False
@@ -205,11 +233,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     if file_path.suffix not in (".yaml", ".yml"):
         return None
-    try:
-        file_path.resolve().relative_to(_specs_root(parent.config))
-    except ValueError:
-        return None
-    return SpecYamlFile.from_parent(parent, path=file_path)
+    path, root = file_path.resolve(), _specs_root(parent.config)
+    if root is not None:
+        return SpecYamlFile.from_parent(parent, path=file_path) if path.is_relative_to(root) else None
+    if path in _named(parent.config) or _is_spec_file(path):     # a file named is collected, whatever it holds
+        return SpecYamlFile.from_parent(parent, path=file_path)
+    return None
 
 
 class SpecYamlFile(pytest.File):
@@ -264,19 +293,23 @@ def _mark(item: pytest.Item, tc) -> None:
     item.add_marker("dut_" + tc.dut_role.replace("-", "_"))
 
 
-class SpecCollectError(Exception):
+class SpecCollectError(UserError):
     """A spec that does not load: the text names file:line."""
 
 
-class VerdictFailure(Exception):
-    """Raised by runtest for ERROR verdicts (allure: broken); carries the result."""
+class VerdictFailure(HarnessError):
+    """A test case ended worse than PASS; carries the result (raised as one of the two below)."""
 
     def __init__(self, result) -> None:
         super().__init__(result.verdict.name)
         self.result = result
 
 
-class DutFailure(VerdictFailure, AssertionError):
+class VerdictError(VerdictFailure, LabError):
+    """Raised for ERROR verdicts: the lab, the harness or the spec broke (allure: broken)."""
+
+
+class DutFailure(VerdictFailure, DutError, AssertionError):
     """Raised for FAIL verdicts: an assertion about the DUT failed (allure: failed)."""
 
 
@@ -323,7 +356,7 @@ class SpecItem(pytest.Item):
             return
         if verdict == Verdict.INCONC:
             pytest.skip(f"INCONC: {worst.message if worst else ''}")
-        raise (DutFailure if verdict == Verdict.FAIL else VerdictFailure)(self.result)
+        raise (DutFailure if verdict == Verdict.FAIL else VerdictError)(self.result)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, VerdictFailure):
@@ -405,8 +438,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if _deferred(config):
         _per_dut_summary(terminalreporter, config)
+        duts = config.stash.get(_DUTS, None)
+        for slot, session in duts.ran() if duts is not None else ():
+            _notices(terminalreporter, session, f"DUT {slot.key}: " if duts.multi else "")
         return
     state = config.stash.get(_STATE, None)
+    if state is not None:
+        _notices(terminalreporter, state)
     if state is None or not state.rows:
         return
     tr = terminalreporter
@@ -420,6 +458,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     if state.results_dir:
         tr.write_line(f"results: {state.results_dir}")
+
+
+def _notices(tr, session, prefix: str = "") -> None:
+    """The run's notices (wire capture skipped, results signed, ...): logged by the library,
+    which pytest would keep to itself, so written here where the person running it looks."""
+    for text in getattr(session.writer, "notices", ()) if session.writer is not None else ():
+        tr.write_line(f"oran-harness: {prefix}{text}")
 
 
 @pytest.fixture(scope="session")

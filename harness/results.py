@@ -17,6 +17,7 @@ test case that was running. `harness.report.results_dir` is the reader.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import uuid
@@ -26,6 +27,8 @@ from typing import Any
 
 from harness.report.procedure import procedure_of
 from harness.verdict import Verdict, oran_status
+
+log = logging.getLogger(__name__)
 
 
 def safe_name(test_id: str) -> str:
@@ -79,8 +82,11 @@ def _plain(value: Any) -> Any:
 
 
 class ResultsWriter:
+    """Writes one run's results folder; `notices` keeps what the person running it should read."""
+
     def __init__(self, directory: Path, meta: dict) -> None:
         self.dir = Path(directory)
+        self.notices: list[str] = []      # shown by the pytest plugin's summary, and logged
         (self.dir / "tests").mkdir(parents=True, exist_ok=True)
         self.meta = {"run_id": str(uuid.uuid4()), **meta}     # the O-RAN results testId of this run
         self.rows: list[dict] = []
@@ -111,6 +117,11 @@ class ResultsWriter:
         self.rows.append(row)
         return row
 
+    def notice(self, text: str, level: int = logging.WARNING) -> None:
+        """Log ``text`` and keep it for the end-of-run summary (a log line alone vanishes under pytest)."""
+        self.notices.append(text)
+        log.log(level, "%s", text)
+
     def not_applicable(self, testcase, reason: str) -> None:
         row = {"id": testcase.id, "title": testcase.title, "reference": str(testcase.reference),
                "interface": testcase.interface, "dut_role": testcase.dut_role, "status": testcase.status,
@@ -130,7 +141,7 @@ class ResultsWriter:
         try:
             export_reports(self.dir)
         except ExportError as err:        # the results stay; only the derived reports are missing
-            print(f"oran-harness: reports not written: {err}")
+            self.notice(f"reports not written: {err}")
         self._sign()
         return summary
 
@@ -145,6 +156,6 @@ class ResultsWriter:
             cfg = signing_config(section, self.meta.get("lab_profile") or ".")
             fingerprint = sign_dir(self.dir, cfg.key, cfg.passphrase_env)
         except IntegrityError as err:     # the results stay, unsigned; the message says why
-            print(f"oran-harness: results not signed: {err}")
+            self.notice(f"results not signed: {err}")
             return
-        print(f"oran-harness: results signed (MANIFEST.json, MANIFEST.sig) by key {fingerprint[:16]}…")
+        self.notice(f"results signed (MANIFEST.json, MANIFEST.sig) by key {fingerprint[:16]}…", logging.INFO)

@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.session import DEFAULT_LAB, ROOT, HarnessSession, Options
+from harness import bundled
+from harness.session import DEFAULT_LAB, HarnessSession, Options
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class SuiteRun:
 
 
 def run_suite(dut: Path, lab: Path = DEFAULT_LAB, fault: str | None = None,
-              specs_root: Path = ROOT / "specs", results: Path | None = None) -> SuiteRun:
+              specs_root: Path | None = None, results: Path | None = None) -> SuiteRun:
+    """Every test case under ``specs_root`` (default: the bundled test cases) against one DUT."""
     t0 = time.monotonic()
-    session = HarnessSession(Options(Path(dut), Path(lab), None, fault, results, Path(specs_root)))
-    files = sorted(p for p in Path(specs_root).rglob("*.y*ml"))
+    root = Path(specs_root) if specs_root is not None else bundled.testcases_dir()
+    session = HarnessSession(Options(Path(dut), Path(lab), None, fault, results, root))
+    files = sorted(p for p in root.rglob("*.y*ml"))
     cases = []
     for path in files:
         cases.extend(session.load(path).testcases)

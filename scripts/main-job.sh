@@ -32,10 +32,10 @@ else
 fi
 H=.venv/bin/oran-harness
 echo "== A1 (A1TS) over HTTP: Near-RT RIC and Non-RT RIC simulators"
-$H run specs/a1ts --dut fixtures/profiles/dut-sim-a1-ric.yaml --dut fixtures/profiles/dut-sim-a1-nonrt-ric.yaml \
+$H run testcases/a1ts --dut fixtures/profiles/dut-sim-a1-ric.yaml --dut fixtures/profiles/dut-sim-a1-nonrt-ric.yaml \
   --lab fixtures/profiles/lab-sim-fast.yaml --results results/a1 || status=$?
 echo "== Open Fronthaul M-plane (WG4 CONF 3.1) over NETCONF/SSH: O-RU simulator"
-$H run specs/wg4-conf/mplane --dut fixtures/profiles/dut-sim-o-ru.yaml \
+$H run testcases/wg4-conf/mplane --dut fixtures/profiles/dut-sim-o-ru.yaml \
   --lab fixtures/profiles/lab-sim-mplane.yaml --results results/mplane || status=$?
 echo "== Open Fronthaul CU-plane checks on a generated capture"
 $H fronthaul generate results/fronthaul-capture.pcap --packets 20000

@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from harness import bundled
+from harness.errors import DutError, UserError
+
 API_ROOT = "/A1-P/v2"
-DEFAULT_POLICY_TYPES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "a1" / "policy-types"
+DEFAULT_POLICY_TYPES_DIR = bundled.policy_types_dir()
 
 # resource kind -> methods A1AP v03.01 clause 6.2 allows on it
 POLICY_TYPES, POLICY_TYPE, POLICIES, POLICY, POLICY_STATUS = (
@@ -38,11 +41,11 @@ ALLOWED_METHODS: dict[str, tuple[str, ...]] = {
 }
 
 
-class A1PathError(ValueError):
+class A1PathError(DutError, ValueError):
     """A path that names no A1-P resource (the message quotes the path)."""
 
 
-class PolicyTypeFileError(ValueError):
+class PolicyTypeFileError(UserError, ValueError):
     """A policy type file that cannot be served (the message names the file)."""
 
 
@@ -167,7 +170,7 @@ def load_policy_type(path: Path) -> PolicyType:
 
 
 def load_policy_types(directory: Path | str | None = None) -> dict[str, PolicyType]:
-    """Every ``*.json`` policy type in ``directory`` (default: fixtures/a1/policy-types), by id."""
+    """Every ``*.json`` policy type in ``directory`` (default: the bundled specs/a1/policy-types), by id."""
     folder = Path(directory) if directory is not None else DEFAULT_POLICY_TYPES_DIR
     if not folder.is_dir():
         raise PolicyTypeFileError(f"{folder}: no such directory of policy types")

@@ -4,8 +4,8 @@ The simulator runs as its own process (``oran-harness sim a1-ric``), so the
 client never shares a GIL with it. In the same run and on the same endpoint,
 two clients take turns, each on ONE keep-alive connection:
 
-* ``python``: ``http.client.HTTPConnection`` in a loop (what the harness's A1
-  client does), every status checked;
+* ``python``: the harness's own `HttpClient` (h11, keep-alive: what the A1
+  simulators use) in a loop, every status checked;
 * ``wrk``: Debian's wrk (C, epoll) with 1 thread and 1 connection; PUT via a
   Lua script setting method, body and content type.
 
@@ -18,7 +18,6 @@ connections shows what the simulator serves when the client is not the limit.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import shutil
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 
 from harness.a1 import model
+from harness.http.client import HttpClient, HttpDutError, HttpLabError
 
 TYPE_ID, POLICY_ID = "20008", "bench-1"
 BODY = json.dumps({"threshold": 42}).encode()
@@ -58,9 +58,9 @@ class Ric:
 
 def python_client(ric: Ric, method: str, seconds: float) -> dict:
     path = model.policy_path(TYPE_ID, POLICY_ID)
-    conn = http.client.HTTPConnection(ric.host, ric.port, timeout=10)
+    conn = HttpClient(ric.url, keep_alive=True, timeout=10)
     headers = {"Content-Type": "application/json"} if method == "PUT" else {}
-    body = BODY if method == "PUT" else None
+    body = BODY if method == "PUT" else b""
     count, bad, lat = 0, 0, []
     end = time.perf_counter() + seconds
     start = time.perf_counter()
@@ -68,9 +68,7 @@ def python_client(ric: Ric, method: str, seconds: float) -> dict:
         t0 = time.perf_counter()
         if t0 >= end:
             break
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        resp.read()
+        resp = conn.request(method, path, body=body, headers=headers).response
         lat.append(time.perf_counter() - t0)
         count += 1
         bad += resp.status != 200
@@ -115,7 +113,7 @@ def main(as_json: bool = False, seconds: float = 3.0, rounds: int = 1) -> int:
     rows = []
     try:
         return _measure(ric, rows, as_json, seconds, rounds)
-    except (RuntimeError, OSError, http.client.HTTPException) as err:
+    except (RuntimeError, OSError, HttpDutError, HttpLabError) as err:
         print(f"error: bench a1: {err}", file=sys.stderr)
         return 2
     finally:
@@ -123,11 +121,9 @@ def main(as_json: bool = False, seconds: float = 3.0, rounds: int = 1) -> int:
 
 
 def _measure(ric: Ric, rows: list, as_json: bool, seconds: float, rounds: int) -> int:
-    conn = http.client.HTTPConnection(ric.host, ric.port, timeout=10)
-    conn.request("PUT", model.policy_path(TYPE_ID, POLICY_ID), body=BODY,
-                 headers={"Content-Type": "application/json"})
-    status = conn.getresponse().status
-    conn.close()
+    conn = HttpClient(ric.url, timeout=10)
+    status = conn.request("PUT", model.policy_path(TYPE_ID, POLICY_ID), body=BODY,
+                          headers={"Content-Type": "application/json"}).response.status
     if status != 201:
         raise RuntimeError(f"creating the benchmark policy answered {status}, not 201")
     for method in ("GET", "PUT"):

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -182,7 +183,12 @@ def _run_measured(cmd: list[str], env: dict, timeout: float) -> tuple[int, str, 
     for t in readers:
         t.start()
     fired: list[bool] = []
-    killer = threading.Timer(timeout, lambda: (fired.append(True), proc.kill()))
+
+    def on_timeout() -> None:
+        fired.append(True)
+        proc.kill()
+
+    killer = threading.Timer(timeout, on_timeout)
     killer.start()
     try:
         _, status, usage = os.wait4(proc.pid, 0)
@@ -191,17 +197,21 @@ def _run_measured(cmd: list[str], env: dict, timeout: float) -> tuple[int, str, 
     proc.returncode = os.waitstatus_to_exitcode(status)      # reaped here, not by Popen
     for t in readers:
         t.join()
-    proc.stdout.close()
-    proc.stderr.close()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
     timed_out = bool(fired)
     return proc.returncode, out.get("out", ""), out.get("err", ""), usage.ru_maxrss / 1024, timed_out
 
 
 def run_one(spec: BenchSpec, quick: bool, timeout: float = 1800.0) -> Row:
     """Run one bench in its own process; its row, or a row that says why it has no figures."""
-    base = {"key": spec.key, "what": spec.what, "unit": spec.unit}
+
+    def row(**figures: Any) -> Row:
+        return Row(spec.key, spec.what, spec.unit, **figures)
+
     if importlib.util.find_spec(f"harness.bench.{spec.module}") is None:
-        return Row(**base, note=f"skipped: harness.bench.{spec.module} is not installed")
+        return row(note=f"skipped: harness.bench.{spec.module} is not installed")
     cmd = [sys.executable, "-m", "harness.cli.main", "bench", spec.key, "--json",
            *(spec.quick if quick else spec.args)]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -210,16 +220,16 @@ def run_one(spec: BenchSpec, quick: bool, timeout: float = 1800.0) -> Row:
     code, stdout, stderr, rss, timed_out = _run_measured(cmd, env, timeout)
     seconds = time.monotonic() - t0
     if timed_out:
-        return Row(**base, seconds=seconds, peak_rss_mib=rss, note=f"failed: no result within {timeout:.0f} s")
+        return row(seconds=seconds, peak_rss_mib=rss, note=f"failed: no result within {timeout:.0f} s")
     if code not in spec.ok_codes:
         last = (stderr.strip().splitlines() or stdout.strip().splitlines() or ["(no output)"])[-1]
-        return Row(**base, seconds=seconds, peak_rss_mib=rss, note=f"failed (exit {code}): {last}")
+        return row(seconds=seconds, peak_rss_mib=rss, note=f"failed (exit {code}): {last}")
     try:
         fields = spec.read(_json_of(stdout))
     except (ValueError, KeyError, StopIteration, TypeError, ZeroDivisionError) as err:
-        return Row(**base, seconds=seconds, peak_rss_mib=rss,
+        return row(seconds=seconds, peak_rss_mib=rss,
                    note=f"failed: unreadable bench JSON ({type(err).__name__}: {err})")
-    return Row(**base, seconds=seconds, peak_rss_mib=rss, **fields)
+    return row(seconds=seconds, peak_rss_mib=rss, **fields)
 
 
 def select(only: str | None) -> tuple[BenchSpec, ...]:

@@ -80,11 +80,12 @@ def _golden(name: str) -> bytes:
 
 
 def _messages() -> tuple[bytes, bytes, list[bytes]]:
-    from harness.codec.e2 import E2Codec
+    from harness.e2.association import E2Association
     setup, sub, ind = (_golden("pc01-1-E2setupRequest"), _golden("pc08-1-RICsubscriptionRequest"),
                        _golden("pc05-1-RICindication"))
-    codec = E2Codec()
-    codec.learn(codec.decode(setup))
+    assoc = E2Association()
+    assoc.feed(setup)
+    codec = assoc.codec
     variants = []
     for i in range(VARIANTS):
         value = codec.decode(ind)
@@ -158,13 +159,21 @@ def _rss_kib() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
+def _decoded(assoc, msg):
+    """The PDU of one captured message, decoded (and learned from) by the association."""
+    got = assoc.feed(msg.data, msg.src, msg.time)
+    if got.error is not None:
+        raise BenchError(f"packet {msg.packets[0]}: {got.error}")
+    return got.pdu
+
+
 def decode_file(path: str, worker: int = 0, workers: int = 1, chunk: int = CHUNK,
                 sample_rss: bool = False) -> dict:
     """Read ``path`` and deep-decode its E2AP messages; with ``workers`` > 1 only this worker's
     chunks of RIC Indications (every other message is decoded by every worker, in order)."""
     from harness.capture.reader import ReaderStats, read_messages
-    from harness.codec.e2 import E2Codec
-    codec = E2Codec()
+    from harness.e2.association import E2Association
+    assoc = E2Association()
     stats = ReaderStats()
     issues: list = []
     decoded = indications = values = 0
@@ -180,16 +189,14 @@ def decode_file(path: str, worker: int = 0, workers: int = 1, chunk: int = CHUNK
             ind_index += 1
             if not mine:
                 continue
-            pdu = codec.decode(data)
-            vals = _kpm_values(pdu)
+            vals = _kpm_values(_decoded(assoc, msg))
             indications += 1
             values += len(vals)
             for kind, v in vals:
                 if kind == "integer":
                     checksum += v
         else:
-            pdu = codec.decode(data)
-            codec.learn(pdu)
+            _decoded(assoc, msg)
         decoded += 1
     out = {"packets": stats.packets, "decoded": decoded, "indications": indications,
            "kpm_values": values, "checksum": checksum, "issues": len(issues)}

@@ -47,6 +47,7 @@ DECODE_RATIO_TARGET = 2.0
 WARM_LOAD_TARGET_MS = 50.0
 
 from harness.codec.catalog import ASN1_ROOT
+from harness.errors import LabError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]   # so the load-time subprocess imports this checkout
 # The E2SM files compiled with pycrate (one generated module, three ASN.1 modules).
@@ -62,7 +63,7 @@ KPM_OID = samples.KPM_OID["v03.00"]
 RC_OID = samples.RC_OID
 
 
-class BenchError(RuntimeError):
+class BenchError(LabError, RuntimeError):
     """The bench cannot run or the two codecs disagree."""
 
 

@@ -37,8 +37,8 @@ def run(packets: int, workers: int, log) -> dict:
     from harness.fronthaul.crosscheck import tshark_options
     from harness.fronthaul.generate import GenerateOptions, generate_file
     from harness.fronthaul.profile import load_fronthaul_profile
-    root = Path(__file__).resolve().parents[2]
-    profile = load_fronthaul_profile(root / "fixtures/profiles/lab-fronthaul.yaml")
+    from harness import bundled
+    profile = load_fronthaul_profile(bundled.profile("lab-fronthaul.yaml"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="fh-bench-") as tmp:
         path = Path(tmp) / "fronthaul.pcap"

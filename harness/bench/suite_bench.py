@@ -13,7 +13,7 @@ import json
 import statistics
 import time
 
-from harness.session import ROOT
+from harness import bundled
 from harness.suite import run_suite
 
 PROFILES = ("dut-sim-near-rt-ric.yaml", "dut-sim-e2-node.yaml")
@@ -25,7 +25,7 @@ def main(as_json: bool = False, rounds: int = 3) -> int:
         walls, loads, busy, idle, count = [], [], [], [], 0
         for _ in range(rounds):
             t0 = time.monotonic()
-            run = run_suite(ROOT / "fixtures" / "profiles" / profile)
+            run = run_suite(bundled.profile(profile))
             walls.append(time.monotonic() - t0)
             loads.append(run.load)
             ran = [o for o in run.outcomes if o.verdict != "NOT-APPLICABLE"]

@@ -27,14 +27,16 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from harness.capture import dispatch
+from harness.capture.dispatch import E2AP_PPID
 from harness.capture.model import CapturedMessage
 from harness.capture.reader import read_messages
+from harness.errors import LabError
 
 __all__ = ["Verdict", "MessageCheck", "CrosscheckResult", "crosscheck", "to_reference_form",
            "first_difference", "format_path", "TsharkInfo", "find_tshark", "E2AP_PPID",
            "TSHARK_E2AP_V1_PROCEDURES", "TSHARK_E2AP_V1_IE_IDS"]
 
-E2AP_PPID = 70
 
 # pycrate_asn1dir.E2AP (a later revision) spells the RIC Query messages with a small q.
 REFERENCE_NAMES = {
@@ -210,7 +212,7 @@ def _message_name(value: Any) -> str | None:
 # pycrate
 # --------------------------------------------------------------------------
 
-class ReferenceMissing(Exception):
+class ReferenceMissing(LabError):
     """pycrate is not installed."""
 
 
@@ -385,7 +387,7 @@ def crosscheck(capture: str, *, use_tshark: bool = True, codec=None) -> Crossche
     codec = codec or E2Codec()
     result = CrosscheckResult(str(capture), codec.versions.e2ap, _pycrate_version())
     messages: list[CapturedMessage] = [m for m in read_messages(capture, issues=result.issues)
-                                       if m.ppid == E2AP_PPID]
+                                       if dispatch.is_e2ap(m)]
     decoded = []
     for i, m in enumerate(messages, 1):
         try:
@@ -401,7 +403,7 @@ def crosscheck(capture: str, *, use_tshark: bool = True, codec=None) -> Crossche
     if use_tshark:
         result.tshark = find_tshark()
     if result.tshark is not None:
-        ports = set()
+        ports: set[int] = set()
         for m in messages:
             if m.transport == "sctp":
                 ports.update(int(end.rsplit(":", 1)[1]) for end in (m.src, m.dst))

@@ -119,7 +119,7 @@ def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
     order = "<"
     ifaces: list[_Interface] = []
     first = True
-    pending_type = _PCAPNG_SHB
+    pending_type: bytes | None = _PCAPNG_SHB
     epb = struct.Struct("<IIIII")
     while True:
         if pending_type is None:

@@ -1,39 +1,42 @@
-"""HTTP/1.1 messages out of the TCP byte runs of a capture (RFC 9112 framing).
+"""HTTP/1.1 messages out of the TCP byte runs of a capture (h11 framing, as the live client and servers).
 
 Theory of operation: `harness/capture/tcp.py` gives, per connection and
 direction, in-order pieces of the byte stream (`CapturedMessage`, transport
-'tcp'). `HttpFramer` keeps one parser per direction: it buffers bytes until a
-whole start line and header block are in, then takes the body by
-Content-Length, by chunked transfer coding, or (responses only) up to the
-close. One TCP run may hold several messages (pipelining) and one message may
-span many runs; every message keeps the packet numbers its bytes came from, so
+'tcp'). `HttpFramer` keeps one `h11.Connection` per direction and feeds it the
+runs: the client-to-server direction to a server-role connection (it reads
+requests), the other to a client-role one (it reads responses). h11 needs each
+side's own half of the exchange to move on, so the framer mirrors it: after a
+request it "sends" an empty response, and before a response it "sends" a
+request with the method seen on that connection (a response to HEAD has no
+body). One TCP run may hold several messages (pipelining) and one message may
+span many runs; every message keeps the packet numbers its bytes came from
+(h11's unconsumed ``trailing_data`` says which octets each event took), so
 findings can cite them. Responses are paired with requests per connection in
-order (HTTP/1.1 answers in request order); a response to HEAD, a 1xx, 204 or
-304 has no body.
+order (HTTP/1.1 answers in request order).
 
-Bad input never raises: a start line or header that is not HTTP, a bogus
-Content-Length or chunk size, a head or body over the caps, bytes missing
-(a TCP gap) become a `CaptureIssue` naming the first packet of the message;
-that direction then waits for the next run that starts like an HTTP message.
-Buffers are bounded (MAX_HEAD, MAX_BODY): a larger body is cut and marked.
+Bad input never raises: what h11 rejects (a start line or header that is not
+HTTP, a bogus Content-Length or chunk size, a head over MAX_HEAD), bytes
+missing (a TCP gap), a connection or capture that ends inside a message become
+a `CaptureIssue` naming the first packet of the message; that direction then
+waits for the next run that starts like an HTTP message. Bodies are cut at
+MAX_BODY and marked.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+
+import h11
 
 from harness.capture.model import CapturedMessage, CaptureIssue
+from harness.errors import DutError
 from harness.http.messages import HeaderAccess
+from harness.http.wire import MAX_HEAD, PeerBroke, first_line, framing, message_head
 
-MAX_HEAD = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
 METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE")
-_REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]$")
-_STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3})(?: (.*))?$")
-_TOKEN = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]{1,16})(;.*)?$")
+_MIRROR_HOST = [("Host", "capture")]
 
 
 @dataclass(frozen=True)
@@ -93,63 +96,86 @@ class HttpTransaction:
         return self.request.dst
 
 
-class _Bad(Exception):
-    """Framing broken at this point; the message names what."""
+class _Bad(DutError):
+    """Framing broken at this point; the message names what (never leaves this module)."""
 
 
 class _Direction:
-    """The parser of one direction of one connection."""
+    """The h11 parser of one direction of one connection, with packet bookkeeping."""
+
+    head: h11.Request | h11.Response | None      # the head of the message being read (reset_message)
+    time: float                                  # when its last octets arrived
 
     def __init__(self, src: str, dst: str, conn: str) -> None:
         self.src, self.dst, self.conn = src, dst, conn
-        self.buf = bytearray()
-        self.spans: list = []          # (end offset in buf, packets, time) of the runs in buf
-        self.state = "head"            # head | body | chunk-size | chunk-data | chunk-trailer | close | broken
-        self.head: tuple | None = None # (kind, method, target, status, reason, headers, framing)
-        self.body = bytearray()
-        self.remaining = 0
-        self.truncated = False
-        self.packets: list = []        # packets of the message being read
-        self.time = 0.0
+        self.h11: h11.Connection | None = None   # made at the first run: its role follows the first octets
+        self.fed = 0                   # octets given to h11 since it was made
+        self.consumed = 0              # ... of which h11 has turned into events
+        self.spans: list = []          # (end offset in fed octets, packets, time) of runs not wholly consumed
+        self.broken = False
         self.gaps = 0
+        self.reset_message()
 
-    # -- bytes in / out, with packet bookkeeping
+    def start(self, data: bytes) -> None:
+        role = h11.CLIENT if data.startswith(b"HTTP/") else h11.SERVER
+        self.h11 = h11.Connection(role, max_incomplete_event_size=MAX_HEAD)
+        self.fed = self.consumed = 0
+        self.spans = []
+
+    @property
+    def parser(self) -> h11.Connection:
+        """The h11 connection; `start` makes it before the first octets are added."""
+        if self.h11 is None:
+            raise RuntimeError(f"HTTP {self.src} -> {self.dst}: octets added before the direction was started")
+        return self.h11
+
+    @property
+    def reads_responses(self) -> bool:
+        return self.h11 is not None and self.h11.our_role is h11.CLIENT
+
     def add(self, data: bytes, packets: tuple, time: float) -> None:
-        self.buf += data
-        self.spans.append((len(self.buf), packets, time))
+        self.fed += len(data)
+        self.spans.append((self.fed, packets, time))
+        self.parser.receive_data(data)
 
-    def take(self, n: int) -> bytes:
-        """Consume n octets; the packets of the runs they came from join the message being read."""
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        start, keep = 0, []
+    def took(self) -> None:
+        """Octets h11 consumed since the last call join the message being read (their packets, time)."""
+        now = self.fed - len(self.parser.trailing_data[0])
+        keep = []
+        begin = self.consumed
         for end, packets, time in self.spans:
-            if start < n and end > start:
-                self._note(packets, time)
-            if end > n:
-                keep.append((end - n, packets, time))
-            start = end
+            if begin < now:
+                for p in packets:
+                    if p not in self.packets:
+                        self.packets.append(p)
+                self.time = max(self.time, time)
+            if end > now:
+                keep.append((end, packets, time))
+            begin = end
         self.spans = keep
-        return out
-
-    def _note(self, packets: tuple, time: float) -> None:
-        for p in packets:
-            if p not in self.packets:
-                self.packets.append(p)
-        self.time = max(self.time, time)
+        self.consumed = now
 
     def first_packet(self) -> int:
         if self.packets:
             return self.packets[0]
         return self.spans[0][1][0] if self.spans and self.spans[0][1] else 0
 
+    def at_boundary(self) -> bool:
+        return self.head is None and self.consumed == self.fed
+
     def reset_message(self) -> None:
-        self.head = None
+        self.head = None               # the h11 Request/Response being read
+        self.method = b""              # the request method a response answers
         self.body = bytearray()
-        self.remaining = 0
         self.truncated = False
-        self.packets = []
+        self.packets: list = []        # packets of the message being read
         self.time = 0.0
+
+    def reset(self) -> None:
+        self.h11 = None
+        self.fed = self.consumed = 0
+        self.spans = []
+        self.reset_message()
 
 
 class HttpFramer:
@@ -164,7 +190,7 @@ class HttpFramer:
         self.issues = issues
         self.max_body = max_body
         self.dirs: dict = {}
-        self.pending_methods: dict = {}      # connection -> request methods awaiting responses, per client
+        self.pending_methods: dict = {}      # (client, server) -> request methods awaiting responses
 
     def feed(self, msg: CapturedMessage) -> list[CapturedHttp]:
         if msg.transport != "tcp":
@@ -176,202 +202,136 @@ class HttpFramer:
         out: list = []
         if msg.stream != d.gaps:             # bytes are missing before this run (tcp.py skipped a gap)
             d.gaps = msg.stream
-            if d.buf or d.head is not None:
+            if d.h11 is not None and not d.broken and not d.at_boundary():
                 self._issue(d, "octets missing in the TCP stream (a gap in the capture)", msg.packets[0])
-            d.buf.clear()
-            d.spans.clear()
-            d.reset_message()
-            d.state = "head"
+            d.reset()
+            d.broken = False
         if not msg.data:                      # FIN: the end of this direction
-            if d.state == "close" and d.head is not None:
-                out.append(self._done(d))
-            elif d.buf.strip() or d.head is not None:
-                self._issue(d, f"the connection closed inside a message ({self._where(d)})")
-            d.buf.clear()
-            d.spans.clear()
-            d.reset_message()
-            d.state = "head"
+            if d.h11 is not None and not d.broken:
+                self._eof(d, out, "the connection closed inside a message")
+            d.reset()
+            d.broken = False
             return out
-        if d.state == "broken":
-            if not _looks_like_start(msg.data):
+        data = msg.data
+        if d.broken:
+            if not _looks_like_start(data):
                 return out
-            d.state = "head"
-            d.buf.clear()
-            d.spans.clear()
-            d.reset_message()
-        d.add(msg.data, msg.packets, msg.time)
+            d.reset()
+            d.broken = False
+        if d.h11 is None or d.at_boundary():   # stray CRLF between messages is allowed (RFC 9112 2.2)
+            data = data.lstrip(b"\r\n")
+            if not data:
+                return out
+            if d.h11 is None:
+                d.start(data)
+        d.add(data, msg.packets, msg.time)
         try:
-            self._parse(d, out)
+            self._pump(d, out)
         except _Bad as bad:
             self._issue(d, str(bad))
-            d.state = "broken"
-            d.buf.clear()
-            d.spans.clear()
-            d.reset_message()
+            d.reset()
+            d.broken = True
         return out
 
     def flush(self) -> list[CapturedHttp]:
         """The end of the capture: close-delimited bodies end here; cut messages become issues."""
-        out = []
+        out: list = []
         for d in self.dirs.values():
-            if d.state == "close" and d.head is not None:
-                out.append(self._done(d))
-            elif d.state not in ("broken",) and (d.head is not None or d.buf.strip()):
-                self._issue(d, f"the capture ends inside a message ({self._where(d)})")
+            if d.h11 is not None and not d.broken:
+                self._eof(d, out, "the capture ends inside a message")
         self.dirs.clear()
         return out
 
     # ------------------------------------------------------------------ parsing
+    def _eof(self, d: _Direction, out: list, text: str) -> None:
+        if d.at_boundary():
+            return
+        d.parser.receive_data(b"")
+        try:
+            self._pump(d, out)
+        except _Bad:
+            self._issue(d, f"{text} ({self._where(d)})")
+
     def _where(self, d: _Direction) -> str:
         if d.head is None:
             return "in its header block"
-        kind, method, target, status, reason = d.head[:5]
+        kind, method, target, status = message_head(d.head)[:4]
         name = f"{method} {target}" if kind == "request" else f"response {status}"
         return f"{name}, body incomplete"
 
     def _issue(self, d: _Direction, text: str, packet: int | None = None) -> None:
         self.issues.append(CaptureIssue(packet or d.first_packet(), f"HTTP {d.src} -> {d.dst}: {text}"))
 
-    def _parse(self, d: _Direction, out: list) -> None:
+    def _pump(self, d: _Direction, out: list) -> None:
+        c = d.parser
         while True:
-            if d.state == "head":
-                if not d.buf:
+            waiting, closed = c.trailing_data
+            if d.reads_responses and c.our_state is h11.IDLE:
+                if not waiting:
                     return
-                while d.buf[:2] == b"\r\n":        # stray CRLF between messages is allowed (RFC 9112 2.2)
-                    d.take(2)
-                    d.packets = []
-                end = d.buf.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(d.buf) > MAX_HEAD:
-                        raise _Bad(f"no end of the header block within {MAX_HEAD} octets")
-                    if d.buf and not _looks_like_start(bytes(d.buf[:16])):
-                        raise _Bad(f"not an HTTP message: starts with {bytes(d.buf[:24])!r}")
-                    return
-                self._head(d, d.take(end + 4)[:-4])
-            elif d.state == "body":
-                n = min(d.remaining, len(d.buf))
-                if n == 0 and d.remaining:
-                    return
-                self._body(d, d.take(n))
-                d.remaining -= n
-                if d.remaining == 0:
-                    out.append(self._done(d))
-            elif d.state == "chunk-size":
-                end = d.buf.find(b"\r\n")
-                if end < 0:
-                    if len(d.buf) > 1024:
-                        raise _Bad("chunk size line over 1024 octets")
-                    return
-                line = d.take(end + 2)[:-2].strip()
-                m = _CHUNK_SIZE.match(line)
-                if not m:
-                    raise _Bad(f"bad chunk size line {line[:40]!r} ({self._where(d)})")
-                d.remaining = int(m.group(1), 16)
-                d.state = "chunk-data" if d.remaining else "chunk-trailer"
-            elif d.state == "chunk-data":
-                if len(d.buf) < d.remaining + 2:
-                    n = min(len(d.buf), d.remaining)
-                    if n:
-                        self._body(d, d.take(n))
-                        d.remaining -= n
-                    return
-                self._body(d, d.take(d.remaining))
-                if d.take(2) != b"\r\n":
-                    raise _Bad(f"chunk data not followed by CRLF ({self._where(d)})")
-                d.remaining = 0
-                d.state = "chunk-size"
-            elif d.state == "chunk-trailer":
-                end = d.buf.find(b"\r\n")
-                if end < 0:
-                    if len(d.buf) > MAX_HEAD:
-                        raise _Bad("chunked trailer section too long")
-                    return
-                line = d.take(end + 2)
-                if line == b"\r\n":
-                    out.append(self._done(d))
-            elif d.state == "close":
-                if d.buf:
-                    self._body(d, d.take(len(d.buf)))
+                self._mirror_request(d)
+            pending = waiting if d.head is None else b""
+            if pending and not _looks_like_start(pending[:16]):
+                raise _Bad(f"not an HTTP message: starts with {pending[:24]!r}")
+            try:
+                event = c.next_event()
+            except h11.RemoteProtocolError as err:
+                if closed and (d.head is not None or pending):
+                    raise _Bad("closed") from None
+                reason = (f"no end of the header block within {MAX_HEAD} octets" if err.error_status_hint == 431
+                          else str(PeerBroke(str(err), first_line(pending))))
+                if d.head is not None:
+                    reason += f" ({self._where(d)})"
+                raise _Bad(reason) from None
+            if event is h11.NEED_DATA or event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
                 return
-            else:
-                return
+            d.took()
+            if isinstance(event, h11.InformationalResponse):
+                d.packets = []
+            elif isinstance(event, (h11.Request, h11.Response)):
+                d.head = event
+                if isinstance(event, h11.Request):
+                    self.pending_methods.setdefault((d.src, d.dst), []).append(event.method)
+            elif isinstance(event, h11.Data):
+                room = self.max_body - len(d.body)
+                if len(event.data) > room:
+                    d.body += event.data[:max(room, 0)]
+                    d.truncated = True
+                else:
+                    d.body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                out.append(self._done(d))
+                c = self._next_cycle(d)
 
-    def _head(self, d: _Direction, raw: bytes) -> None:
-        lines = raw.split(b"\r\n")
-        start = lines[0]
-        m_req, m_resp = _REQUEST_LINE.match(start), _STATUS_LINE.match(start)
-        if not m_req and not m_resp:
-            raise _Bad(f"not an HTTP/1.x start line: {start[:60]!r}")
-        headers = []
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep or not _TOKEN.match(name):
-                raise _Bad(f"bad header line {line[:60]!r}")
-            headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
-        names = {k.lower(): v for k, v in headers}
-        if m_req:
-            kind, method, target, status, reason = "request", m_req.group(1).decode(), m_req.group(2).decode(
-                "latin-1"), 0, ""
-            self.pending_methods.setdefault((d.src, d.dst), []).append(method)
-        else:
-            kind, method, target = "response", "", ""
-            status, reason = int(m_resp.group(1)), (m_resp.group(2) or b"").decode("latin-1")
-        d.head = (kind, method, target, status, reason, tuple(headers), "none")
-        te = names.get("transfer-encoding", "").lower()
-        if kind == "response" and (100 <= status < 200 or status in (204, 304) or self._answers_head(d)):
-            d.remaining = 0
-        elif te:
-            if te.split(",")[-1].strip() != "chunked":
-                raise _Bad(f"Transfer-Encoding {te!r} is not chunked-last; cannot frame")
-            d.head = d.head[:6] + ("chunked",)
-            d.state = "chunk-size"
-            return
-        elif "content-length" in names:
-            cl = names["content-length"]
-            if not cl.isdigit():
-                raise _Bad(f"bad Content-Length {cl!r}")
-            d.remaining = int(cl)
-            d.head = d.head[:6] + ("content-length",)
-        elif kind == "response":
-            d.head = d.head[:6] + ("close",)
-            d.state = "close"
-            return
-        else:
-            d.remaining = 0
-        if d.remaining:
-            d.state = "body"
-        else:
-            if kind == "response" and 100 <= status < 200:
-                self._pop_method(d, interim=True)
-                d.reset_message()
-                return
-            d.state = "body"                           # zero-length: completed at once by _parse
+    def _next_cycle(self, d: _Direction) -> h11.Connection:
+        """After a whole message: finish our mirrored half and start the next cycle (or a new connection
+        when the message ended this one and more octets follow)."""
+        c = d.parser
+        if not d.reads_responses:
+            c.send(h11.Response(status_code=404, headers=[("Content-Length", "0")]))
+            c.send(h11.EndOfMessage())
+        if c.our_state is h11.DONE and c.their_state is h11.DONE:
+            c.start_next_cycle()
+            return c
+        data, closed = c.trailing_data
+        d.h11 = h11.Connection(c.our_role, max_incomplete_event_size=MAX_HEAD)
+        d.h11.receive_data(data)
+        if closed:
+            d.h11.receive_data(b"")
+        return d.h11
 
-    def _answers_head(self, d: _Direction) -> bool:
-        queue = self.pending_methods.get((d.dst, d.src)) or []
-        return bool(queue) and queue[0] == "HEAD"
-
-    def _pop_method(self, d: _Direction, interim: bool = False) -> None:
+    def _mirror_request(self, d: _Direction) -> None:
+        """Tell a response-reading h11 connection which request it answers (the method decides the framing)."""
         queue = self.pending_methods.get((d.dst, d.src))
-        if queue and not interim:
-            queue.pop(0)
-
-    def _body(self, d: _Direction, data: bytes) -> None:
-        room = self.max_body - len(d.body)
-        if len(data) > room:
-            d.body += data[:max(room, 0)]
-            d.truncated = True
-        else:
-            d.body += data
+        d.method = queue.pop(0) if queue else b"GET"
+        d.parser.send(h11.Request(method=d.method, target="/", headers=_MIRROR_HOST))
+        d.parser.send(h11.EndOfMessage())
 
     def _done(self, d: _Direction) -> CapturedHttp:
-        kind, method, target, status, reason, headers, framing = d.head
-        if kind == "response":
-            self._pop_method(d)
+        kind, method, target, status, reason, headers = message_head(d.head)
         msg = CapturedHttp(kind, method, target, status, reason, headers, bytes(d.body), tuple(d.packets), d.time,
-                           d.src, d.dst, d.conn, framing, d.truncated)
+                           d.src, d.dst, d.conn, framing(d.head, d.method or None), d.truncated)
         d.reset_message()
-        d.state = "head"
         return msg
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.errors import UserError
 
-class CaptureError(Exception):
+
+class CaptureError(UserError):
     """The file cannot be read at all (not a capture, unknown format); names the file."""
 
 

@@ -43,7 +43,7 @@ class Pacer:
             raise ValueError("speed must be positive")
         self.speed = speed
         self.spin = spin
-        self.start = None
+        self.start: float | None = None
         self.errors: list[float] = []
 
     def wait(self, offset: float) -> float:

@@ -34,15 +34,17 @@ from typing import Iterable, Iterator
 
 from harness.capture import checksums
 from harness.capture import files
+from harness.capture.dispatch import ETHERTYPE_IPV4 as _ETH_IPV4
+from harness.capture.dispatch import ETHERTYPE_IPV6 as _ETH_IPV6
+from harness.capture.dispatch import sctp_udp_ports
 from harness.capture.model import CaptureError, CapturedMessage, CaptureIssue
 from harness.capture.sctp import SctpTracker
 from harness.capture.tcp import TcpTracker
 
 __all__ = ["read_messages", "CaptureReader", "ReaderStats", "DEFAULT_UDP_PORTS"]
 
-DEFAULT_UDP_PORTS = (9899,)     # RFC 6951 SCTP-over-UDP, IANA sctp-tunneling
+DEFAULT_UDP_PORTS = sctp_udp_ports()     # RFC 6951 SCTP-over-UDP (IANA sctp-tunneling), from the dispatch table
 
-_ETH_IPV4, _ETH_IPV6 = 0x0800, 0x86DD
 _VLAN_TAGS = (0x8100, 0x88A8, 0x9100)
 _PROTO_TCP, _PROTO_UDP, _PROTO_SCTP = 6, 17, 132
 _IPV6_EXT = (0, 43, 60)          # hop-by-hop, routing, destination options

@@ -25,12 +25,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from harness.capture import dispatch
 from harness.capture.model import CapturedMessage
 from harness.capture.pacing import SPIN, Pacer, TimingReport, report
 from harness.codec.e2 import E2Codec
 from harness.codec.errors import CodecError
 from harness.codec.jsonmap import to_json
+from harness.e2.association import E2Association
 from harness.e2.view import E2Messages
+from harness.errors import UserError
 from harness.transport.base import PeerClosed, Transport, TransportError
 
 # IE paths (IE name, then components) whose values differ between two runs by nature.
@@ -43,7 +46,7 @@ DEFAULT_IGNORE = (
 DYNAMIC = ("TransactionID", "RICrequestID")
 
 
-class ReplayError(Exception):
+class ReplayError(UserError):
     """The capture cannot be replayed as asked; the text says why (naming packet numbers)."""
 
 
@@ -96,37 +99,33 @@ def plan(messages: Iterable[CapturedMessage], dut_role: str, association: str | 
     Raises:
         ReplayError: no E2 association, or no E2 Setup Request to tell the roles.
     """
-    chosen = [m for m in messages if m.ppid == 70 and (association is None or m.association == association)]
+    chosen = [m for m in messages if dispatch.is_e2ap(m) and (association is None or m.association == association)]
     if not chosen:
-        raise ReplayError("the capture has no E2AP message (SCTP PPID 70)" +
+        raise ReplayError(f"the capture has no E2AP message (SCTP PPID {dispatch.E2AP_PPID})" +
                           (f" on association {association}" if association else ""))
     first = chosen[0].association
     chosen = [m for m in chosen if m.association == first]
-    codec = E2Codec() if e2ap_version is None else E2Codec(_versions(e2ap_version))
-    view = E2Messages(codec.e2ap)
-    node_side = None
+    assoc = _association(e2ap_version)
     items = []
     t0 = chosen[0].time
     for m in chosen:
-        try:
-            pdu = codec.decode(m.data)
-        except CodecError as err:
-            raise ReplayError(f"packet {m.packets[0]}: cannot decode the captured message: {err}") from None
-        parsed = view.parse(pdu)
-        if parsed.name in ("E2setupRequest", "RICserviceUpdate"):
-            codec.learn(pdu)
-        if parsed.name == "E2setupRequest" and node_side is None:
-            node_side = m.src
-        items.append((m, parsed.name, pdu))
-    if node_side is None:
+        got = assoc.feed(m.data, m.src, m.time)
+        if got.error is not None:
+            raise ReplayError(f"packet {m.packets[0]}: cannot decode the captured message: {got.error}")
+        items.append((m, got.name, got.pdu))
+    if assoc.e2_node is None:
         raise ReplayError(f"association {first}: no E2 Setup Request, so the E2 node's side is unknown")
     harness_is_node = dut_role == "near-rt-ric"
     out = []
     for m, name, pdu in items:
-        from_node = m.src == node_side
+        from_node = m.src == assoc.e2_node
         side = "harness" if from_node == harness_is_node else "dut"
         out.append(Item(side, m, name or "?", pdu, m.time - t0))
     return out
+
+
+def _association(e2ap_version: str | None) -> E2Association:
+    return E2Association(E2Codec() if e2ap_version is None else E2Codec(_versions(e2ap_version)))
 
 
 def _versions(e2ap: str):
@@ -210,11 +209,12 @@ def _short(value: Any, limit: int = 80) -> str:
 def replay(items: list[Item], transport: Transport, *, speed: float = 1.0, ignore: tuple = (),
            answer_timeout: float = 5.0, e2ap_version: str | None = None, spin: float = SPIN) -> ReplayResult:
     """Play the harness's side of ``items`` on ``transport`` and compare the DUT's answers."""
-    codec = E2Codec() if e2ap_version is None else E2Codec(_versions(e2ap_version))
-    view = E2Messages(codec.e2ap)
+    # The live association starts with what the capture declared (its RAN functions, its E2 node),
+    # so the DUT's answers decode with the E2SMs of the captured E2 Setup.
+    assoc = _association(e2ap_version)
     for item in items:
-        if item.name in ("E2setupRequest", "RICserviceUpdate"):
-            codec.learn(item.pdu)
+        assoc.observe(item.pdu, item.message.src, item.message.time)
+    codec, view = assoc.codec, assoc.view
     rewriter = Rewriter(view)
     inbox: queue.Queue = queue.Queue()
     stop = threading.Event()
@@ -266,12 +266,11 @@ def replay(items: list[Item], transport: Transport, *, speed: float = 1.0, ignor
                 errors.append(f"the DUT's association ended: {got}")
                 comparisons.append(Comparison(item, None))
                 continue
-            try:
-                live = codec.decode(got.data)
-            except CodecError as err:
-                comparisons.append(Comparison(item, "undecodable", [str(err)]))
+            decoded = assoc.feed(got.data, item.message.src, got.time)     # in place of the captured one
+            if decoded.error is not None:
+                comparisons.append(Comparison(item, "undecodable", [decoded.error]))
                 continue
-            name = view.parse(live).name
+            live, name = decoded.pdu, decoded.name
             if name == item.name:
                 rewriter.learn(item.pdu, live)
                 comparisons.append(Comparison(item, name, compare(codec, view, item.pdu, live, ignore)))

@@ -49,12 +49,13 @@ class _Assoc:
         self.base = base
         self.key = base
         self.low_first = low_first   # True when the direction that created it is low -> high
-        self.tags = [None, None]     # [tag chosen by low endpoint, tag chosen by high endpoint]
+        self.tags: list[int | None] = [None, None]   # [tag chosen by low endpoint, tag chosen by high endpoint]
 
     def set_tag(self, sender_is_low: bool, tag: int) -> None:
         self.tags[0 if sender_is_low else 1] = tag
-        if None not in self.tags:
-            self.key = f"{self.base}#{self.tags[0]:08x}:{self.tags[1]:08x}"
+        low, high = self.tags
+        if low is not None and high is not None:
+            self.key = f"{self.base}#{low:08x}:{high:08x}"
 
 
 class _Dir:
@@ -193,16 +194,16 @@ class SctpTracker:
         d.octets += len(data)
         d.count += 1
         # Walk back to a B fragment and forward to an E fragment.
-        first = tsn
-        while not table[first][0] & 2:
+        first: int | None = tsn
+        while first is not None and not table[first][0] & 2:
             prev = (first - 1) & 0xFFFFFFFF
             if prev not in table:
                 first = None
                 break
             first = prev
         if first is not None:
-            last = tsn
-            while not table[last][0] & 1:
+            last: int | None = tsn
+            while last is not None and not table[last][0] & 1:
                 nxt = (last + 1) & 0xFFFFFFFF
                 if nxt not in table:
                     last = None

@@ -34,11 +34,11 @@ class _Dir:
 
     def __init__(self, src: str, dst: str, assoc: str) -> None:
         self.src, self.dst, self.assoc = src, dst, assoc
-        self.next = None            # next expected sequence number
+        self.next: int | None = None     # next expected sequence number (None before the first octets)
         self.waiting: dict = {}     # seq -> (data, packets, time)
         self.octets = 0
         self.gaps = 0               # gaps skipped so far (carried as CapturedMessage.stream)
-        self.fin = None             # sequence number of a FIN not yet in order
+        self.fin: tuple[int, tuple, float] | None = None    # (sequence number, packets, time) of a FIN not yet in order
 
 
 class TcpTracker:
@@ -75,8 +75,6 @@ class TcpTracker:
             d.next = (seq + 1) & 0xFFFFFFFF
             seq = d.next
         if data:
-            if d.next is None:
-                d.next = seq
             self._data(d, seq, data, packets, time)
         if flags & _FIN and not flags & _SYN:
             d.fin = ((seq + len(data)) & 0xFFFFFFFF, packets, time)
@@ -86,6 +84,8 @@ class TcpTracker:
             self.conns.pop((src, dst, sport, dport), None)
 
     def _data(self, d: _Dir, seq: int, data: bytes, packets: tuple, time: float) -> None:
+        if d.next is None:                 # the first octets seen in this direction
+            d.next = seq
         ahead = (seq - d.next) & 0xFFFFFFFF
         if ahead >= 0x80000000:            # starts before what we have: trim the overlap
             behind = 0x100000000 - ahead
@@ -106,6 +106,8 @@ class TcpTracker:
 
     def _drain(self, d: _Dir, parts: list, pkts: list, last: float) -> float:
         """Append the waiting segments that are now in order; return the latest time."""
+        if d.next is None:                 # nothing is in order before the first octets
+            return last
         while d.waiting:
             progressed = False
             for seq in list(d.waiting):
@@ -146,8 +148,11 @@ class TcpTracker:
 
     def _skip(self, d: _Dir, why: str) -> None:
         """Give up on the missing bytes: jump to the earliest waiting segment."""
-        seq = min(d.waiting, key=lambda s: (s - d.next) & 0xFFFFFFFF)
-        missing = (seq - d.next) & 0xFFFFFFFF
+        expected = d.next
+        if expected is None or not d.waiting:      # segments wait only behind a known sequence number
+            return
+        seq = min(d.waiting, key=lambda s: (s - expected) & 0xFFFFFFFF)
+        missing = (seq - expected) & 0xFFFFFFFF
         first = min(min(p) for _, p, _ in d.waiting.values())
         self.issues.append(CaptureIssue(first, f"TCP {d.src} -> {d.dst}: {missing} octets missing "
                                                f"before sequence number {seq} ({why}); skipped past them"))

@@ -8,8 +8,9 @@ that a given capture path goes to `run_capture`.
 Decoding is stateful per association, as a real peer would be: one `E2Codec` per
 association; the side that sends the E2 Setup Request is the E2 node (the other the
 RIC); RAN functions learned from E2 Setup Request and RIC Service Update select the
-E2SM for later messages.  Messages are decoded as E2AP when their PPID is 70 (or 0 on
-an E2AP port).  Undecodable messages are findings, not crashes: they show the codec's
+E2SM for later messages (all of it `harness.e2.association.E2Association`).  Which
+decoder takes a message (E2AP: PPID 70, or 0 on an E2AP port; HTTP: TCP) is
+`harness.capture.dispatch.route`.  Undecodable messages are findings, not crashes: they show the codec's
 error (IE path, bit offset, version diagnosis) and exit status stays 0.  An unreadable
 file is one line on stderr and exit status 2.
 """
@@ -23,11 +24,10 @@ import sys
 import time as _time
 from pathlib import Path
 
+from harness.capture import dispatch
 from harness.capture.model import CaptureError
 from harness.capture.reader import CaptureReader
 
-E2AP_PPID = 70
-E2AP_PORTS = frozenset({36421, 36422, 37464})     # E2 SCTP ports seen in labs and in Wireshark
 _KEY_IES = ("TransactionID", "RICrequestID", "RANfunctionID", "RICactionID", "RICindicationSN",
             "Cause")
 
@@ -62,21 +62,6 @@ def register_capture_args(parser: argparse.ArgumentParser, group=None) -> None:
                 return run_capture(args)
             return previous(args)
         parser.set_defaults(handler=handler)
-
-
-class _Association:
-    """Decoding state of one association."""
-
-    def __init__(self, make_codec) -> None:
-        self.codec = make_codec()
-        from harness.e2.view import E2Messages
-        self.view = E2Messages(self.codec.e2ap)
-        self.e2_node: str | None = None      # 'ip:port' of the E2 node once E2 Setup was seen
-
-    def role(self, endpoint: str) -> str | None:
-        if self.e2_node is None:
-            return None
-        return "e2-node" if endpoint == self.e2_node else "ric"
 
 
 def _make_codec_factory(args):
@@ -118,35 +103,25 @@ def _short(name: str, value) -> str:
     return str(value)
 
 
-def _decode(msg, state: _Association) -> dict:
-    """Decode one message with its association's state; learn from it."""
-    from harness.codec.errors import CodecError
+def _decode(msg, state) -> dict:
+    """Decode one message with its association's state (an `E2Association`), which learns from it."""
     from harness.codec.jsonmap import to_json
     out: dict = {"message": None, "status": "ok", "ies": {}, "notes": [], "error": None, "value": None}
-    is_e2ap = msg.ppid == E2AP_PPID or (msg.ppid == 0 and msg.transport != "tcp" and (
-        int(msg.src.rsplit(":", 1)[1]) in E2AP_PORTS or int(msg.dst.rsplit(":", 1)[1]) in E2AP_PORTS))
-    if not is_e2ap:
+    if not dispatch.is_e2ap(msg):
         out["status"] = "skipped"
         out["message"] = f"(PPID {msg.ppid}, not E2AP)"
         return out
-    notes: list = []
-    try:
-        pdu = state.codec.decode(msg.data, notes=notes)
-    except CodecError as err:
+    got = state.feed(msg.data, msg.src, msg.time)
+    if got.error is not None:
         out["status"] = "undecodable"
-        out["error"] = str(err)
+        out["error"] = got.error
         return out
-    parsed = state.view.parse(pdu)
-    out["message"] = parsed.name or f"procedure {parsed.procedure_code} {parsed.kind}"
-    if parsed.name == "E2setupRequest" and state.e2_node is None:
-        state.e2_node = msg.src
-    if parsed.name in ("E2setupRequest", "RICserviceUpdate"):
-        state.codec.learn(pdu)
-    out["ies"] = {k: parsed.ies[k] for k in _KEY_IES if k in parsed.ies}
-    out["notes"] = [f"{n.path}: {n.text}" for n in notes]
-    if notes:
-        out["status"] = f"ok, {len(notes)} note(s)"
-    out["value"] = lambda: to_json(state.codec.codec_for_type, "E2AP-PDU", pdu)
+    out["message"] = got.label
+    out["ies"] = {k: got.parsed.ies[k] for k in _KEY_IES if k in got.parsed.ies}
+    out["notes"] = got.note_lines()
+    if got.notes:
+        out["status"] = f"ok, {len(got.notes)} note(s)"
+    out["value"] = lambda: to_json(state.codec.codec_for_type, "E2AP-PDU", got.pdu)
     return out
 
 
@@ -214,6 +189,7 @@ def run_capture(args) -> int:
             yield from stream
 
     from harness.capture.http import HttpFramer
+    from harness.e2.association import E2Association
     framer = HttpFramer(issues)
 
     def show_http(found) -> None:          # HTTP over TCP (A1): method, path, status, one row each
@@ -234,14 +210,14 @@ def run_capture(args) -> int:
 
     for number, msg in enumerate(messages(), 1):
         progress.tick()
-        if msg.transport == "tcp":
+        if dispatch.route(msg) == dispatch.HTTP:
             if not wanted_names and not wanted_assocs:
                 show_http(framer.feed(msg))
             continue
         base = msg.association.split("#", 1)[0]
         state = states.get(msg.association)
         if state is None:
-            state = states[msg.association] = _Association(make_codec)
+            state = states[msg.association] = E2Association(make_codec())
         info = _decode(msg, state)
         if wanted_names and (info["message"] or "").lower() not in wanted_names:
             continue

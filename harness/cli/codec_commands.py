@@ -10,11 +10,12 @@ from pathlib import Path
 from harness.codec import catalog
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.jsonmap import from_json, to_json
+from harness.errors import UserError
 
 _DEFAULT_TYPE = {"e2ap": "E2AP-PDU"}
 
 
-class InputError(Exception):
+class InputError(UserError):
     """Bad command-line input (hex, file, JSON)."""
 
 
@@ -64,10 +65,7 @@ def _codec(args, protocol: str, version: str | None) -> E2Codec:
             raise InputError(f"--e2sm-version: unknown protocol {proto!r}")
         versions.e2sm[proto] = ver
     if version:
-        if protocol == "e2ap":
-            versions.e2ap = version
-        else:
-            versions.e2sm[protocol] = version
+        versions.set(protocol, version)
     folders = _pairs(args.asn1_dir, "--asn1-dir")
     for proto in folders:
         if proto not in catalog.PROTOCOLS:
@@ -114,10 +112,9 @@ def run_decode(args) -> int:
         "protocol": protocol,
         "version": codec.version_of(protocol),
         "type": type_name,
-        "value": to_json(codec.codec_for_type if protocol == "e2ap" else (lambda _: codec.codec_for(protocol)),
-                         type_name, value),
+        "value": to_json(codec.type_lookup(protocol), type_name, value),
     }
-    if protocol == "e2ap":
+    if codec.embeds_e2sm(protocol):
         doc["e2sm_versions"] = dict(codec.versions.e2sm)
     for note in notes:
         print(f"note: {note.path}: {note.text}", file=sys.stderr)
@@ -142,7 +139,6 @@ def run_encode(args) -> int:
             args.e2sm_version.append(f"{proto}={ver}")
     codec = _codec(args, protocol, args.version or doc.get("version"))
     type_name = _type_for(protocol, args.type_name or doc.get("type"))
-    lookup = codec.codec_for_type if protocol == "e2ap" else (lambda _: codec.codec_for(protocol))
-    value = from_json(lookup, type_name, doc["value"])
+    value = from_json(codec.type_lookup(protocol), type_name, doc["value"])
     print(codec.encode(value, type_name, protocol=protocol).hex())
     return 0

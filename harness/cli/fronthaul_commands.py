@@ -14,7 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_LAB = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "lab-fronthaul.yaml"
+from harness import bundled
+
+DEFAULT_LAB = bundled.profile("lab-fronthaul.yaml")
 
 
 def register(sub) -> None:

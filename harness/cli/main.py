@@ -1,7 +1,15 @@
 """``oran-harness``: the command-line entry point.
 
 Every command reports bad input as one line on stderr and exit status 2; no
-traceback reaches the user for an error of theirs or of the DUT's.
+traceback reaches the user for an error of theirs or of the DUT's. The rule lives
+here, once: a `harness.errors.UserError` (a spec, a profile, an argument, a file)
+that reaches this level is ``error: <message>`` and exit status 2. A `LabError` or
+`DutError` that escapes a command (a file that does not decode, a host that does
+not answer) is printed the same way, since the command could not do what was asked;
+verdicts about a DUT are a command's own output and exit status, never an exception.
+
+``-v`` shows the harness's info log lines on stderr, ``-vv`` its debug lines
+(harness.cli.logsetup); stdout is left to the commands.
 """
 
 from __future__ import annotations
@@ -9,24 +17,27 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import codec_commands
-from harness.codec.errors import Asn1SourceError, CodecError
+from harness.cli import codec_commands, logsetup
+from harness.errors import HarnessError, UserError
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """The user's input is wrong; the message says where."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oran-harness",
                                      description="O-RAN interoperability and conformance test harness")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more on stderr: -v info, -vv debug, -vvv debug from every library "
+                             f"(or set {logsetup.ENV_VAR}=info|debug)")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
     from harness.cli import analyze_command, examples, replay_command, run_commands
-    from harness.sim import standalone
+    from harness.cli import sim_command
     examples.register(sub)
     run_commands.register(sub)
-    standalone.register(sub)
+    sim_command.register(sub)
     replay_command.register(sub)
     from harness.cli import crosscheck_command; crosscheck_command.register(sub)
     analyze_command.register(sub)
@@ -43,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        logsetup.configure(args.verbose)
         return int(args.handler(args) or 0)
-    except (CodecError, Asn1SourceError, UsageError, codec_commands.InputError) as err:
+    except HarnessError as err:      # UserError above all; see the module docstring
         print(f"error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -8,12 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-from harness.session import DEFAULT_DUT, DEFAULT_LAB, ROOT, HarnessSession, Options, SessionError
+from harness import bundled
+from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
 
 
 def register(sub) -> None:
     r = sub.add_parser("run", help="run the YAML test specifications (wraps pytest) and write a results directory")
-    r.add_argument("paths", nargs="*", type=Path, help="spec files or folders (default specs/)")
+    r.add_argument("paths", nargs="*", type=Path, help="test case files or folders (default: the bundled test cases)")
     r.add_argument("--dut", action="append", type=Path, default=[],
                    help="DUT profile; give several to run each in turn, or in parallel with --parallel "
                         "(default: the built-in E2 node)")
@@ -42,16 +43,20 @@ def register(sub) -> None:
     v.set_defaults(handler=validate)
 
 
+def _roots(paths: list[Path]) -> list[Path]:
+    """The folders and files a user named; the bundled test cases when none."""
+    return list(paths) or [bundled.testcases_dir()]
+
+
 def _spec_paths(paths: list[Path]) -> list[Path]:
-    roots = paths or [Path("specs")]
     out: list[Path] = []
-    for p in roots:
-        out.extend(sorted(p.rglob("*.y*ml")) if p.is_dir() else [p])
+    for p in _roots(paths):
+        out.extend(sorted(x for x in p.rglob("*.y*ml") if not bundled.is_data_file(x)) if p.is_dir() else [p])
     return out
 
 
 def _common_args(args) -> list[str]:
-    cmd = [*[str(p) for p in (args.paths or [Path("specs")])]]
+    cmd = [str(p) for p in _roots(args.paths)]
     if args.mode:
         cmd += ["--mode", args.mode]
     if args.fault:
@@ -75,8 +80,7 @@ def run(args) -> int:
     if args.parallel < 0:
         print(f"error: --parallel {args.parallel}: give a number of workers (0: sequential)", file=sys.stderr)
         return 2
-    pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
-                  "--rootdir", str(ROOT)]
+    pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
     status = 0
     if args.parallel:
         workers = min(args.parallel, len(slots))
@@ -122,13 +126,13 @@ def summary(runs: list[tuple[Path, Path]]) -> str:
 
 def list_cases(args) -> int:
     try:
-        session = HarnessSession(Options(args.dut, args.lab, None, None, None, ROOT / "specs"))
+        session = HarnessSession(Options(args.dut, args.lab, None, None, None, tuple(_roots(args.paths))))
     except SessionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     from harness.spec.errors import SpecError
     rows = []
-    for path in _spec_paths(args.paths or [ROOT / "specs"]):
+    for path in _spec_paths(args.paths):
         try:
             spec_file = session.load(path)
         except SpecError as err:
@@ -148,4 +152,4 @@ def list_cases(args) -> int:
 
 def validate(args) -> int:
     from harness.spec.validate import main as validate_main
-    return validate_main([str(p) for p in (args.paths or [Path("specs")])])
+    return validate_main([str(p) for p in _roots(args.paths)])

@@ -55,6 +55,13 @@ class E2Versions:
                                                 if p != "e2ap"})
     folders: dict = field(default_factory=dict)   # protocol -> drop-in ASN.1 folder
 
+    def set(self, protocol: str, version: str) -> None:
+        """Speak ``version`` of ``protocol`` (E2AP or one E2SM)."""
+        if protocol == "e2ap":
+            self.e2ap = version
+        else:
+            self.e2sm[protocol] = version
+
 
 class E2Codec:
     """Encode and decode E2AP PDUs, E2SM payloads included."""
@@ -92,6 +99,20 @@ class E2Codec:
 
     def codec_for(self, protocol: str) -> Asn1Codec:
         return self.e2ap if protocol == "e2ap" else self.e2sm(protocol)
+
+    def type_lookup(self, protocol: str):
+        """type name -> the codec defining it, for JSON mapping a value of ``protocol``.
+
+        An E2AP value holds E2SM payloads, so its types are looked up by name;
+        an E2SM value's types are all that E2SM's.
+        """
+        if protocol == "e2ap":
+            return self.codec_for_type
+        return lambda _type_name: self.codec_for(protocol)
+
+    def embeds_e2sm(self, protocol: str) -> bool:
+        """Whether values of ``protocol`` carry E2SM payloads (then their E2SM versions matter)."""
+        return protocol == "e2ap"
 
     def codec_for_type(self, type_name: str) -> Asn1Codec:
         """The codec that defines ``type_name`` (E2SM types by their prefix)."""

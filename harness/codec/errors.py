@@ -7,6 +7,8 @@ values do not fit the ASN.1 (usually the DUT's problem, judged by the caller).
 
 from __future__ import annotations
 
+from harness.errors import DutError, HarnessError, UserError
+
 
 def render_path(path) -> str:
     """'E2AP-PDU.protocolIEs[2].value' from path parts; indexes bind to their list."""
@@ -16,11 +18,11 @@ def render_path(path) -> str:
     return out
 
 
-class Asn1SourceError(Exception):
+class Asn1SourceError(UserError):
     """The ASN.1 source cannot be lowered or compiled; the text names file:line."""
 
 
-class CodecError(Exception):
+class CodecError(HarnessError):
     """Bytes or values do not fit the ASN.1 type.
 
     Attributes:
@@ -60,9 +62,9 @@ class CodecError(Exception):
         return type(self)(self.reason, self.path, self.bit_offset, hint, self.value_start)
 
 
-class DecodeError(CodecError):
+class DecodeError(CodecError, DutError):
     """Bytes do not decode as the requested type."""
 
 
-class EncodeError(CodecError):
+class EncodeError(CodecError, UserError):
     """A value cannot be encoded as the requested type (constraints are always checked)."""

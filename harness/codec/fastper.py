@@ -23,8 +23,10 @@ from __future__ import annotations
 from asn1tools.codecs import per as _per
 from asn1tools.codecs.constraints_checker import IA5_STRING, NUMERIC_STRING, PRINTABLE_STRING, VISIBLE_STRING
 
+from harness.errors import HarnessError
 
-class Fallback(Exception):
+
+class Fallback(HarnessError):
     """The fast path declines; decode with asn1tools instead."""
 
 

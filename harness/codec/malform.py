@@ -26,9 +26,10 @@ from asn1tools.codecs.per import Decoder
 
 from harness.codec.codec import Asn1Codec
 from harness.codec.errors import CodecError, EncodeError
+from harness.errors import UserError
 
 
-class MalformError(Exception):
+class MalformError(UserError):
     """The requested malformation cannot be made; the text says why."""
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 _CONSTRUCTED = ("SEQUENCE", "SET", "CHOICE", "SEQUENCE OF", "SET OF")
 
 
-def _members(desc: dict) -> list:
-    out = []
+def _members(desc: dict) -> list[dict]:
+    out: list[dict] = []
     for m in desc.get("members", ()):
         if m is None or m == "...":
             continue

@@ -30,18 +30,15 @@ def _codec(e2ap: str, e2sm: tuple, ran_functions: tuple, fast: bool) -> E2Codec:
 
 def codec_for(vec: dict, fast: bool = True) -> E2Codec:
     """The E2 codec configured as the vector says (versions, RAN functions)."""
-    if vec["protocol"] == "e2ap":
-        return _codec(vec["version"], tuple(sorted(vec.get("e2sm", {}).items())),
-                      tuple(sorted(vec.get("ran_functions", {}).items())), fast)
-    e2sm = {"e2sm-kpm": "v03.00", "e2sm-rc": "v01.03", vec["protocol"]: vec["version"]}
-    return _codec("v03.01", tuple(sorted(e2sm.items())), (), fast)
+    versions = E2Versions(e2ap="v03.01", e2sm={"e2sm-kpm": "v03.00", "e2sm-rc": "v01.03", **vec.get("e2sm", {})})
+    versions.set(vec["protocol"], vec["version"])
+    return _codec(versions.e2ap, tuple(sorted(versions.e2sm.items())),
+                  tuple(sorted(vec.get("ran_functions", {}).items())), fast)
 
 
 def lookup(codec: E2Codec, vec: dict):
     """The type -> codec function the JSON mapping needs for this vector."""
-    if vec["protocol"] == "e2ap":
-        return codec.codec_for_type
-    return lambda _name: codec.codec_for(vec["protocol"])
+    return codec.type_lookup(vec["protocol"])
 
 
 def check(vec: dict) -> tuple[bool, str, object]:

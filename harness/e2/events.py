@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from harness.e2.view import ParsedMessage
+from harness.errors import LabError
 
 
-class LocalMisuse(Exception):
+class LocalMisuse(LabError):
     """The caller asked the endpoint for something E2AP forbids here.
 
     Attributes:

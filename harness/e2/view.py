@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.codec.codec import Asn1Codec
+from harness.errors import UserError
 
 _PDU_KIND = {"&InitiatingMessage": "initiatingMessage", "&SuccessfulOutcome": "successfulOutcome",
              "&UnsuccessfulOutcome": "unsuccessfulOutcome"}
 
 
-class MessageError(Exception):
+class MessageError(UserError):
     """A message or IE name that E2AP does not have; the text lists what it has."""
 
 

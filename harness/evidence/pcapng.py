@@ -35,7 +35,12 @@ import math
 import os
 import struct
 import threading
+import time as _time
 from typing import BinaryIO, Literal
+
+from harness import __version__
+
+from harness.transport.base import E2AP_PPID as PPID_E2AP   # the one definition (stdlib-only module)
 
 __all__ = [
     "PcapngWriter",
@@ -47,7 +52,6 @@ __all__ = [
     "MAX_IP_DATAGRAM",
 ]
 
-PPID_E2AP = 70
 LINKTYPE_ETHERNET = 1
 MAX_IP_DATAGRAM = 65535
 
@@ -143,7 +147,8 @@ def _options(opts: list[tuple[int, bytes]]) -> bytes:
 
 
 def _block(block_type: int, body: bytes) -> bytes:
-    assert len(body) % 4 == 0
+    if len(body) % 4:
+        raise ValueError(f"pcapng block body of {len(body)} octets is not padded to 32 bits")
     total = 12 + len(body)
     return struct.pack("<II", block_type, total) + body + struct.pack("<I", total)
 
@@ -372,7 +377,8 @@ class Flow:
     def handshake(self, *, time: float, initiator: Literal["local", "remote"] = "local",
                   a_rwnd: int = 106496) -> None:
         """Write INIT, INIT-ACK, COOKIE-ECHO and COOKIE-ACK, all at *time*."""
-        a, b = ("sent", "received") if initiator == "local" else ("received", "sent")
+        ends: tuple[Direction, Direction] = ("sent", "received") if initiator == "local" else ("received", "sent")
+        a, b = ends
         ia, ib = self._ends(a)
         self._handshaken = True
         note = " (synthesised by oran-harness, not captured)"
@@ -412,7 +418,8 @@ class Flow:
     def _shutdown(self, time: float | None, initiator: Literal["local", "remote"]) -> None:
         if time is None:
             time = self.last_time if self.last_time is not None else 0.0
-        a, b = ("sent", "received") if initiator == "local" else ("received", "sent")
+        ends: tuple[Direction, Direction] = ("sent", "received") if initiator == "local" else ("received", "sent")
+        a, b = ends
         _, peer = self._ends(a)
         note = " (synthesised by oran-harness, not captured)"
         self._emit(a, sctp_chunk(_SHUTDOWN, 0, struct.pack("!I", peer.last_tsn)), time=time,
@@ -432,10 +439,6 @@ class Flow:
 # --------------------------------------------------------------------------
 
 def _default_userappl() -> str:
-    try:
-        from harness import __version__
-    except Exception:  # pragma: no cover - harness always importable here
-        __version__ = "unknown"
     return f"oran-harness {__version__}"
 
 
@@ -531,7 +534,6 @@ class PcapngWriter:
             flow = Flow(self, loc, rem, mtu=mtu, streams=streams)
             self._flows.append(flow)
             if handshake:
-                import time as _time
                 flow.handshake(time=_time.time() if time is None else time, initiator=initiator)
         return flow
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.evidence.pcapng import PcapngWriter
+from harness.evidence.pcapng import Flow, PcapngWriter
 
 SIM_HARNESS = ("127.0.1.1", 36422)
 SIM_DUT = ("127.0.1.2", 36421)
@@ -33,12 +33,12 @@ class PcapRecorder:
         self.path = Path(path)
         self.test_id = test_id
         self.mode = mode
-        self.writer = None
-        self.flow = None
+        self.writer: PcapngWriter | None = None
+        self.flow: Flow | None = None
 
     def __call__(self, entry) -> None:
         p = entry.packet
-        if self.writer is None:
+        if self.writer is None or self.flow is None:
             sent = p.direction == "sent"
             local = _endpoint(p.src if sent else p.dst)
             remote = _endpoint(p.dst if sent else p.src)

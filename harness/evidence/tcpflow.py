@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import struct
+from pathlib import Path
 from typing import Literal
 
 from harness.evidence.pcapng import PcapngWriter, ipv4_header, ipv6_header
@@ -59,7 +60,7 @@ class TcpFlow:
         b.seq += 1
         self._segment(a, b, _ACK, b"", time, "")
 
-    def _direction(self, src: _Side) -> str:
+    def _direction(self, src: _Side) -> Literal["sent", "received"]:
         return "sent" if src is self.local else "received"
 
     def _segment(self, src: _Side, dst: _Side, flags: int, data: bytes, time: float, comment: str) -> None:
@@ -117,7 +118,6 @@ class TcpFlowRecorder:
     """
 
     def __init__(self, path, test_id: str, mode: str) -> None:
-        from pathlib import Path
         self.path = Path(path)
         self.test_id = test_id
         self.mode = mode

@@ -33,7 +33,7 @@ class WireCapture:
             time.sleep(0.05)
         time.sleep(0.5)                  # the file appears before the capture is armed
         if self.proc.poll() is not None:
-            err = (self.proc.stderr.read() or "").strip().splitlines()
+            err = ((self.proc.stderr.read() if self.proc.stderr else "") or "").strip().splitlines()
             self.notice = f"wire capture on {interface} refused: {err[-1] if err else 'dumpcap exited'}"
             self.proc = None
 

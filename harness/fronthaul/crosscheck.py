@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.capture import files
+from harness.errors import LabError
 from harness.fronthaul.fastparse import ecpri_offset, parse_frame
 from harness.fronthaul.profile import FronthaulProfile
 
@@ -43,7 +44,7 @@ FIELDS = (
 )
 
 
-class TsharkMissing(Exception):
+class TsharkMissing(LabError):
     """tshark is not installed (or not runnable)."""
 
 

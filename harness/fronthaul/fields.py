@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-ETHERTYPE_ECPRI = 0xAEFE
+from harness.capture.dispatch import ETHERTYPE_ECPRI  # noqa: F401  (re-exported: F.ETHERTYPE_ECPRI)
 
 
 @dataclass(frozen=True)

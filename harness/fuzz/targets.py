@@ -20,9 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from harness import bundled
 from harness.capture.model import CaptureError
 from harness.codec.errors import CodecError
+from harness.errors import LabError
 
+# The golden vectors, captures and regression corpus are the checkout's test data: fuzzing is a
+# development tool and runs from a checkout; specs, test cases and profiles come from harness.bundled.
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "fixtures" / "golden"
 CORPUS = ROOT / "fixtures" / "fuzz"
@@ -46,7 +50,7 @@ class Target:
     documented: tuple                          # exception types that are a clean rejection
 
 
-class Crash(Exception):
+class Crash(LabError):
     """A parser raised something other than its documented errors (or broke a differential check)."""
 
 
@@ -69,6 +73,10 @@ def _e2sm_codec(protocol: str, version: str, fast: bool = True):
     from harness.codec.e2 import E2Codec, E2Versions
     e2sm = {"e2sm-kpm": "v03.00", "e2sm-rc": "v01.03", protocol: version}
     return E2Codec(E2Versions(e2sm=e2sm), fast=fast)
+
+
+# The codec a differential case of an ASN.1 module is decoded with (default: an E2SM's, with its version).
+_FASTPER_CODECS = {"e2ap": _e2_codec}
 
 
 def _e2ap_target(version: str) -> Target:
@@ -111,10 +119,8 @@ def _outcome(codec, data: bytes, type_name: str, protocol: str):
 def _fastper_parse(case: Case):
     """Differential: the fast decoder and asn1tools agree (same value, or both the same error)."""
     protocol, version, type_name = case.label.split("/")
-    if protocol == "e2ap":
-        fast, slow = _e2_codec(version, True), _e2_codec(version, False)
-    else:
-        fast, slow = _e2sm_codec(protocol, version, True), _e2sm_codec(protocol, version, False)
+    codec_of = _FASTPER_CODECS.get(protocol, functools.partial(_e2sm_codec, protocol))
+    fast, slow = codec_of(version, True), codec_of(version, False)
     a = _outcome(fast, case.data, type_name, protocol)
     b = _outcome(slow, case.data, type_name, protocol)
     if a != b:
@@ -223,14 +229,14 @@ def _sctp_parse(case: Case):
 
 # ------------------------------------------------------------------ YAML
 def _spec_seeds() -> list[Case]:
-    return [Case(p.name, p.read_bytes()) for p in sorted((ROOT / "specs" / "e2ts").rglob("*.yaml"))]
+    return [Case(p.name, p.read_bytes()) for p in sorted((bundled.testcases_dir() / "e2ts").rglob("*.yaml"))]
 
 
 @functools.cache
 def _spec_folder() -> Path:
     import shutil
     folder = _scratch() / f"specs-{os.getpid()}"
-    shutil.copytree(ROOT / "specs" / "templates", folder / "templates")
+    shutil.copytree(bundled.templates_dir(), folder / "templates")
     return folder
 
 
@@ -242,7 +248,7 @@ def _spec_parse(case: Case):
 
 
 def _profile_seeds() -> list[Case]:
-    return [Case(p.name, p.read_bytes()) for p in sorted((ROOT / "fixtures" / "profiles").glob("*.yaml"))]
+    return [Case(p.name, p.read_bytes()) for p in sorted(bundled.profile("lab-sim.yaml").parent.glob("*.yaml"))]
 
 
 def _profile_parse(case: Case):

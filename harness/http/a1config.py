@@ -13,7 +13,7 @@ only in `A1Lab.token` (repr hidden) and is never written anywhere.
       auth: {bearer_token_env: A1_TOKEN}    # or {bearer_token_file: /run/secrets/a1-token}
       max_body: 1048576                     # octets; larger bodies are cut and reported
       reply_timeout: 10                     # seconds the server holds a DUT's request
-      policy_types_dir: fixtures/a1/policy-types
+      policy_types_dir: my-policy-types     # relative to this profile; default: the bundled specs/a1/policy-types
       sim: {cert: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem, ca: pki/ca.pem}
 
 `callback.tls` is the harness server's own material ({cert, key[, ca]}: a ca
@@ -30,12 +30,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import UserError
 from harness.http.client import DEFAULT_MAX_BODY, TlsConfig
 
 KEYS = ("dut_url", "callback", "tls", "auth", "max_body", "reply_timeout", "policy_types_dir", "sim")
 
 
-class A1ConfigError(Exception):
+class A1ConfigError(UserError):
     """The lab profile's a1 block is unusable (ERROR before any test case)."""
 
 

@@ -1,20 +1,21 @@
-"""The harness's HTTP client: stdlib `http.client`, nothing followed or hidden.
+"""The harness's one HTTP client: h11 framing (harness/http/wire.py), nothing followed or hidden.
 
-Why not a full client library: the harness must see exactly what the DUT did.
+Used by the runner towards an A1 DUT and by the A1 simulators towards their peers.
+Why no full client library: the harness must see exactly what the peer did.
 Redirects are returned, never followed; a body over the size cap is cut and
-reported; every request has a deadline enforced by a watchdog that closes the
-socket, so a DUT that drips or hangs cannot stall a lab queue.
+reported; every request has a deadline on every read, so a DUT that drips or
+hangs cannot stall a lab queue. With ``keep_alive`` one connection is reused
+while the peer allows it (and opened again once if the peer closed it idle).
 
 Blame is decided here and carried by the exception type:
 * `HttpLabError` (verdict ERROR): the URL, TLS material or certificate check,
   connection refused: the lab set-up is wrong, nothing is known about the DUT;
 * `HttpDutError` (verdict FAIL): the DUT accepted the connection and then
-  timed out, closed early, or sent something that is not HTTP.
+  timed out, closed early, or sent something that is not HTTP/1.1.
 """
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import socket
 import ssl
@@ -24,17 +25,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import h11
+
+from harness.errors import DutError, HarnessError, LabError
 from harness.http.messages import HttpMessage, redact
+from harness.http.wire import PeerBroke, PeerClosed, Wire, WireTimeout, printable
 
 DEFAULT_MAX_BODY = 1 << 20
 _connections = itertools.count(1)
 
 
-class HttpLabError(Exception):
+class HttpLabError(LabError):
     """The request could not be made because of the lab side (ERROR)."""
 
 
-class HttpDutError(Exception):
+class HttpDutError(DutError):
     """The DUT broke the exchange (FAIL). ``check`` names the finding; ``request``/``response`` what was seen."""
 
     def __init__(self, check: str, message: str, request: HttpMessage | None = None,
@@ -87,22 +92,30 @@ class TlsConfig:
 
 @dataclass(frozen=True)
 class Exchanged:
+    """A request as sent and the response as received; ``elapsed``: seconds from sending to the end."""
+
     request: HttpMessage
     response: HttpMessage
+    elapsed: float = 0.0
 
 
 class HttpClient:
-    """Requests to one base URL ('http://host:port' or 'https://...'), one TCP connection each.
+    """Requests to one base URL ('http://host:port' or 'https://...').
 
     Args:
-        base_url: scheme, host, port and optional path prefix of the DUT's API.
+        base_url: scheme, host, port and optional path prefix of the peer's API.
         tls: TLS material for https (None: system CAs, no client certificate).
         bearer_token: sent as 'Authorization: Bearer ...'; never recorded.
         max_body: response bodies beyond this many octets are cut and reported.
+        keep_alive: reuse one connection (a simulator's client); else one connection per request.
+        timeout: the default deadline of `request`, in seconds.
+
+    Raises:
+        HttpLabError: the URL or the TLS material is wrong.
     """
 
     def __init__(self, base_url: str, *, tls: TlsConfig | None = None, bearer_token: str | None = None,
-                 max_body: int = DEFAULT_MAX_BODY) -> None:
+                 max_body: int = DEFAULT_MAX_BODY, keep_alive: bool = False, timeout: float = 5.0) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise HttpLabError(f"base URL '{base_url}' is not http(s)://host[:port][/prefix]")
@@ -115,6 +128,11 @@ class HttpClient:
         self.context = self.tls.client_context() if self.scheme == "https" else None
         self.bearer_token = bearer_token
         self.max_body = max_body
+        self.keep_alive = keep_alive
+        self.timeout = timeout
+        self._wire: Wire | None = None
+        self._wire_id = 0
+        self._lock = threading.Lock()
 
     def target(self, path: str, query: dict | None = None) -> str:
         target = self.prefix + path
@@ -123,155 +141,146 @@ class HttpClient:
         return target
 
     def request(self, method: str, path: str, *, query: dict | None = None, headers: dict | None = None,
-                body: bytes = b"", timeout: float = 5.0) -> Exchanged:
+                body: bytes | None = b"", timeout: float | None = None) -> Exchanged:
         """Send one request and read the whole response within ``timeout`` seconds.
 
         Raises:
             HttpLabError: the lab side is wrong (URL, TLS, connection refused).
             HttpDutError: the DUT timed out, closed early or sent a malformed response.
         """
+        timeout = self.timeout if timeout is None else timeout
+        body = body or b""
         target = self.target(path, query)
-        conn_id = next(_connections)
         send_headers = [("Host", f"{self.host}:{self.port}")]
         send_headers += [(k, str(v)) for k, v in (headers or {}).items()]
         names = {k.lower() for k, _ in send_headers}
-        if body and "content-length" not in names:
+        if "content-length" not in names and "transfer-encoding" not in names and (
+                body or method in ("PUT", "POST", "PATCH")):
             send_headers.append(("Content-Length", str(len(body))))
         if self.bearer_token and "authorization" not in names:
             send_headers.append(("Authorization", f"Bearer {self.bearer_token}"))
-        send_headers.append(("Connection", "close"))
+        if not self.keep_alive:
+            send_headers.append(("Connection", "close"))
         where = f"{method} {target}"
+        with self._lock:
+            for attempt in (0, 1):
+                reused = self._wire is not None
+                try:
+                    return self._exchange(method, target, send_headers, body, timeout, where)
+                except _Stale:
+                    if not reused or attempt:
+                        raise HttpDutError("http.closed", f"{where}: the connection broke before a complete "
+                                                          "response: the peer closed it", None) from None
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
+
+    def _exchange(self, method: str, target: str, send_headers: list, body: bytes, timeout: float,
+                  where: str) -> Exchanged:
         deadline = time.monotonic() + timeout
-        conn = (http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self.context)
-                if self.scheme == "https" else http.client.HTTPConnection(self.host, self.port, timeout=timeout))
-        conn.response_class = _WatchedResponse
+        wire = self._wire
+        reused = wire is not None
+        if wire is None:
+            wire = self._connect(where, timeout)
+        self._wire = wire
         try:
-            conn.connect()
-        except ssl.SSLError as err:
-            raise HttpLabError(f"{where}: TLS handshake with {self.host}:{self.port} failed: "
-                               f"{getattr(err, 'reason', None) or err}") from None
-        except ConnectionRefusedError:
-            raise HttpLabError(f"{where}: connection to {self.host}:{self.port} refused (is the DUT URL "
-                               f"{self.base_url} right?)") from None
-        except (socket.timeout, TimeoutError):
-            raise HttpDutError("http.timeout", f"{where}: no TCP connection to {self.host}:{self.port} within "
-                                               f"{timeout:g} s") from None
-        except OSError as err:
-            raise HttpLabError(f"{where}: cannot connect to {self.host}:{self.port}: {err}") from None
-        try:
-            local = conn.sock.getsockname()[:2]
-            remote = conn.sock.getpeername()[:2]
+            local = wire.sock.getsockname()[:2]
+            remote = wire.sock.getpeername()[:2]
         except OSError as err:            # TLS 1.3: a peer refusing our certificate closes after the handshake
-            _close_quietly(conn)
+            self._drop()
             raise HttpLabError(f"{where}: {self.host}:{self.port} closed the connection right after the TLS "
                                f"handshake ({err.strerror or err}); does it require a client certificate "
                                "the lab profile does not give (a1.tls.cert)?") from None
-        sent_at = time.time()
+        sent_at, start = time.time(), time.monotonic()
         request = HttpMessage("request", "sent", method, target, 0, "", redact(send_headers), body, sent_at,
-                              local, remote, conn_id)
-        fired = threading.Event()           # the watchdog closed the socket: whatever was read is partial
-        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _expire, (conn, fired))
-        watchdog.daemon = True
-        watchdog.start()
+                              local, remote, self._wire_id)
+        got = None
         try:
-            conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            for k, v in send_headers:
-                conn.putheader(k, v)
-            conn.endheaders(body or None)
-            resp = conn.getresponse()
-            if not resp.fp.head_complete:
-                raise http.client.HTTPException("the response head ended before its blank line")
-            data, truncated = _read_body(resp, self.max_body)
-            if fired.is_set():
-                raise TimeoutError()
-        except (socket.timeout, TimeoutError):
+            events: list[h11.Request | h11.Data] = [h11.Request(method=method, target=target, headers=send_headers)]
+            if body:
+                events.append(h11.Data(data=body))
+            wire.send(*events, h11.EndOfMessage(), deadline=deadline)
+            got = wire.receive(deadline, self.max_body)
+        except h11.LocalProtocolError as err:
+            self._drop()
+            raise HttpLabError(f"{where}: the harness cannot send this request: {err}") from None
+        except WireTimeout:
+            self._drop()
             raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
                                request) from None
-        except http.client.HTTPException as err:
-            if time.monotonic() >= deadline:
-                raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
-                                   request) from None
+        except PeerClosed as err:
+            self._drop()
+            if reused and err.in_head and not str(err).endswith("blank line"):
+                raise _Stale() from None
+            check = "http.malformed" if str(err).endswith("blank line") else "http.closed"
+            text = ("the response is not valid HTTP/1.1: the response head ended before its blank line"
+                    if check == "http.malformed"
+                    else f"the connection broke before a complete response: {err}")
+            raise HttpDutError(check, f"{where}: {text}", request) from None
+        except PeerBroke as err:
+            self._drop()
             raise HttpDutError("http.malformed", f"{where}: the response is not valid HTTP/1.1: "
-                                                 f"{type(err).__name__} {_printable(str(err))}".rstrip(),
-                               request) from None
+                                                 f"{printable(str(err), 160)}", request) from None
         except ssl.SSLError as err:
             # A TLS alert after the handshake: the peer refused our certificate (lab material).
-            if time.monotonic() >= deadline:
-                raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
-                                   request) from None
+            self._drop()
             raise HttpLabError(f"{where}: TLS with {self.host}:{self.port} failed after the handshake: "
                                f"{getattr(err, 'reason', None) or err}; check the client certificate "
                                "(a1.tls.cert)") from None
         except OSError as err:
-            if time.monotonic() >= deadline:
-                raise HttpDutError("http.timeout", f"{where}: no complete response within {timeout:g} s",
-                                   request) from None
+            self._drop()
+            if reused and isinstance(err, (BrokenPipeError, ConnectionResetError)) and got is None:
+                raise _Stale() from None
             raise HttpDutError("http.closed", f"{where}: the connection broke before a complete response: {err}",
                                request) from None
-        finally:
-            watchdog.cancel()
-            _close_quietly(conn)
-        response = HttpMessage("response", "received", "", "", resp.status, resp.reason or "",
-                               redact(resp.getheaders()), data, time.time(), local, remote, conn_id, truncated)
-        return Exchanged(request, response)
+        if got is None:                   # closed between messages: a stale keep-alive connection
+            self._drop()
+            if reused:
+                raise _Stale()
+            raise HttpDutError("http.closed", f"{where}: the connection broke before a complete response: "
+                                              "the peer closed it without answering", request)
+        if got.truncated or not self.keep_alive or not wire.reusable():
+            self._drop()
+        response = HttpMessage("response", "received", "", "", got.status, got.reason, redact(got.headers),
+                               got.body, time.time(), local, remote, request.connection, got.truncated)
+        return Exchanged(request, response, time.monotonic() - start)
+
+    def _connect(self, where: str, timeout: float) -> Wire:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        except ConnectionRefusedError:
+            raise HttpLabError(f"{where}: connection to {self.host}:{self.port} refused (is the DUT URL "
+                               f"{self.base_url} right?)") from None
+        except TimeoutError:
+            raise HttpDutError("http.timeout", f"{where}: no TCP connection to {self.host}:{self.port} within "
+                                               f"{timeout:g} s") from None
+        except OSError as err:
+            raise HttpLabError(f"{where}: cannot connect to {self.host}:{self.port}: {err}") from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.context is not None:
+            try:
+                sock = self.context.wrap_socket(sock, server_hostname=self.host)
+            except ssl.SSLError as err:
+                sock.close()
+                raise HttpLabError(f"{where}: TLS handshake with {self.host}:{self.port} failed: "
+                                   f"{getattr(err, 'reason', None) or err}") from None
+            except TimeoutError:
+                sock.close()
+                raise HttpDutError("http.timeout", f"{where}: no TLS handshake with {self.host}:{self.port} "
+                                                   f"within {timeout:g} s") from None
+            except OSError as err:
+                sock.close()
+                raise HttpLabError(f"{where}: TLS handshake with {self.host}:{self.port} failed: {err}") from None
+        self._wire_id = next(_connections)
+        return Wire(sock, h11.CLIENT)
 
 
-def _read_body(resp: http.client.HTTPResponse, cap: int) -> tuple[bytes, bool]:
-    """The body up to ``cap`` octets (chunked or Content-Length framing handled by http.client)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        piece = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
-        if not piece:
-            return b"".join(chunks), False
-        chunks.append(piece)
-        size += len(piece)
-        if size > cap:
-            return b"".join(chunks)[:cap], True
-
-
-def _printable(text: str, limit: int = 80) -> str:
-    """A peer's octets quoted for a one-line finding: escaped, and cut at ``limit`` characters."""
-    shown = ascii(text[:limit])[1:-1]
-    return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
-
-
-class _HeadWatch:
-    """Wraps the response's file to see whether the head ended with its blank line or at end of data
-    (http.client takes an end of data as the end of the head, so a head cut short would pass as whole)."""
-
-    def __init__(self, fp) -> None:
-        self._fp = fp
-        self.head_complete = False
-
-    def readline(self, *args):
-        line = self._fp.readline(*args)
-        if not self.head_complete and line in (b"\r\n", b"\n"):
-            self.head_complete = True
-        return line
-
-    def __getattr__(self, name):
-        return getattr(self._fp, name)
-
-
-class _WatchedResponse(http.client.HTTPResponse):
-    def __init__(self, sock, *args, **kwargs) -> None:
-        super().__init__(sock, *args, **kwargs)
-        self.fp = _HeadWatch(self.fp)
-
-
-def _expire(conn, fired: threading.Event) -> None:
-    fired.set()
-    _close_quietly(conn)
-
-
-def _close_quietly(conn) -> None:
-    try:
-        if conn.sock is not None:
-            conn.sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        conn.close()
-    except OSError:
-        pass
+class _Stale(HarnessError):
+    """A reused keep-alive connection was closed by the peer before this request: open a new one."""

@@ -9,6 +9,7 @@ and dissect HTTP. Secrets were redacted in the `HttpMessage` already.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from harness.evidence.tcpflow import TcpFlow, TcpFlowRecorder
@@ -62,7 +63,6 @@ class HttpPcapRecorder(TcpFlowRecorder):
 def _addr(pair, fallback_ip: str) -> tuple:
     host, port = (pair or ("", 0))[:2]
     try:
-        import ipaddress
         ipaddress.ip_address(host)
     except ValueError:
         host = fallback_ip

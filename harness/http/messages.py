@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie")
 REDACTED = "<redacted>"
@@ -64,7 +64,7 @@ class HttpMessage(HeaderAccess):
     """
 
     kind: str
-    direction: str
+    direction: Literal["sent", "received"]
     method: str
     target: str
     status: int

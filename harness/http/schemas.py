@@ -14,11 +14,12 @@ from typing import Any
 
 from harness.a1 import schemas as a1schemas
 from harness.a1.schemas import SchemaProblem
+from harness.errors import UserError
 
 __all__ = ["SchemaProblem", "schema_names", "problems"]
 
 
-class SchemaLookupError(Exception):
+class SchemaLookupError(UserError):
     """The named schema or policy type is unknown to the harness (a lab/spec problem: ERROR)."""
 
 

@@ -2,13 +2,17 @@
 
 Used when the DUT is the client: a Non-RT RIC DUT (A1-P consumer) calling the
 harness as Near-RT RIC, or a Near-RT RIC DUT posting status notifications to
-the harness's callback. Each request is read by a server thread, recorded as an
-`HttpMessage`, queued, and held until the runner replies (an `expect-request`
-or `respond` step) or `reply_timeout` passes (then 503, and the test case
-already has a finding). Bodies over the size cap are refused with 413.
+the harness's callback. Each request is read by a connection thread (h11
+framing, harness/http/wire.py), recorded as an `HttpMessage`, queued, and held
+until the runner replies (an `expect-request` or `respond` step) or
+`reply_timeout` passes (then 503, and the test case already has a finding).
+Bodies over the size cap are refused with 413; a request that is not HTTP/1.1
+(a negative Content-Length, a bad chunk size, a broken head) is answered 400
+and queued as an `http.malformed` problem naming what h11 rejected.
 
 Theory of operation: nothing is judged here; the server only moves bytes and
 records them. Lab problems (port in use, TLS files) raise `HttpLabError` at start.
+One request per connection (the reply carries 'Connection: close').
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ import hmac
 import itertools
 import json
 import queue
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
+
+import h11
 
 from harness.http.client import DEFAULT_MAX_BODY, HttpLabError, TlsConfig
+from harness.http.listener import Listener
 from harness.http.messages import HttpMessage, redact
+from harness.http.wire import PeerBroke, Wire, WireError
 
 _connections = itertools.count(100001)
 
@@ -38,7 +45,7 @@ class Incoming:
     check: str = "http.request-size"         # the finding a problem gives
     status: int = 413                        # what the server answered a problem with
     replied: threading.Event = field(default_factory=threading.Event)
-    reply: tuple | None = None               # (status, headers dict, body bytes)
+    reply: tuple[int, dict, bytes] | None = None     # (status, headers dict, body bytes)
     response: HttpMessage | None = None      # what was actually sent back
 
     def answer(self, status: int, headers: dict | None = None, body: bytes = b"", timeout: float = 5.0) -> None:
@@ -59,49 +66,40 @@ class HttpServer:
             header is redacted; the value is never recorded).
         reply_timeout: how long a request waits for the runner's reply.
         max_body: request bodies beyond this size are refused (413).
+        read_timeout: how long a connection may take to deliver its whole request.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tls: TlsConfig | None = None,
                  reply_timeout: float = 10.0, max_body: int = DEFAULT_MAX_BODY,
-                 bearer_token: str | None = None) -> None:
+                 bearer_token: str | None = None, read_timeout: float = 30.0) -> None:
         self.bearer_token = bearer_token
         self.requests: queue.Queue[Incoming] = queue.Queue()
         self.reply_timeout = reply_timeout
+        self.read_timeout = read_timeout
         self.max_body = max_body
-        self.errors: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:      # no stderr noise; everything is recorded
-                return
-
-            def _any(self) -> None:
-                outer._handle(self)
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
-
-        try:
-            self.httpd = _Listener((host, port), Handler)
-        except OSError as err:
-            raise HttpLabError(f"cannot listen on {host}:{port}: {err}") from None
-        self.httpd.daemon_threads = True
         self.scheme = "http"
+        ctx = None
         if tls is not None and tls.cert is not None:
             ctx = tls.server_context()
-            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
             self.scheme = "https"
-        self.host, self.port = self.httpd.server_address[:2]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True, name=f"http-server-{self.port}")
+        try:
+            self.listener = Listener((host, port), self._serve, ssl_context=ctx)
+        except OSError as err:
+            raise HttpLabError(f"cannot listen on {host}:{port}: {err}") from None
+        bound = self.listener.server_address
+        self.host, self.port = str(bound[0]), int(bound[1])
+
+    @property
+    def errors(self) -> list[str]:
+        """Connections that broke before a request was whole (no request to report them on)."""
+        return self.listener.errors
 
     @property
     def base_url(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
-    def start(self) -> "HttpServer":
-        self.thread.start()
+    def start(self) -> HttpServer:
+        self.listener.start(f"http-server-{self.port}")
         return self
 
     def stop(self) -> None:
@@ -114,9 +112,7 @@ class HttpServer:
             if not item.replied.is_set():
                 item.reply = (503, {}, b"")
                 item.replied.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
+        self.listener.stop()
 
     def next_request(self, timeout: float) -> Incoming | None:
         try:
@@ -124,82 +120,86 @@ class HttpServer:
         except queue.Empty:
             return None
 
-    # ------------------------------------------------------------------ one request
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+    # ------------------------------------------------------------------ one connection, one request
+    def _serve(self, wire: Wire, client_address: tuple) -> None:
         conn_id = next(_connections)
+        local, remote = wire.sock.getsockname()[:2], client_address[:2]
+        deadline = time.monotonic() + self.read_timeout
+        check, code, extra = "http.request-size", 413, {}
+        problem: str | None = None
         try:
-            local = h.connection.getsockname()[:2]
-            remote = h.client_address[:2]
-            problem = None
-            length = h.headers.get("Content-Length")
-            body = b""
-            if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                body, problem = _read_chunked(h.rfile, self.max_body)
-            elif length is not None:
-                try:
-                    n = int(length)
-                except ValueError:
-                    n, problem = 0, f"Content-Length '{length}' is not a number"
-                if n > self.max_body:
-                    problem = f"request body of {n} octets is over the harness's cap of {self.max_body}"
-                else:
-                    body = h.rfile.read(n)
-            check, code, extra = "http.request-size", 413, {}
-            if problem is None and self.bearer_token is not None:
-                auth = h.headers.get("Authorization")
+            msg = wire.receive(deadline, self.max_body, refuse_early=True)
+        except PeerBroke as err:
+            method, target, headers = _best_effort_head(err)
+            problem = f"the request is not valid HTTP/1.1: {err.reason if err.head else err}"
+            check, code = "http.malformed", err.status_hint
+            request = HttpMessage("request", "received", method, target, 0, "", redact(headers), b"", time.time(),
+                                  local, remote, conn_id)
+        except (WireError, OSError) as err:
+            self.errors.append(f"{remote[0]}:{remote[1]}: {err}")
+            return
+        else:
+            if msg is None:                   # connected and closed without a request
+                return
+            if msg.truncated:
+                problem = (f"request body of {msg.declared} octets is over the harness's cap of {self.max_body}"
+                           if msg.declared is not None
+                           else f"chunked request body is over the harness's cap of {self.max_body} octets")
+            elif self.bearer_token is not None:
+                auth = next((v for k, v in msg.headers if k.lower() == "authorization"), None)
                 if auth is None or not hmac.compare_digest(auth.encode(), f"Bearer {self.bearer_token}".encode()):
                     problem = ("no Authorization header: the A1-P producer requires an OAuth2 bearer token"
                                if auth is None else "the bearer token is not the one the lab profile names")
                     check, code = "http.auth", 401
                     extra = {"WWW-Authenticate": 'Bearer realm="A1-P"' + ("" if auth is None
                                                                          else ', error="invalid_token"')}
-            request = HttpMessage("request", "received", h.command, h.path, 0, "", redact(h.headers.items()),
-                                  body, time.time(), local, remote, conn_id)
-            item = Incoming(request, problem, check, code)
-            self.requests.put(item)
-            if problem or not item.replied.wait(self.reply_timeout):
-                status, headers, data = (code if problem else 503), \
-                    {"Content-Type": "application/problem+json", **extra}, \
-                    json.dumps({"status": code if problem else 503,
-                                "title": problem or "the test harness did not reply in time"}).encode()
-            else:
-                status, headers, data = item.reply
-            h.send_response(status)
-            sent_headers = [("Content-Length", str(len(data)))] + [(k, str(v)) for k, v in headers.items()]
-            for k, v in sent_headers:
-                h.send_header(k, v)
-            h.send_header("Connection", "close")
-            h.end_headers()
-            if data and h.command != "HEAD":
-                h.wfile.write(data)
-            h.wfile.flush()
-            h.close_connection = True
-            reason = h.responses.get(status, ("",))[0]
-            item.response = HttpMessage("response", "sent", "", "", status, reason,
-                                        tuple(sent_headers) + (("Connection", "close"),), data, time.time(),
-                                        local, remote, conn_id)
-        except (OSError, socket.timeout) as err:
-            self.errors.append(f"{h.command} {h.path}: {err}")
-
-
-class _Listener(ThreadingHTTPServer):
-    # The stdlib's backlog of 5 drops the SYNs of a burst of DUT connections (a flood of notifications
-    # took 33 s to get in, by SYN retransmits); 128 takes bursts in at once.
-    request_queue_size = 128
-
-
-def _read_chunked(rfile, cap: int) -> tuple[bytes, str | None]:
-    out = b""
-    while True:
-        line = rfile.readline(1024)
+            request = HttpMessage("request", "received", msg.method, msg.target, 0, "", redact(msg.headers),
+                                  msg.body, time.time(), local, remote, conn_id)
+        item = Incoming(request, problem, check, code)
+        self.requests.put(item)
+        reply = None if problem or not item.replied.wait(self.reply_timeout) else item.reply
+        if reply is None:
+            status, reply_headers, data = (code if problem else 503), \
+                {"Content-Type": "application/problem+json", **extra}, \
+                json.dumps({"status": code if problem else 503,
+                            "title": problem or "the test harness did not reply in time"}).encode()
+        else:
+            status, reply_headers, data = reply
+        sent_headers = [(k, str(v)) for k, v in reply_headers.items() if k.lower() not in ("content-length", "connection")]
+        if status >= 200 and status not in (204, 304):
+            sent_headers.insert(0, ("Content-Length", str(len(data))))
+        else:
+            data = b""
+        sent_headers.append(("Connection", "close"))
+        if request.method == "HEAD":
+            data = b""
+        reason = _phrase(status)
         try:
-            size = int(line.split(b";")[0].strip() or b"x", 16)
-        except ValueError:
-            return out, f"chunk size line {line[:20]!r} is not hexadecimal"
-        if size == 0:
-            rfile.readline(1024)
-            return out, None
-        if len(out) + size > cap:
-            return out, f"chunked request body is over the harness's cap of {cap} octets"
-        out += rfile.read(size)
-        rfile.readline(1024)
+            events: list[h11.Response | h11.Data] = [h11.Response(status_code=status, headers=sent_headers,
+                                                                  reason=reason)]
+            if data:
+                events.append(h11.Data(data=data))
+            wire.send(*events, h11.EndOfMessage(), deadline=time.monotonic() + self.read_timeout)
+        except (WireError, OSError, h11.LocalProtocolError) as err:
+            self.errors.append(f"{request.method} {request.target}: {err}")
+        finally:
+            item.response = HttpMessage("response", "sent", "", "", status, reason, tuple(sent_headers), data,
+                                        time.time(), local, remote, conn_id)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _best_effort_head(err: PeerBroke) -> tuple[str, str, tuple]:
+    """Method, target and headers of a request h11 rejected: from its head when that parsed, else from
+    the words of its first line (only to name it in the finding)."""
+    if err.head is not None:
+        return err.head[1], err.head[2], err.head[5]
+    words = err.start.split(" ")
+    if len(words) == 3 and words[2].startswith("HTTP/"):
+        return words[0], words[1], ()
+    return "?", "?", ()

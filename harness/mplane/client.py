@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from harness import errors
 from harness.mplane.framing import Deframer, FramingError
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -36,15 +37,15 @@ BASE_10 = "urn:ietf:params:netconf:base:1.0"
 BASE_11 = "urn:ietf:params:netconf:base:1.1"
 
 
-class MplaneError(Exception):
+class MplaneError(errors.HarnessError):
     """Something stopped a NETCONF exchange; the text names host:port and what."""
 
 
-class LabError(MplaneError):
+class LabError(MplaneError, errors.LabError):
     """The lab's side is wrong (profile, known host key, network): an ERROR verdict."""
 
 
-class PeerError(MplaneError):
+class PeerError(MplaneError, errors.DutError):
     """The DUT broke the protocol (hello, XML, session): a FAIL verdict."""
 
 
@@ -52,7 +53,7 @@ class HostKeyMismatch(LabError):
     """The server's SSH host key is not the known one (never accepted silently)."""
 
 
-class AuthenticationFailed(MplaneError):
+class AuthenticationFailed(MplaneError, errors.LabError):
     """The server refused the credentials (a lab error, unless the test meant it)."""
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from harness.errors import DutError
+
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SUPERVISION = "urn:o-ran:supervision:1.0"
 FM = "urn:o-ran:fm:1.0"
@@ -36,7 +38,7 @@ KEYS = {
 }
 
 
-class EditError(ValueError):
+class EditError(DutError, ValueError):
     """An edit-config the datastore refuses; `tag` is the RFC 6241 error-tag."""
 
     def __init__(self, tag: str, message: str, path: str = "") -> None:
@@ -45,7 +47,7 @@ class EditError(ValueError):
         self.path = path
 
 
-class FilterError(ValueError):
+class FilterError(DutError, ValueError):
     """A filter the datastore cannot evaluate (an invalid-value rpc-error)."""
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
+from harness.errors import DutError
+
 EOM = b"]]>]]>"
 MAX_CHUNK = 4294967295
 _CHUNK = re.compile(rb"\n#([1-9][0-9]{0,9})\n")
 _END = b"\n##\n"
 
 
-class FramingError(ValueError):
+class FramingError(DutError, ValueError):
     """The peer broke RFC 6242 framing."""
 
 

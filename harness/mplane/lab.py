@@ -21,11 +21,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import UserError
+
 KEYS = ("host", "port", "username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
         "call_home_port", "call_home_host", "timeout")
 
 
-class MplaneLabError(ValueError):
+class MplaneLabError(UserError, ValueError):
     """The lab profile's mplane block is unusable; the text names the key."""
 
 

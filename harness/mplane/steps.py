@@ -270,7 +270,9 @@ def _expect_session_end(node: Node, ctx) -> list:
 MPLANE_KINDS = {"connect": _connect, "disconnect": _disconnect, "rpc": _rpc, "expect-reply": _expect_reply,
                 "expect-notification": _expect_notification, "expect-session-end": _expect_session_end}
 MPLANE_INTERFACES = (protocols.Interface("o-ru.mplane", "mplane", "o-ru", "o-du"),)
-protocols.register(protocols.Protocol(
+# Registered by the M-plane binding (harness/interfaces/mplane/).
+MPLANE_PROTOCOL = protocols.Protocol(
     "mplane", MPLANE_INTERFACES, MPLANE_KINDS,
     (ConnectStep, ExpectReplyStep, ExpectNotificationStep, ExpectSessionEndStep),
-    {"expect-reply": {"save"}, "expect-notification": {"save"}}))
+    {"expect-reply": {"save"}, "expect-notification": {"save"}},
+    no_check_hint="add a request step (its 'expect' checks the response) or an expect-request step")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import UserError
+
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-class DutPlanError(Exception):
+class DutPlanError(UserError):
     """The DUT list of a run cannot work (same key twice); the text says which profiles."""
 
 

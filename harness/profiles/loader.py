@@ -1,7 +1,7 @@
 """DUT and lab profile YAML -> DutProfile / LabProfile, with file:line errors.
 
 Missing fields, unknown keys, wrong types and PICS items not in the catalogue
-(harness/profiles/pics.yaml) are `ProfileError`s that quote the offending line.
+(specs/pics/pics.yaml) are `ProfileError`s that quote the offending line.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
 
     Args:
         path: the YAML file.
-        items: the PICS catalogue (default harness/profiles/pics.yaml).
+        items: the PICS catalogue (default specs/pics/pics.yaml).
 
     Raises:
         ProfileError: with file:line and the offending line.
@@ -149,7 +149,7 @@ def _pics(node: Node, items: dict[str, PicsItem]) -> dict:
         if key not in items:
             close = did_you_mean(str(key), items)
             raise node.error(line, f"unknown PICS item '{key}'{close}", "the items are listed in "
-                             "harness/profiles/pics.yaml")
+                             "specs/pics/pics.yaml")
         problem = items[key].problem(v)
         if problem:
             raise node.error(value.value_line(key) if isinstance(value, LDict) else line, problem)

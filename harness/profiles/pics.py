@@ -1,4 +1,4 @@
-"""The PICS catalogue (harness/profiles/pics.yaml): every item a DUT may declare.
+"""The PICS catalogue (specs/pics/pics.yaml, bundled): every item a DUT may declare.
 
 Loaded once per call to `catalogue()` (small, fast); the YAML is the single
 place a new item is added. Profiles are checked against it, and so are the
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import bundled
 from harness.spec.errors import ProfileError
 from harness.spec.reader import Node
 from harness.spec.yamlload import load_file
 
-PICS_FILE = Path(__file__).with_name("pics.yaml")
+PICS_FILE = bundled.pics_file()
 _TYPES = {"bool": bool, "str": str, "int": int}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.errors import DutError, LabError
 from harness.report.procedure import parse_reference, procedure_of
 from harness.verdict import OUTCOMES, Verdict
 
@@ -23,11 +24,11 @@ SEVERITY = {"mandatory": "critical", "conditional": "normal", "optional": "minor
 SPEC_PORTAL = "https://specifications.o-ran.org/specifications"
 
 
-class StepFailed(AssertionError):
+class StepFailed(DutError, AssertionError):
     """Marks an allure step 'failed' (the DUT broke the spec in this step)."""
 
 
-class StepBroken(RuntimeError):
+class StepBroken(LabError, RuntimeError):
     """Marks an allure step 'broken' (the lab or harness broke in this step)."""
 
 

@@ -59,10 +59,10 @@ def kpm_series(entries: list[dict]) -> dict[str, list[tuple[float, float]]]:
     for entry in entries:
         if entry.get("message") != "RICindication" or not isinstance(entry.get("decoded"), dict):
             continue
-        header = next(_walk(entry["decoded"], "colletStartTime"), {})
-        base = _ntp(header.get("colletStartTime"))
-        if base is None:
-            base = entry.get("time") if isinstance(entry.get("time"), (int, float)) else 0.0
+        header: dict = next(_walk(entry["decoded"], "colletStartTime"), {})
+        start = _ntp(header.get("colletStartTime"))
+        when = entry.get("time")
+        base = start if start is not None else float(when) if isinstance(when, (int, float)) else 0.0
         for report in _walk(entry["decoded"], "measData"):
             names = [str((i.get("measType") or {}).get("measName") or (i.get("measType") or {}).get("measID", "?"))
                      for i in report.get("measInfoList") or [] if isinstance(i, dict)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.errors import UserError
 from harness.report.junit import write_junit
 from harness.report.oran_json import write_oran_json
 from harness.report.results_dir import ResultsDirError, read_results
@@ -16,7 +17,7 @@ JUNIT_NAME = "junit.xml"
 ORAN_NAME = "oran-results.json"
 
 
-class ExportError(Exception):
+class ExportError(UserError):
     """The folder cannot be exported; the text names the file (and line)."""
 
 

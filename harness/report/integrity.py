@@ -38,6 +38,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from harness.errors import UserError
+
 MANIFEST_NAME = "MANIFEST.json"
 SIGNATURE_NAME = "MANIFEST.sig"
 FORMAT = "oran-harness-manifest/1"
@@ -46,7 +48,7 @@ CHUNK = 1 << 20          # 1 MiB per read: constant memory whatever the pcap siz
 _SKIPPED = frozenset({MANIFEST_NAME, SIGNATURE_NAME})
 
 
-class IntegrityError(Exception):
+class IntegrityError(UserError):
     """Bad input to signing or verification; the message names the file."""
 
 

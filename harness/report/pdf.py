@@ -21,6 +21,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import LabError
 from harness.report.html import KNOWN_VERDICTS, environment
 from harness.report.model_view import ReportView, TestView
 from harness.report.sources import TestRecord
@@ -28,7 +29,7 @@ from harness.report.sources import TestRecord
 CHARTED_VERDICTS = frozenset({"FAIL", "INCONC", "ERROR", "NONE"})
 
 
-class PdfUnavailable(Exception):
+class PdfUnavailable(LabError):
     """WeasyPrint (or its system libraries) cannot be loaded."""
 
 

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 
-class ResultsDirError(Exception):
+
+class ResultsDirError(UserError):
     """A results folder that cannot be read; the text names the file (and line)."""
 
 
@@ -158,7 +160,10 @@ def _identity(data: Any) -> Identity:
     data = data if isinstance(data, dict) else {}
     known = ("name", "role", "vendor", "model", "sw_version", "hw_version", "fw_version", "serial_number",
              "inventory_id")
-    return Identity(*(_text(data.get(k)) for k in known), extra={k: v for k, v in data.items() if k not in known})
+    t = {k: _text(data.get(k)) for k in known}
+    return Identity(t["name"], t["role"], t["vendor"], t["model"], t["sw_version"], t["hw_version"],
+                    t["fw_version"], t["serial_number"], t["inventory_id"],
+                    extra={k: v for k, v in data.items() if k not in known})
 
 
 def _meta(path: Path) -> RunMeta:
@@ -172,7 +177,7 @@ def _meta(path: Path) -> RunMeta:
     return RunMeta(_text(raw.get("harness")), float(started) if isinstance(started, (int, float)) else None,
                    _text(raw.get("mode")), raw.get("fault"), _text(raw.get("dut_profile")),
                    _text(raw.get("lab_profile")), _identity(raw.get("dut")),
-                   raw.get("lab") if isinstance(raw.get("lab"), dict) else {}, raw)
+                   lab if isinstance(lab := raw.get("lab"), dict) else {}, raw)
 
 
 def _finding(data: Any, where: str) -> FindingRow:
@@ -199,7 +204,7 @@ def _row(data: dict, line: int, where: str) -> TestRow:
                    _text(data.get("spec")), data["verdict"], _text(data.get("oran")), _number(data.get("started")),
                    _number(data.get("duration")), tuple(_finding(f, where) for f in findings),
                    data.get("exchange"), data.get("pcap"), _text(data.get("reason")),
-                   data.get("messages") if isinstance(data.get("messages"), dict) else {},
+                   messages if isinstance(messages := data.get("messages"), dict) else {},
                    _text(data.get("procedure")), tuple(str(x) for x in data.get("expected") or ()),
                    tuple(str(x) for x in data.get("tags") or ()), data)
 

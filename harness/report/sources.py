@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from harness.report.results_dir import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange, read_results
 
 MERGED_FILE = "merged.json"
 
 
-class ReportInputError(Exception):
+class ReportInputError(UserError):
     """A results folder cannot be read at all; the message names the file (and line)."""
 
 

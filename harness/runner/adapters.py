@@ -15,8 +15,10 @@ import subprocess
 import sys
 from typing import Any, Protocol
 
+from harness.errors import LabError
 
-class TriggerError(Exception):
+
+class TriggerError(LabError):
     """The adapter could not make the DUT act."""
 
 

@@ -26,11 +26,18 @@ from typing import Any
 from harness.http.client import HttpClient, HttpDutError, HttpLabError
 from harness.http.evidence import HttpEntry
 from harness.http.messages import NOT_JSON, HttpMessage
-from harness.http.schemas import SchemaLookupError, problems as schema_problems
-from harness.runner.runner import Runner, _Stop, _where, register_executor
+from harness.http.schemas import SchemaLookupError
+from harness.http.schemas import problems as schema_problems
+from harness.runner.context import StepContext
+from harness.runner.registry import register_executor
 from harness.spec import match as matching
 from harness.spec import paths
-from harness.spec.model import ExpectRequestStep, HttpReply, HttpRequestStep, RespondStep
+from harness.spec.model import (
+    ExpectRequestStep,
+    HttpReply,
+    HttpRequestStep,
+    RespondStep,
+)
 from harness.verdict import Finding, Verdict
 
 JSON = "application/json"
@@ -66,91 +73,86 @@ class HttpEnv:
 
 
 class _State:
-    """Per-runner HTTP state: the request awaiting a reply."""
+    """Per-run HTTP state: the request awaiting a reply."""
 
     def __init__(self) -> None:
         self.pending = None        # (Incoming, step) the last expect-request matched, not yet answered
 
 
-def _state(runner: Runner) -> _State:
-    state = getattr(runner, "_http_state", None)
-    if state is None:
-        state = runner._http_state = _State()
-        runner.finishers.append(lambda: _finish(runner))
-    return state
+def _state(ctx: StepContext) -> _State:
+    def make() -> _State:
+        ctx.add_finisher(lambda: _finish(ctx))
+        return _State()
+    return ctx.state("http", make)
 
 
-def _env(runner: Runner, step) -> HttpEnv:
-    if runner.env.http is None:
-        runner._finding(Verdict.ERROR, "http.env", "this run has no HTTP set-up (the lab profile has no a1: block)",
-                        step)
-    return runner.env.http
+def _env(ctx: StepContext) -> HttpEnv:
+    if not isinstance(ctx.env, HttpEnv):
+        ctx.error("http.env", "this run has no HTTP set-up (the lab profile has no a1: block)")
+    return ctx.env
 
 
-def _record(runner: Runner, message: HttpMessage, step, role: str, label: str | None = None) -> HttpEntry:
+def record(ctx: StepContext, message: HttpMessage, step, role: str, label: str | None = None) -> HttpEntry:
     what = label or (f"{message.method} {message.path}" if message.kind == "request"
                      else f"{message.status} {message.reason}".strip())
-    return runner.exchange.add_entry(lambda i: HttpEntry(i, message, _where(step) if step else "after the last step",
-                                                         what, role))
+    return ctx.exchange.add_entry(lambda i: HttpEntry(i, message, ctx.where(step) if step else "after the last step",
+                                                      what, role))
 
 
-def _fail(runner: Runner, out: list, step, check: str, message: str, entry=None, **kw) -> None:
-    out.append(Finding(Verdict.FAIL, check, message, clause=step.clause or str(runner.tc.reference),
-                       step=_where(step), evidence=(entry.index,) if entry else (), **kw))
+def _fail(ctx: StepContext, out: list, step, check: str, message: str, entry=None, **kw) -> None:
+    out.append(Finding(Verdict.FAIL, check, message, clause=ctx.clause(step),
+                       step=ctx.where(step), evidence=(entry.index,) if entry else (), **kw))
 
 
-def _stop_if(runner: Runner, found: list) -> None:
-    for f in found:
-        runner.keeper.add(f)
-    if found:
-        raise _Stop
+def _stop_if(ctx: StepContext, found: list) -> None:
+    ctx.add_all(found)
 
 
-def _seconds(runner: Runner, step) -> float:
-    return min(runner._seconds(step.timer, runner.env.timers.expect, step), max(runner._remaining(), 0.0))
+def _seconds(ctx: StepContext, step) -> float:
+    return ctx.timer(step.timer, ctx.timers.expect)
 
 
 # ---------------------------------------------------------------------- shared checks
-def _check_message(runner: Runner, step, msg: HttpMessage, entry, where: str, *, headers: dict, body: Any,
+def _check_message(ctx: StepContext, step, msg: HttpMessage, entry, where: str, *, headers: dict, body: Any,
                    schema: Any, content_type: str | None, out: list) -> Any:
     """Headers, content type, JSON, body matchers and schema of ``msg``; returns the parsed body."""
     for name, matcher in headers.items():
-        expected = runner._resolve(matcher, step)
+        expected = ctx.resolve(matcher)
         observed = msg.header(name)
         for miss in matching.match(expected, matching.ABSENT if observed is None else observed, f"headers.{name}",
-                                   runner.vars):
-            _fail(runner, out, step, "http.header", f"{where}: {miss}", entry, ie_path=miss.path,
+                                   ctx.vars):
+            _fail(ctx, out, step, "http.header", f"{where}: {miss}", entry, ie_path=miss.path,
                   expected=miss.expected, observed=miss.observed)
     wants_json = body is not None or schema is not None or content_type is not None
     if not wants_json:
         return msg.json()
     want_type = content_type or (PROBLEM_JSON if schema == "ProblemDetails" else JSON)
     if msg.media_type != want_type:
-        _fail(runner, out, step, "http.content-type",
+        _fail(ctx, out, step, "http.content-type",
               f"{where}: Content-Type is {msg.media_type or 'absent'!s}, expected {want_type}", entry,
               expected=want_type, observed=msg.header("content-type"))
     parsed = msg.json()
     if msg.truncated:
         return parsed
     if parsed is NOT_JSON:
-        _fail(runner, out, step, "http.json", f"{where}: the body is not JSON: {_json_error(msg.body)}", entry)
+        _fail(ctx, out, step, "http.json", f"{where}: the body is not JSON: {_json_error(msg.body)}", entry)
         return parsed
     if parsed is None:
-        _fail(runner, out, step, "http.body", f"{where}: the body is empty, expected JSON", entry)
+        _fail(ctx, out, step, "http.body", f"{where}: the body is empty, expected JSON", entry)
         return parsed
     if body is not None:
-        for miss in matching.match(runner._resolve(body, step), parsed, "body", runner.vars):
-            _fail(runner, out, step, "http.body", f"{where}: {miss}", entry, ie_path=miss.path,
+        for miss in matching.match(ctx.resolve(body), parsed, "body", ctx.vars):
+            _fail(ctx, out, step, "http.body", f"{where}: {miss}", entry, ie_path=miss.path,
                   expected=miss.expected, observed=miss.observed)
     if schema is not None:
-        ref = runner._resolve(schema, step)
+        ref = ctx.resolve(schema)
         try:
-            found = schema_problems(parsed, ref, runner.env.http.policy_types)
+            found = schema_problems(parsed, ref, _env(ctx).policy_types)
         except SchemaLookupError as err:
-            runner._finding(Verdict.ERROR, "http.schema-lookup", f"{where}: {err}", step)
+            ctx.error("http.schema-lookup", f"{where}: {err}")
         name = ref if isinstance(ref, str) else _schema_label(ref)
         for p in found:
-            _fail(runner, out, step, "http.schema", f"{where}: body is not a valid {name}: {p}", entry,
+            _fail(ctx, out, step, "http.schema", f"{where}: body is not a valid {name}: {p}", entry,
                   ie_path=p.json_path)
     return parsed
 
@@ -170,7 +172,7 @@ def _json_error(data: bytes) -> str:
     return "?"
 
 
-def _save(runner: Runner, step, spec: dict, msg: HttpMessage, parsed: Any, extra: dict | None = None) -> None:
+def _save(ctx: StepContext, step, spec: dict, msg: HttpMessage, parsed: Any, extra: dict | None = None) -> None:
     for var, text in spec.items():
         parts = paths.parse_path(text)
         root = parts[0]
@@ -179,7 +181,7 @@ def _save(runner: Runner, step, spec: dict, msg: HttpMessage, parsed: Any, extra
         elif root == "headers":
             value = msg.header(str(parts[1])) if len(parts) > 1 else dict(msg.headers)
             if value is None:
-                runner._finding(Verdict.FAIL, "http.save", f"cannot save {text}: no {parts[1]} header", step)
+                ctx.fail("http.save", f"cannot save {text}: no {parts[1]} header")
         elif root == "path":
             value = msg.path
         elif root == "query":
@@ -190,65 +192,65 @@ def _save(runner: Runner, step, spec: dict, msg: HttpMessage, parsed: Any, extra
             try:
                 value = paths.get_path({"body": parsed}, parts)
             except paths.PathError as err:
-                runner._finding(Verdict.FAIL, "http.save", f"cannot save {text}: {err}", step)
-        runner.vars[var] = value
-    runner.vars.update(extra or {})
+                ctx.fail("http.save", f"cannot save {text}: {err}")
+        ctx.vars[var] = value
+    ctx.vars.update(extra or {})
 
 
 # ---------------------------------------------------------------------- request
-def _body_bytes(runner: Runner, step: HttpRequestStep) -> tuple[bytes, Any]:
+def _body_bytes(ctx: StepContext, step: HttpRequestStep) -> tuple[bytes, Any]:
     if step.raw_body is not None:
-        return runner._resolve(step.raw_body, step).encode("utf-8"), None
+        return ctx.resolve(step.raw_body).encode("utf-8"), None
     if step.template is not None:
         value = copy.deepcopy(step.template.body)
         for path, v in step.fields.items():
             try:
                 value = paths.set_path(value, paths.parse_path(path), copy.deepcopy(v))
             except paths.PathError as err:
-                runner._finding(Verdict.ERROR, "spec.request", f"body field {path}: {err}", step)
+                ctx.error("spec.request", f"body field {path}: {err}")
     elif step.body is not None:
         value = step.body
     else:
         return b"", None
-    value = runner._resolve(value, step)
+    value = ctx.resolve(value)
     return json.dumps(value).encode("utf-8"), value
 
 
-def run_request(runner: Runner, step: HttpRequestStep) -> None:
-    env = _env(runner, step)
-    _flush(runner, step)
+def run_request(ctx: StepContext, step: HttpRequestStep) -> None:
+    env = _env(ctx)
+    _flush(ctx, step)
     if env.client is None:
-        runner._finding(Verdict.ERROR, "http.env", "the lab profile gives no DUT URL (a1.dut_url) to send to", step)
-    path = runner._resolve(step.path, step)
-    query = runner._resolve(dict(step.query), step)
-    headers = runner._resolve(dict(step.headers), step)
-    data, value = _body_bytes(runner, step)
+        ctx.error("http.env", "the lab profile gives no DUT URL (a1.dut_url) to send to")
+    path = ctx.resolve(step.path)
+    query = ctx.resolve(dict(step.query))
+    headers = ctx.resolve(dict(step.headers))
+    data, value = _body_bytes(ctx, step)
     where = f"{step.method} {env.client.target(path, query)}"
     if step.schema is not None and value is not None:
         try:
-            found = schema_problems(value, runner._resolve(step.schema, step), env.policy_types)
+            found = schema_problems(value, ctx.resolve(step.schema), env.policy_types)
         except SchemaLookupError as err:
-            runner._finding(Verdict.ERROR, "http.schema-lookup", f"{where}: {err}", step)
+            ctx.error("http.schema-lookup", f"{where}: {err}")
         if found:
-            runner._finding(Verdict.ERROR, "spec.request-schema",
-                            f"{where}: the spec's own request body breaks its schema: {found[0]}", step)
+            ctx.error("spec.request-schema",
+                      f"{where}: the spec's own request body breaks its schema: {found[0]}")
     if data and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = JSON
-    timer = _seconds(runner, step)
+    timer = _seconds(ctx, step)
     try:
         done = env.client.request(step.method, path, query=query, headers=headers, body=data, timeout=timer)
     except HttpLabError as err:
-        runner._finding(Verdict.ERROR, "http.lab", str(err), step)
+        ctx.error("http.lab", str(err))
     except HttpDutError as err:
-        entry = _record(runner, err.request, step, "sent") if err.request is not None else None
-        runner._finding(Verdict.FAIL, err.check, str(err), step, evidence=(entry.index,) if entry else ())
-    _record(runner, done.request, step, "sent")
+        entry = record(ctx, err.request, step, "sent") if err.request is not None else None
+        ctx.fail(err.check, str(err), evidence=(entry.index,) if entry else ())
+    record(ctx, done.request, step, "sent")
     resp = done.response
-    entry = _record(runner, resp, step, "matched")
-    _stop_if(runner, judge_response(runner, step, where, resp, entry, env.client.max_body))
+    entry = record(ctx, resp, step, "matched")
+    _stop_if(ctx, judge_response(ctx, step, where, resp, entry, env.client.max_body))
 
 
-def judge_response(runner: Runner, step: HttpRequestStep, where: str, resp: HttpMessage, entry,
+def judge_response(ctx: StepContext, step: HttpRequestStep, where: str, resp: HttpMessage, entry,
                    max_body: int) -> list:
     """Every check of ``step.expect`` on ``resp``; the FAIL findings (none: PASS recorded, saves done).
 
@@ -258,24 +260,24 @@ def judge_response(runner: Runner, step: HttpRequestStep, where: str, resp: Http
     out: list = []
     where_status = f"{where} answered {resp.status}"
     if 300 <= resp.status < 400 and resp.status not in check.status:
-        _fail(runner, out, step, "http.redirect", f"{where_status} (redirect to {resp.header('location') or '?'}); "
+        _fail(ctx, out, step, "http.redirect", f"{where_status} (redirect to {resp.header('location') or '?'}); "
               "the harness does not follow redirects", entry, expected=list(check.status), observed=resp.status)
     elif check.status and resp.status not in check.status:
         detail = _problem_detail(resp)
-        _fail(runner, out, step, "http.status", f"{where_status}, expected {_codes(check.status)}{detail}", entry,
+        _fail(ctx, out, step, "http.status", f"{where_status}, expected {_codes(check.status)}{detail}", entry,
               expected=list(check.status), observed=resp.status)
     if resp.truncated:
-        _fail(runner, out, step, "http.body-size", f"{where}: the response body is over the harness's cap of "
+        _fail(ctx, out, step, "http.body-size", f"{where}: the response body is over the harness's cap of "
               f"{max_body} octets", entry)
     if out:
         return out
-    parsed = _check_message(runner, step, resp, entry, where, headers=check.headers, body=check.body,
+    parsed = _check_message(ctx, step, resp, entry, where, headers=check.headers, body=check.body,
                             schema=check.schema, content_type=check.content_type, out=out)
     if out:
         return out
-    runner._finding(Verdict.PASS, "http.response", f"{where_status} and every check on the response passed", step,
-                    evidence=(entry.index,))
-    _save(runner, step, step.save, resp, parsed)
+    ctx.pass_("http.response", f"{where_status} and every check on the response passed",
+              evidence=(entry.index,))
+    _save(ctx, step, step.save, resp, parsed)
     return out
 
 
@@ -291,48 +293,48 @@ def _problem_detail(resp: HttpMessage) -> str:
 
 
 # ---------------------------------------------------------------------- expect-request / respond
-def run_expect_request(runner: Runner, step: ExpectRequestStep) -> None:
-    env = _env(runner, step)
-    _flush(runner, step)
+def run_expect_request(ctx: StepContext, step: ExpectRequestStep) -> None:
+    env = _env(ctx)
+    _flush(ctx, step)
     if env.server is None:
-        runner._finding(Verdict.ERROR, "http.env", "the harness has no HTTP server for the DUT to call", step)
-    pattern = runner._resolve(step.path, step)
+        ctx.error("http.env", "the harness has no HTTP server for the DUT to call")
+    pattern = ctx.resolve(step.path)
     wanted = f"{step.method} {pattern}"
-    timer = _seconds(runner, step)
+    timer = _seconds(ctx, step)
     deadline = time.monotonic() + timer
     incoming = env.server.next_request(deadline - time.monotonic())
     if incoming is None:
-        runner._finding(Verdict.FAIL, "http.expect-request.timer",
-                        f"no request {wanted} from the DUT within {timer:g} s", step)
+        ctx.fail("http.expect-request.timer",
+                 f"no request {wanted} from the DUT within {timer:g} s")
     msg = incoming.request
     where = f"{msg.method} {msg.path}"
-    entry = _record(runner, msg, step, "matched")
-    state = _state(runner)
+    entry = record(ctx, msg, step, "matched")
+    state = _state(ctx)
     if incoming.problem:
         entry.role = "unexpected"
-        _answered(runner, incoming, step)
-        runner._finding(Verdict.FAIL, incoming.check, f"{where}: {incoming.problem}", step,
-                        evidence=(entry.index,))
-    m, out, parsed = judge_request(runner, step, msg, entry, pattern)
+        _answered(ctx, incoming, step)
+        ctx.fail(incoming.check, f"{where}: {incoming.problem}",
+                 evidence=(entry.index,))
+    m, out, _parsed = judge_request(ctx, step, msg, entry, pattern)
     if m is None:
         entry.role = "unexpected"
         incoming.answer(404, {"Content-Type": PROBLEM_JSON},
                         json.dumps({"status": 404, "title": "not what the test case expected"}).encode())
-        _answered(runner, incoming, step)
-        runner._finding(Verdict.FAIL, "http.request", f"received {where} while waiting for {wanted}", step,
-                        expected=wanted, observed=where, evidence=(entry.index,))
+        _answered(ctx, incoming, step)
+        ctx.fail("http.request", f"received {where} while waiting for {wanted}",
+                 expected=wanted, observed=where, evidence=(entry.index,))
     if out:
         incoming.answer(400, {"Content-Type": PROBLEM_JSON},
                         json.dumps({"status": 400, "title": "the request broke the test case's checks"}).encode())
-        _answered(runner, incoming, step)
-    _stop_if(runner, out)
+        _answered(ctx, incoming, step)
+    _stop_if(ctx, out)
     if step.respond is not None:
-        _reply(runner, incoming, step.respond, step)
+        _reply(ctx, incoming, step.respond, step)
     else:
         state.pending = (incoming, step)
 
 
-def judge_request(runner: Runner, step: ExpectRequestStep, msg: HttpMessage, entry, pattern: str):
+def judge_request(ctx: StepContext, step: ExpectRequestStep, msg: HttpMessage, entry, pattern: str):
     """(path match or None when method/path are not the step's, FAIL findings, parsed body).
 
     With no findings, the PASS is recorded and the step's saves are done. Shared by the
@@ -342,66 +344,66 @@ def judge_request(runner: Runner, step: ExpectRequestStep, msg: HttpMessage, ent
     try:
         m = re.fullmatch(pattern, msg.path)
     except re.error as err:
-        runner._finding(Verdict.ERROR, "spec.path", f"path pattern /{pattern}/ does not compile: {err}", step)
+        ctx.error("spec.path", f"path pattern /{pattern}/ does not compile: {err}")
     if msg.method != step.method or m is None:
         return None, [], None
     out: list = []
     if step.query is not None:
         from urllib.parse import parse_qs, urlsplit
         observed = {k: v[-1] for k, v in parse_qs(urlsplit(msg.target).query).items()}
-        for miss in matching.match(runner._resolve(step.query, step), observed, "query", runner.vars):
-            _fail(runner, out, step, "http.query", f"{where}: {miss}", entry, ie_path=miss.path,
+        for miss in matching.match(ctx.resolve(step.query), observed, "query", ctx.vars):
+            _fail(ctx, out, step, "http.query", f"{where}: {miss}", entry, ie_path=miss.path,
                   expected=miss.expected, observed=miss.observed)
-    parsed = _check_message(runner, step, msg, entry, where, headers=step.headers, body=step.body,
+    parsed = _check_message(ctx, step, msg, entry, where, headers=step.headers, body=step.body,
                             schema=step.schema, content_type=None, out=out)
     if out:
         return m, out, parsed
-    runner._finding(Verdict.PASS, "http.request", f"received {where} and every check on it passed", step,
-                    evidence=(entry.index,))
-    _save(runner, step, step.save, msg, parsed, {k: v for k, v in m.groupdict().items() if v is not None})
+    ctx.pass_("http.request", f"received {where} and every check on it passed",
+              evidence=(entry.index,))
+    _save(ctx, step, step.save, msg, parsed, {k: v for k, v in m.groupdict().items() if v is not None})
     return m, out, parsed
 
 
-def run_respond(runner: Runner, step: RespondStep) -> None:
-    state = _state(runner)
+def run_respond(ctx: StepContext, step: RespondStep) -> None:
+    state = _state(ctx)
     if state.pending is None:
-        runner._finding(Verdict.ERROR, "spec.respond", "no request to respond to (respond follows an expect-request "
-                                                       "without its own respond)", step)
+        ctx.error("spec.respond", "no request to respond to (respond follows an expect-request "
+                  "without its own respond)")
     incoming, _ = state.pending
     state.pending = None
-    _reply(runner, incoming, step.reply, step)
+    _reply(ctx, incoming, step.reply, step)
 
 
-def _reply(runner: Runner, incoming, reply: HttpReply, step) -> None:
-    headers = runner._resolve(dict(reply.headers), step)
-    body = runner._resolve(reply.body, step)
+def _reply(ctx: StepContext, incoming, reply: HttpReply, step) -> None:
+    headers = ctx.resolve(dict(reply.headers))
+    body = ctx.resolve(reply.body)
     data = b""
     if body is not None:
         data = json.dumps(body).encode("utf-8")
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = PROBLEM_JSON if reply.status >= 400 else JSON
     incoming.answer(reply.status, headers, data)
-    _answered(runner, incoming, step)
+    _answered(ctx, incoming, step)
 
 
-def _answered(runner: Runner, incoming, step) -> None:
+def _answered(ctx: StepContext, incoming, step) -> None:
     if incoming.response is not None:
-        _record(runner, incoming.response, step, "sent")
+        record(ctx, incoming.response, step, "sent")
 
 
-def _flush(runner: Runner, step) -> None:
+def _flush(ctx: StepContext, step) -> None:
     """Answer a request still waiting (204) before the next step goes on."""
-    state = _state(runner)
+    state = _state(ctx)
     if state.pending is not None:
         incoming, by = state.pending
         state.pending = None
         incoming.answer(204)
-        _answered(runner, incoming, by)
+        _answered(ctx, incoming, by)
 
 
-def _finish(runner: Runner) -> None:
-    _flush(runner, None)
-    server = runner.env.http.server if runner.env.http is not None else None
+def _finish(ctx: StepContext) -> None:
+    _flush(ctx, None)
+    server = ctx.env.server if isinstance(ctx.env, HttpEnv) else None
     if server is None:
         return
     while True:                                  # evidence: requests nobody awaited
@@ -409,8 +411,8 @@ def _finish(runner: Runner) -> None:
         if incoming is None:
             return
         incoming.answer(503)
-        _record(runner, incoming.request, None, "unread")
-        _answered(runner, incoming, None)
+        record(ctx, incoming.request, None, "unread")
+        _answered(ctx, incoming, None)
 
 
 register_executor(HttpRequestStep, run_request)

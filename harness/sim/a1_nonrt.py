@@ -18,11 +18,20 @@ import time
 from urllib.parse import quote
 
 from harness.a1 import model
+from harness.http.client import Exchanged, HttpClient, HttpDutError, HttpLabError
 from harness.sim.a1_faults import NONRT_FAULTS, active, parse_faults
-from harness.sim.a1_http import (JSON, A1HttpServer, A1SimError, HttpClient, HttpRequest, HttpResponse,
-                                 Reply, TlsClient, TlsServer)
+from harness.sim.a1_http import (
+    JSON,
+    A1HttpServer,
+    A1SimError,
+    HttpRequest,
+    Reply,
+    TlsClient,
+    TlsServer,
+)
 
 NOTIFY_PATH = "/a1-notifications"
+MAX_ANSWER = 64 << 20            # the longest answer read (a 'huge-body' fault sends 8 MiB)
 _WRONG_METHOD = {"GET": "POST", "PUT": "POST", "DELETE": "PATCH"}
 
 
@@ -46,8 +55,12 @@ class A1NonRtRicSim:
         self.target_base_url = target_base_url.rstrip("/")
         self.faults = parse_faults(faults, NONRT_FAULTS)
         self.bearer_token = bearer_token
-        self.client = HttpClient(self.target_base_url, tls=tls, timeout=timeout)
-        self.exchanges: list[tuple[str, str, HttpResponse | None]] = []   # (method, path, response)
+        try:
+            self.client = HttpClient(self.target_base_url, tls=tls.config() if tls else None, timeout=timeout,
+                                     keep_alive=True, max_body=MAX_ANSWER)
+        except HttpLabError as err:
+            raise A1SimError(str(err)) from None
+        self.exchanges: list[tuple[str, str, Exchanged | None]] = []   # (method, path, exchange)
         self._callback = A1HttpServer((callback_host, callback_port), self._on_notification, tls=callback_tls)
         self._arrived = threading.Condition()
 
@@ -67,7 +80,7 @@ class A1NonRtRicSim:
         self.client.close()
         self._callback.stop()
 
-    def __enter__(self) -> "A1NonRtRicSim":
+    def __enter__(self) -> A1NonRtRicSim:
         self.start()
         return self
 
@@ -98,7 +111,8 @@ class A1NonRtRicSim:
 
         Raises:
             A1SimError: unknown action or missing parameter.
-            OSError / ssl.SSLError / http.client.HTTPException: the target broke.
+            HttpDutError: the target broke (timed out, closed, not HTTP/1.1, answer over 64 MiB).
+            HttpLabError: the target cannot be reached or its TLS is refused.
         """
         if action not in self.ACTIONS:
             raise A1SimError(f"A1NonRtRicSim has no action '{action}'; known: {', '.join(self.ACTIONS)}")
@@ -108,10 +122,13 @@ class A1NonRtRicSim:
         except KeyError as err:
             raise A1SimError(f"trigger {action}: missing parameter {err}") from None
         self.exchanges.append((method, path, None))
-        resp = self.client.request(method, path, body, headers)
-        self.exchanges[-1] = (method, path, resp)
-        return {"status": resp.status, "headers": resp.headers, "body": _decode(resp.body),
-                "raw": resp.body, "elapsed": resp.elapsed}
+        ex = self.client.request(method, path, body=body, headers=headers)
+        self.exchanges[-1] = (method, path, ex)
+        resp = ex.response
+        if resp.truncated:
+            raise HttpDutError("http.body-size", f"{method} {path}: the answer is over {MAX_ANSWER} octets")
+        return {"status": resp.status, "headers": {k.lower(): v for k, v in resp.headers},
+                "body": _decode(resp.body), "raw": resp.body, "elapsed": ex.elapsed}
 
     def _build(self, action: str, p: dict) -> tuple[str, str, bytes | None, dict]:
         on = lambda name: active(self.faults, name, action)   # noqa: E731

@@ -33,10 +33,20 @@ from urllib.parse import parse_qs, urlsplit
 
 from harness.a1 import model, schemas
 from harness.a1.model import A1PathError, PolicyType
+from harness.http.client import HttpClient, HttpDutError, HttpLabError
 from harness.sim import a1_hostile
 from harness.sim.a1_faults import RIC_FAULTS, active, parse_faults
-from harness.sim.a1_http import (JSON, A1HttpServer, A1SimError, HttpClient, HttpRequest, Reply,
-                                 TlsClient, TlsServer, json_reply, problem)
+from harness.sim.a1_http import (
+    JSON,
+    A1HttpServer,
+    A1SimError,
+    HttpRequest,
+    Reply,
+    TlsClient,
+    TlsServer,
+    json_reply,
+    problem,
+)
 
 DEFAULT_STATUS = {"enforceStatus": "ENFORCED"}
 MOVED = "/moved"
@@ -74,7 +84,7 @@ class A1RicSim:
     """Args:
         host, port: where to listen (port 0: any free port).
         faults: fault names, ``name`` or ``name@operation,...``.
-        policy_types_dir: folder of ``<policyTypeId>.json`` (default fixtures/a1/policy-types).
+        policy_types_dir: folder of ``<policyTypeId>.json`` (default: the bundled specs/a1/policy-types).
         tls: serve HTTPS (mutual TLS when it names a client CA).
         bearer_token: require ``Authorization: Bearer <token>`` on every request.
         notify_tls: CA (and client cert) for https notification destinations.
@@ -138,7 +148,7 @@ class A1RicSim:
         if self._worker is not None:
             self._worker.join(self.notify_timeout + 1.0)
 
-    def __enter__(self) -> "A1RicSim":
+    def __enter__(self) -> A1RicSim:
         self.start()
         return self
 
@@ -214,16 +224,14 @@ class A1RicSim:
 
     def _post(self, url: str, body: bytes, ctype: str) -> NotificationAttempt:
         try:
-            client = HttpClient(url, tls=self.notify_tls, timeout=self.notify_timeout)
+            client = HttpClient(url, tls=self.notify_tls.config() if self.notify_tls else None,
+                                timeout=self.notify_timeout)
             path = urlsplit(url)
             target = (path.path or "/") + (f"?{path.query}" if path.query else "")
             client.prefix = ""
-            try:
-                resp = client.request("POST", target, body, {"Content-Type": ctype})
-            finally:
-                client.close()
-            attempt = NotificationAttempt(url, body, resp.status)
-        except Exception as err:               # the destination broke: keep the evidence
+            ex = client.request("POST", target, body=body, headers={"Content-Type": ctype})
+            attempt = NotificationAttempt(url, body, ex.response.status)
+        except (HttpLabError, HttpDutError) as err:   # the destination broke: keep the evidence
             attempt = NotificationAttempt(url, body, None, f"{type(err).__name__}: {err}")
         with self._lock:
             self.notifications_sent.append(attempt)

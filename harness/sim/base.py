@@ -34,6 +34,7 @@ from harness.e2.events import LocalMisuse, MessageReceived, ProcedureCompleted, 
 from harness.e2.procedures import E2Endpoint
 from harness.e2.tables import MESSAGE_INDEX
 from harness.e2.view import E2Messages
+from harness.errors import LabError
 from harness.sim import content, faults, hostile
 from harness.transport.base import PeerClosed, Transport, TransportError
 
@@ -41,7 +42,7 @@ _KINDS = {0: "initiatingMessage", 1: "successfulOutcome", 2: "unsuccessfulOutcom
 _CRIT = {0: "reject", 1: "ignore", 2: "notify"}
 
 
-class SimulatorError(Exception):
+class SimulatorError(LabError):
     """The simulator was misused or broke (a harness problem, not a DUT finding)."""
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.e2.view import E2Messages
+from harness.errors import UserError
 
 
-class FaultError(ValueError):
+class FaultError(UserError, ValueError):
     """An unknown fault name (a test-spec or lab-profile mistake)."""
 
 

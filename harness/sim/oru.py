@@ -31,6 +31,7 @@ from pathlib import Path
 import paramiko
 from lxml import etree
 
+from harness.errors import UserError
 from harness.mplane.datastore import FM, NC, NOTIFICATION, SUPERVISION, Datastore, EditError, FilterError, Identity
 from harness.mplane.framing import Deframer, FramingError, frame
 from harness.sim import oru_hostile
@@ -64,7 +65,7 @@ ORU_FAULTS: dict[str, str] = {
 }
 
 
-class OruFaultError(ValueError):
+class OruFaultError(UserError, ValueError):
     """An unknown fault name."""
 
 

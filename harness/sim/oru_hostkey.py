@@ -21,11 +21,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from harness.errors import LabError
+
 SIMULATOR = "simulator"           # the lab profile's word for "the key the built-in simulator generated"
 KEY_NAME = "sim-o-ru-hostkey"
 
 
-class HostKeyError(OSError):
+class HostKeyError(LabError, OSError):
     """The cached key cannot be made or read; the text names the file."""
 
 

@@ -184,9 +184,8 @@ def main(args) -> int:
     return run_until_signalled(sim)
 
 
-def register(sub) -> None:
-    p = sub.add_parser("sim", help="run a built-in simulator over real SCTP (Ctrl-C stops it)")
-    roles = p.add_subparsers(dest="sim_role", required=True)
+def register_roles(roles) -> None:
+    """Add the E2 roles to ``oran-harness sim`` (harness/cli/sim_command.py; the E2 binding calls it)."""
     for name, target, help_text in (("e2-node", "--ric", "the Near-RT RIC to connect to, HOST:PORT"),
                                     ("ric", "--listen", "where to listen for E2 nodes, HOST:PORT")):
         r = roles.add_parser(name, help=f"the {name} simulator")
@@ -201,7 +200,3 @@ def register(sub) -> None:
         if name == "e2-node":
             r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
         r.set_defaults(handler=main)
-    from harness.sim import a1_standalone      # A1 simulators: HTTP(S), not SCTP
-    a1_standalone.register(roles)
-    from harness.sim import oru_standalone     # O-RU M-plane simulator: NETCONF over SSH
-    oru_standalone.register(roles)

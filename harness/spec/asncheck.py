@@ -20,6 +20,7 @@ from harness.codec.errors import CodecError
 from harness.codec.jsonmap import _Mapper, from_json
 from harness.codec.plans import _members
 from harness.e2.view import E2Messages, IeSpec, MessageSpec
+from harness.errors import UserError
 from harness.spec.match import is_operator_set
 from harness.spec.paths import render_path
 from harness.spec.reader import did_you_mean
@@ -52,7 +53,7 @@ def _scalar_problem(desc: dict, value: Any) -> str | None:
     return None
 
 
-class CheckError(ValueError):
+class CheckError(UserError, ValueError):
     """A name, path or value that does not fit the ASN.1 (the text says which and why)."""
 
 

@@ -14,10 +14,11 @@ runner reports it as ERROR.
 
 from __future__ import annotations
 
+from harness.errors import UserError
 from harness.spec.model import Where
 
 
-class SourceError(Exception):
+class SourceError(UserError):
     """A problem at a place in a YAML file.
 
     Attributes:
@@ -58,7 +59,7 @@ class ProfileError(SourceError):
     """A DUT or lab profile is wrong."""
 
 
-class VariableError(Exception):
+class VariableError(UserError):
     """A `${name}` that has no value when the step runs (the runner reports ERROR)."""
 
     def __init__(self, name: str, known: list[str], where: Where | None = None) -> None:

@@ -350,7 +350,7 @@ def compile(text: str, where: Where, known_items: Iterable[str] | None = None,
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=4, cutoff=0.6)
                 hint = ("close items: " + ", ".join(close) if close else "") + \
-                    ("; " if close else "") + "all items are in harness/profiles/pics.yaml"
+                    ("; " if close else "") + "all items are in specs/pics/pics.yaml"
                 raise SpecError(where, f"unknown PICS item '{name}' in applicability{did_you_mean(name, known)}",
                                 hint, line_text)
     return _Compiled(expr, text)

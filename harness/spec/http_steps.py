@@ -211,5 +211,8 @@ def read_body_template(name: str, value: Any, source: Source, line: int) -> Body
 A1_KINDS = {"request": _request, "expect-request": _expect_request, "respond": _respond}
 A1_INTERFACES = (protocols.Interface("near-rt-ric.a1", "a1", "near-rt-ric", "non-rt-ric"),
                  protocols.Interface("non-rt-ric.a1", "a1", "non-rt-ric", "near-rt-ric"))
-protocols.register(protocols.Protocol("a1", A1_INTERFACES, A1_KINDS, (HttpRequestStep, ExpectRequestStep),
-                                      {"request": {"expect", "save"}, "expect-request": {"save", "respond"}}))
+# Registered by the A1 binding (harness/interfaces/a1/).
+A1_PROTOCOL = protocols.Protocol(
+    "a1", A1_INTERFACES, A1_KINDS, (HttpRequestStep, ExpectRequestStep),
+    {"request": {"expect", "save"}, "expect-request": {"save", "respond"}},
+    no_check_hint="add a request step (its 'expect' checks the response) or an expect-request step")

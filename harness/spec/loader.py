@@ -2,7 +2,8 @@
 
 Theory of operation: `load_library` reads every YAML file given (directories
 searched for *.yaml / *.yml) and gathers the `templates:` and `groups:` blocks,
-refusing a name defined twice. `load_spec_file` reads one file's `testcases:`
+refusing a name defined twice; `load_run_library` starts from the bundled ones
+(harness.bundled), which a user's own files may replace by name. `load_spec_file` reads one file's `testcases:`
 with that library: every name, IE path, value, matcher and PICS item is
 checked here, at collection time, so a typo is a spec error with file:line
 and never a red DUT result. Step groups are expanded where they are used.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness import bundled
 from harness.codec.e2 import E2Codec
 from harness.spec.asncheck import E2Checker
 from harness.spec.errors import SpecError
@@ -91,14 +93,44 @@ def _top(path: str | Path) -> tuple[Node, Source]:
     return top, source
 
 
+def load_run_library(extra: Path | Iterable[Path] = (), codec: E2Codec | None = None, *,
+                     errors: list | None = None) -> Library:
+    """The library of a run: the bundled templates and groups, then those under ``extra``
+    (the user's folders or files), whose definitions replace bundled ones of the same name.
+    In a folder, YAML that is not a spec (a profile kept beside the test cases) is passed over."""
+    named = {Path(p).resolve() for p in ([extra] if isinstance(extra, (str, Path)) else extra)}
+    files = [p for p in bundled.library_files(extra) if p.resolve() in named or looks_like_spec(p)]
+    return load_library(files, codec, errors=errors, replaceable=bundled.library_files())
+
+
+_SPEC_KEYS = re.compile(r"^(testcases|templates|groups)\s*:", re.MULTILINE)
+
+
+def looks_like_spec(path: str | Path) -> bool:
+    """A YAML file with a spec's top-level key, found by walking a folder a user named.
+
+    Other YAML there (DUT or lab profiles) is not a spec; a file named itself is always read.
+    """
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file() or bundled.is_data_file(path):
+        return False
+    try:
+        return _SPEC_KEYS.search(path.read_text(errors="replace")) is not None
+    except OSError:
+        return False
+
+
 def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
-                 pics_items: Iterable[str] | None = None, errors: list | None = None) -> Library:
+                 pics_items: Iterable[str] | None = None, errors: list | None = None,
+                 replaceable: Iterable[str | Path] = ()) -> Library:
     """Gather templates and step groups from the YAML files under ``paths``.
 
     Args:
         paths: files or directories (searched for *.yaml / *.yml).
+        replaceable: files (read first) whose definitions a later file may replace by name;
+            any other name defined twice is an error.
         codec: the E2 codec whose E2AP version templates are checked against (default E2Codec()).
-        pics_items: PICS item names for applicability checks (default: harness/profiles/pics.yaml).
+        pics_items: PICS item names for applicability checks (default: specs/pics/pics.yaml).
         errors: collect problems here instead of raising the first.
 
     Raises:
@@ -106,6 +138,7 @@ def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
     """
     lib = Library(E2Checker(codec), pics_items=frozenset(pics_items) if pics_items is not None else _default_pics())
     places: dict = {}
+    base = {Path(p).resolve() for p in replaceable}
     for path in yaml_files(paths):
         try:
             top, source = _top(path)
@@ -123,6 +156,9 @@ def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
             for name, value in entries.data.items():
                 line = entries.key_line(name)
                 key = (block, name)
+                if key in places and Path(places[key].file).resolve() in base \
+                        and path.resolve() not in base:
+                    del places[key]          # the user's own definition replaces the bundled one
                 if key in places:
                     _collect(errors, source.error(line, f"{block[:-1]} '{name}' is defined twice "
                                                         f"(first at {places[key]})"))
@@ -213,7 +249,8 @@ def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | 
     guard = node.get("guard", float, None, allow_var=True)
     if is_number(guard) and guard <= 0:
         raise node.error(node.value_line("guard"), f"'guard' must be more than 0 seconds, not {guard}")
-    if iface.protocol == "e2":
+    protocol = protocols.protocol_of(interface)
+    if protocol.ignore_messages:
         ignore = message_names(node, lib.checker, "ignore")
     elif node.has("ignore"):
         raise node.error(node.key_line("ignore"), f"'ignore' lists E2AP messages; a {iface.protocol} test case "
@@ -228,8 +265,7 @@ def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | 
         raise errors.pop()               # already collected the others; the case is not usable
     if not _checks_something(steps):
         raise node.error(node.value_line("steps"), f"test case {tc_id} has no expect step: it would check nothing",
-                         "add an expect step (or 'expect: nothing' to check silence)" if iface.protocol == "e2"
-                         else "add a request step (its 'expect' checks the response) or an expect-request step")
+                         protocol.no_check_hint)
     return TestCase(tc_id, title, ref, interface, dut, iface.harness_role, status, applicability,
                     _pixit(node), node.strings("preconditions"), steps, node.strings("expected"),
                     node.strings("evidence"), guard, ignore, node.where(), node.strings("tags"))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.errors import UserError
+
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-class PathError(ValueError):
+class PathError(UserError, ValueError):
     """A path that is malformed or leads nowhere in a value."""
 
 
@@ -76,7 +78,7 @@ def get_path(value: Any, parts: tuple, default: Any = _MISSING) -> Any:
     return cur
 
 
-def set_path(value: dict, parts: tuple, new: Any) -> dict:
+def set_path(value: Any, parts: tuple, new: Any) -> Any:
     """A copy of ``value`` with ``parts`` set to ``new``; missing mappings are created.
 
     A CHOICE is a one-key mapping in the JSON form; to switch alternatives,
@@ -91,9 +93,9 @@ def set_path(value: dict, parts: tuple, new: Any) -> dict:
     if isinstance(head, int):
         if not isinstance(value, list) or head >= len(value):
             raise PathError(f"no item [{head}] to set")
-        out = list(value)
-        out[head] = set_path(out[head], rest, new)
-        return out
+        items = list(value)
+        items[head] = set_path(items[head], rest, new)
+        return items
     if value is None:
         value = {}
     if not isinstance(value, dict):

@@ -17,8 +17,10 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-# Modules that register protocols when imported (kept explicit: no entry-point magic).
-_MODULES = ("harness.spec.steps", "harness.spec.http_steps", "harness.mplane.steps")
+# The interface bindings register their protocols when imported (harness/interfaces/__init__.py holds
+# the one table; kept explicit: no entry-point magic). Imported lazily, by name: the spec layer sits
+# below the bindings and must not import them at module level.
+_MODULES = ("harness.interfaces",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Protocol:
         checking_steps: step classes that evaluate a check (a test case needs one).
         sub_keys: kind -> keys of its steps that are also kind names elsewhere
             ('expect' in a request step, 'save' in an expect step): not a second kind.
+        ignore_messages: a test case may list messages to `ignore` (E2AP message names).
+        no_check_hint: the hint when a test case of this protocol has no checking step.
     """
 
     name: str
@@ -47,6 +51,8 @@ class Protocol:
     step_kinds: dict
     checking_steps: tuple
     sub_keys: dict = field(default_factory=dict)
+    ignore_messages: bool = False
+    no_check_hint: str = "add a step that checks something"
 
 
 _PROTOCOLS: dict[str, Protocol] = {}

@@ -362,7 +362,10 @@ STEP_KINDS: dict[str, Callable[[Node, StepContext], list]] = {
 E2_INTERFACES = (protocols.Interface("near-rt-ric.e2", "e2", "near-rt-ric", "e2-node"),
                  protocols.Interface("e2-node.e2", "e2", "e2-node", "near-rt-ric"))
 protocols.register_common(COMMON_KINDS)
-protocols.register(protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep,), {"expect": {"save"}}))
+# Registered by the E2 binding (harness/interfaces/e2/).
+E2_PROTOCOL = protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep,), {"expect": {"save"}},
+                                 ignore_messages=True,
+                                 no_check_hint="add an expect step (or 'expect: nothing' to check silence)")
 
 
 def _sub_keys() -> dict:

@@ -1,6 +1,6 @@
 """`oran-harness validate`: every problem in every spec file, not just the first.
 
-Reads the library (templates, groups) from all files given, then each spec
+Reads the library (templates, groups) from the bundled specs and all files given, then each spec
 file with error collection on, then checks test case ids across files.
 Problems are deduplicated (a broken group used twice is reported once).
 """
@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from harness import bundled
 from harness.codec.e2 import E2Codec
 from harness.spec.errors import SpecError
 from harness.spec.model import Where
-from harness.spec.loader import check_unique_ids, load_library, load_spec_file, yaml_files
+from harness.spec.loader import check_unique_ids, load_run_library, load_spec_file, yaml_files
 
 
 def validate_paths(paths: Iterable[str | Path], codec: E2Codec | None = None) -> list[SpecError]:
@@ -27,13 +28,13 @@ def validate_paths(paths: Iterable[str | Path], codec: E2Codec | None = None) ->
     Returns:
         SpecErrors in file order, each once; empty when everything is valid.
     """
-    files = yaml_files(paths)
+    files = [p for p in yaml_files(paths) if not bundled.is_data_file(p)]
     errors: list[SpecError] = []
     missing = [p for p in files if not p.exists()]
     for p in missing:
         errors.append(SpecError(_where(p), "no such file or directory"))
     files = [p for p in files if p.exists()]
-    library = load_library(files, codec, errors=errors)
+    library = load_run_library(files, codec, errors=errors)
     loaded = []
     for path in files:
         try:
@@ -67,7 +68,7 @@ def main(paths: Iterable[str | Path], codec: E2Codec | None = None, out: TextIO 
     for err in errors:
         print(err, file=out)
         print(file=out)
-    files = len(yaml_files(paths))
+    files = sum(1 for p in yaml_files(paths) if not bundled.is_data_file(p))
     if errors:
         print(f"{len(errors)} problem(s) in {files} file(s)", file=out)
         return 2

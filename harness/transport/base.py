@@ -7,8 +7,11 @@ metadata, and says when the peer has gone. It never looks inside a payload.
 from __future__ import annotations
 
 import time
+from collections.abc import MutableSequence
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+from harness.errors import LabError
 
 E2AP_PPID = 70        # SCTP payload protocol identifier for E2AP (IANA)
 # Largest message an SCTP transport sends or reassembles. E2AP messages are kilobytes; a hostile
@@ -16,7 +19,7 @@ E2AP_PPID = 70        # SCTP payload protocol identifier for E2AP (IANA)
 MAX_MESSAGE_SIZE = 64 * 1024 * 1024
 
 
-class TransportError(Exception):
+class TransportError(LabError):
     """The transport itself failed (a lab or harness problem)."""
 
 
@@ -68,7 +71,7 @@ class Transport(ABC):
     """
 
     name: str = ""
-    events: list
+    events: MutableSequence     # of AssociationEvent (a bounded deque in some transports)
     # True when Packet.time is when the message arrived (not when recv read it): only then can
     # the runner tell a message that came after an expect timer from one it noticed late.
     arrival_stamps: bool = False

@@ -119,6 +119,7 @@ class _Socket:
         self.key = next(_KEYS)
         self.waker = _Waker()
         self.closed = False
+        self.owner: UsrsctpAssociation | None = None     # the association wrapping it, if any
         _WAKERS[self.key] = self.waker
         self._armed = 0
         self._arm_lock = threading.Lock()
@@ -207,9 +208,12 @@ def _pick(addrs: list[str], like: str) -> str:
     return addrs[0]
 
 
+_ADDRS_DECLARED: set[int] = set()       # id() of each loaded library whose address calls are typed
+
+
 def _declare_addr_functions() -> None:
     lib = ffi.lib()
-    if getattr(lib, "_harness_addrs", False):
+    if id(lib) in _ADDRS_DECLARED:
         return
     for name in ("usrsctp_getladdrs", "usrsctp_getpaddrs"):
         fn = getattr(lib, name)
@@ -219,7 +223,7 @@ def _declare_addr_functions() -> None:
         fn = getattr(lib, name)
         fn.restype = None
         fn.argtypes = [c_void_p]
-    lib._harness_addrs = True
+    _ADDRS_DECLARED.add(id(lib))
 
 
 # --- the stack --------------------------------------------------------------------------
@@ -236,7 +240,7 @@ class UsrsctpStack:
 
     _instance: ClassVar[UsrsctpStack | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
-    _sockets: ClassVar[dict[int, object]] = {}
+    _sockets: ClassVar[dict[int, _Socket]] = {}
 
     def __init__(self, mode: str, udp_port: int, raw_available: bool) -> None:
         self.mode = mode
@@ -316,9 +320,8 @@ class UsrsctpStack:
         if self.finished:
             return True
         for sock in list(self._sockets.values()):
-            owner = getattr(sock, "owner", None)
-            if owner is not None:
-                owner._closed = True
+            if sock.owner is not None:
+                sock.owner._closed = True
             sock.close(abort=True)
         lib = ffi.lib()
         deadline = time.monotonic() + timeout

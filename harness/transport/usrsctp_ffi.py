@@ -242,13 +242,13 @@ def sockaddr(host: str, port: int) -> tuple[Structure, int]:
         sa = SockaddrIn()
         sa.sin_family = socket.AF_INET
         sa.sin_port = socket.htons(port)
-        sa.sin_addr[:] = list(socket.inet_aton(addr[0]))
+        sa.sin_addr[:] = list(socket.inet_aton(str(addr[0])))
         return sa, socket.AF_INET
     sa6 = SockaddrIn6()
     sa6.sin6_family = socket.AF_INET6
     sa6.sin6_port = socket.htons(port)
-    sa6.sin6_addr[:] = list(socket.inet_pton(socket.AF_INET6, addr[0]))
-    sa6.sin6_scope_id = addr[3]
+    sa6.sin6_addr[:] = list(socket.inet_pton(socket.AF_INET6, str(addr[0])))
+    sa6.sin6_scope_id = addr[3] if len(addr) == 4 else 0
     return sa6, socket.AF_INET6
 
 

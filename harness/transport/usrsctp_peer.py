@@ -35,7 +35,9 @@ class Sniffer(threading.Thread):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
         self.sock.bind((iface, 0))
-        self.counts = {"sctp": 0, "udp": 0, "ppids": {}}
+        self.sctp = 0
+        self.udp = 0
+        self.ppids: dict[str, int] = {}
         self.lock = threading.Lock()
 
     def run(self) -> None:
@@ -47,7 +49,7 @@ class Sniffer(threading.Thread):
             proto = frame[23]
             with self.lock:
                 if proto == 132:
-                    self.counts["sctp"] += 1
+                    self.sctp += 1
                     off = 14 + ihl + 12
                     while off + 16 <= len(frame):
                         ctype, _, clen = struct.unpack_from("!BBH", frame, off)
@@ -55,14 +57,14 @@ class Sniffer(threading.Thread):
                             break
                         if ctype == 0:
                             ppid = str(struct.unpack_from("!I", frame, off + 12)[0])
-                            self.counts["ppids"][ppid] = self.counts["ppids"].get(ppid, 0) + 1
+                            self.ppids[ppid] = self.ppids.get(ppid, 0) + 1
                         off += (clen + 3) & ~3
                 elif proto == 17:
-                    self.counts["udp"] += 1
+                    self.udp += 1
 
     def snapshot(self) -> dict:
         with self.lock:
-            return json.loads(json.dumps(self.counts))
+            return {"sctp": self.sctp, "udp": self.udp, "ppids": dict(self.ppids)}
 
 
 def serve(assoc: UsrsctpAssociation, sniffer: Sniffer | None) -> None:

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 NONRT = ROOT / "fixtures/profiles/dut-sim-a1-nonrt-ric.yaml"
 LAB = ROOT / "fixtures/profiles/lab-sim-fast.yaml"
-SPECS = ROOT / "specs/a1ts"
+SPECS = ROOT / "testcases/a1ts"
 POLICY = "/A1-P/v2/policytypes/ORAN_QoSTarget_2.0.0/policies/a1ts-policy-1"
 
 
@@ -172,9 +172,10 @@ def test_bad_framing_is_an_issue_naming_the_packet(tmp_path, capsys):
     issues: list = []
     http_messages(read_messages(cap, issues=issues, tcp_ports=None), issues)
     assert [(i.packet, i.message) for i in issues] == [
-        (6, "HTTP 10.0.0.2:8080 -> 10.0.0.1:40000: bad Content-Length 'twelve'")]
+        (6, "HTTP 10.0.0.2:8080 -> 10.0.0.1:40000: bad Content-Length (in the message starting "
+            "'HTTP/1.1 201 Created')")]
     rc, out, err = _analyze(capsys, cap, RIC, "--all")
-    assert "packet 6: HTTP 10.0.0.2:8080 -> 10.0.0.1:40000: bad Content-Length 'twelve'" in err
+    assert "packet 6: HTTP 10.0.0.2:8080 -> 10.0.0.1:40000: bad Content-Length (in the message" in err
     assert _verdicts(out)["A1TS-v02.00:6.2.3"] == "INCONC"   # the answer cannot be read: no verdict on it
     garbage = _write(tmp_path / "garbage.pcapng", [("sent", b"\x16\x03\x01 not http at all")])
     issues = []
@@ -185,7 +186,8 @@ def test_bad_framing_is_an_issue_naming_the_packet(tmp_path, capsys):
 def test_body_over_the_cap_is_cut(tmp_path):
     big = b"x" * 5000
     resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + big
-    cap = _write(tmp_path / "big.pcapng", [("sent", b"GET /A1-P/v2/policytypes HTTP/1.1\r\n\r\n"), ("received", resp)])
+    cap = _write(tmp_path / "big.pcapng", [("sent", b"GET /A1-P/v2/policytypes HTTP/1.1\r\nHost: x\r\n\r\n"),
+                                                      ("received", resp)])
     issues: list = []
     msgs = http_messages(read_messages(cap, issues=issues, tcp_ports=None), issues, max_body=1000)
     assert len(msgs[1].body) == 1000 and msgs[1].truncated

@@ -19,7 +19,7 @@ from harness.suite import run_suite
 ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 LIVE_LAB = ROOT / "fixtures/profiles/lab-live-a1.yaml"
-SPECS = ROOT / "specs/a1ts"
+SPECS = ROOT / "testcases/a1ts"
 
 
 class SimProcess:
@@ -53,10 +53,9 @@ def _lab(tmp_path: Path, url: str) -> Path:
 
 
 def _types_only(tmp_path: Path) -> Path:
-    """The library and the policy-type cases only (three short cases) for the fault runs."""
+    """The policy-type cases only (three short cases) for the fault runs; the library is bundled."""
     root = tmp_path / "specs"
     (root / "near-rt-ric").mkdir(parents=True)
-    shutil.copy(SPECS / "library.yaml", root / "library.yaml")
     shutil.copy(SPECS / "near-rt-ric/policy-types.yaml", root / "near-rt-ric/policy-types.yaml")
     return root
 

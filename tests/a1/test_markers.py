@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _collect(marker: str) -> str:
-    cp = subprocess.run([sys.executable, "-m", "pytest", "specs/a1ts", "--dut", "fixtures/profiles/dut-sim-a1-ric.yaml",
+    cp = subprocess.run([sys.executable, "-m", "pytest", "testcases/a1ts", "--dut", "fixtures/profiles/dut-sim-a1-ric.yaml",
                          "-m", marker, "--co", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True,
                         text=True, timeout=120)
     return cp.stdout

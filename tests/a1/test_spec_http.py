@@ -78,14 +78,14 @@ def _lab(tmp_path, a1: str) -> Path:
 
 
 def _session(tmp_path, lab: Path, mode="sim") -> HarnessSession:
-    return HarnessSession(Options(RIC, lab, mode, None, tmp_path / "res", ROOT / "specs"))
+    return HarnessSession(Options(RIC, lab, mode, None, tmp_path / "res", ROOT / "testcases"))
 
 
 def test_bearer_token_is_used_and_never_recorded(tmp_path, monkeypatch):
     secret = "s3cr3t-T0KEN-value-xyz"
     monkeypatch.setenv("A1_TEST_TOKEN", secret)
     session = _session(tmp_path, _lab(tmp_path, "a1: {auth: {bearer_token_env: A1_TEST_TOKEN}}\n"))
-    tc = next(t for t in session.load(ROOT / "specs/a1ts/near-rt-ric/policies.yaml").testcases
+    tc = next(t for t in session.load(ROOT / "testcases/a1ts/near-rt-ric/policies.yaml").testcases
               if t.id == "A1TS-v02.00:6.2.3")
     result = session.run(tc)
     session.finish()
@@ -112,7 +112,7 @@ def test_connection_refused_is_error_not_fail(tmp_path):
                                                                                               "mode: live")
     (tmp_path / "lab.yaml").write_text(lab.replace("adapter: {kind: simulator}", "adapter: {kind: manual}"))
     session = _session(tmp_path, tmp_path / "lab.yaml", mode="live")
-    tc = session.load(ROOT / "specs/a1ts/near-rt-ric/policy-types.yaml").testcases[0]
+    tc = session.load(ROOT / "testcases/a1ts/near-rt-ric/policy-types.yaml").testcases[0]
     result = session.run(tc)
     session.finish()
     assert result.verdict.name == "ERROR"
@@ -140,7 +140,7 @@ def test_tls_with_unknown_ca_is_error(tmp_path):
 @pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
 def test_pcapng_dissects_as_http(tmp_path):
     from harness.suite import run_suite
-    run_suite(RIC, ROOT / "fixtures/profiles/lab-sim-fast.yaml", specs_root=ROOT / "specs/a1ts", results=tmp_path)
+    run_suite(RIC, ROOT / "fixtures/profiles/lab-sim-fast.yaml", specs_root=ROOT / "testcases/a1ts", results=tmp_path)
     pcap = next(p for p in tmp_path.rglob("*.pcapng") if "6.2.6" in p.name)
     out = subprocess.run(["tshark", "-r", str(pcap), "-Y", "http", "-T", "fields", "-e", "http.request.method",
                           "-e", "http.response.code"], capture_output=True, text=True, timeout=60).stdout.split("\n")

@@ -1,4 +1,4 @@
-"""The A1 suite (specs/a1ts) against the built-in simulators: all pass, and each fault mode fails
+"""The A1 suite (testcases/a1ts) against the built-in simulators: all pass, and each fault mode fails
 with the finding that names it (proving every checker can fail)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 NONRT = ROOT / "fixtures/profiles/dut-sim-a1-nonrt-ric.yaml"
 LAB = ROOT / "fixtures/profiles/lab-sim-fast.yaml"
-SPECS = ROOT / "specs/a1ts"
+SPECS = ROOT / "testcases/a1ts"
 
 
 def _run(dut, fault=None, results=None):

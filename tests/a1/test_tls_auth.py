@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 NONRT = ROOT / "fixtures/profiles/dut-sim-a1-nonrt-ric.yaml"
 TLS_LAB = ROOT / "fixtures/profiles/lab-sim-a1-tls.yaml"
-SPECS = ROOT / "specs/a1ts"
+SPECS = ROOT / "testcases/a1ts"
 TOKEN = "tok-9f1c2e77-SECRET-a1"
 
 

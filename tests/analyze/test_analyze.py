@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.session import ROOT
+from tests.conftest import ROOT
 from harness.suite import run_suite
 
 PROFILES = ROOT / "fixtures" / "profiles"
@@ -21,7 +21,7 @@ CASE = "E2TS-R003-v02.00_6.2.2.4.1"
 
 
 def _capture(tmp: Path, fault: str | None) -> Path:
-    run_suite(PROFILES / "dut-sim-e2-node.yaml", PROFILES / "lab-sim.yaml", fault, ROOT / "specs", tmp)
+    run_suite(PROFILES / "dut-sim-e2-node.yaml", PROFILES / "lab-sim.yaml", fault, ROOT / "testcases", tmp)
     return tmp / "tests" / CASE / f"{CASE}.pcapng"
 
 
@@ -82,7 +82,7 @@ def test_an_ignored_unknown_ie_makes_the_interop_scenario_successful_with_remark
     from harness.capture.reader import read_messages
     from harness.codec.e2 import E2Codec
     from harness.evidence.pcapng import PcapngWriter
-    run_suite(PROFILES / "dut-sim-e2-node.yaml", PROFILES / "lab-sim.yaml", None, ROOT / "specs", tmp_path / "r")
+    run_suite(PROFILES / "dut-sim-e2-node.yaml", PROFILES / "lab-sim.yaml", None, ROOT / "testcases", tmp_path / "r")
     source = tmp_path / "r" / "tests" / "E2TS-R003-v02.00_7.2.1.1" / "E2TS-R003-v02.00_7.2.1.1.pcapng"
     codec = E2Codec()
     messages = list(read_messages(source))

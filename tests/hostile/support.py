@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.session import ROOT, HarnessSession, Options
+from harness.session import HarnessSession, Options
+from tests.conftest import ROOT
 
 PROFILES = ROOT / "fixtures" / "profiles"
 LAB = PROFILES / "lab-sim-fast.yaml"
@@ -31,8 +32,8 @@ class Outcome:
 
 def run_cases(dut: Path, mode: str | None, ids: list[str], lab: Path = LAB,
               results: Path | None = None) -> list[Outcome]:
-    session = HarnessSession(Options(dut, lab, None, mode, results, ROOT / "specs"))
-    cases = {tc.id: tc for p in sorted((ROOT / "specs").rglob("*.y*ml")) for tc in session.load(p).testcases}
+    session = HarnessSession(Options(dut, lab, None, mode, results, ROOT / "testcases"))
+    cases = {tc.id: tc for p in sorted((ROOT / "testcases").rglob("*.y*ml")) for tc in session.load(p).testcases}
     out = []
     try:
         for test_id in ids:

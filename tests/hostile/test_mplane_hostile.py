@@ -19,19 +19,20 @@ from pathlib import Path
 import pytest
 
 from harness.mplane.client import MAX_MESSAGE_OCTETS, MplaneClient, PeerError, SshTarget
-from harness.session import ROOT, HarnessSession, Options
+from harness.session import HarnessSession, Options
+from tests.conftest import ROOT
 from harness.sim import oru_hostile
 
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
 LAB = ROOT / "fixtures" / "profiles" / "lab-sim-mplane.yaml"        # rpc-reply timer 4 s
-SPECS = ROOT / "specs" / "wg4-conf" / "mplane"
+SPECS = ROOT / "testcases" / "wg4-conf" / "mplane"
 HELLO = ("handshake.yaml", "3.1.1.1")
 GET = ("retrieval.yaml", "3.1.1.6")
 ALARM = ("alarms.yaml", "3.1.2.1")
 
 
 def run_case(tmp_path: Path, mode: str | None, case: tuple[str, str]):
-    session = HarnessSession(Options(DUT, LAB, "sim", mode, tmp_path / "res", ROOT / "specs"))
+    session = HarnessSession(Options(DUT, LAB, "sim", mode, tmp_path / "res", ROOT / "testcases"))
     tc = next(t for t in session.load(SPECS / case[0]).testcases if t.id.endswith(":" + case[1]))
     t0 = time.monotonic()
     try:

@@ -18,12 +18,12 @@ from harness.verdict import Verdict
 ROOT = Path(__file__).resolve().parents[2]
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
 LAB = ROOT / "fixtures" / "profiles" / "lab-sim-mplane.yaml"
-SPECS = ROOT / "specs" / "wg4-conf" / "mplane"
+SPECS = ROOT / "testcases" / "wg4-conf" / "mplane"
 TSHARK = shutil.which("tshark")
 
 
 def _run(results: Path, file: str, clause: str, fault: str | None = None):
-    session = HarnessSession(Options(DUT, LAB, "sim", fault, results, ROOT / "specs"))
+    session = HarnessSession(Options(DUT, LAB, "sim", fault, results, ROOT / "testcases"))
     try:
         tc = next(t for t in session.load(SPECS / file).testcases if t.id.endswith(":" + clause))
         result = session.run(tc)

@@ -19,7 +19,7 @@ from harness.verdict import Verdict
 from tests.mplane import netconfd_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SPECS = ROOT / "specs" / "wg4-conf" / "mplane"
+SPECS = ROOT / "testcases" / "wg4-conf" / "mplane"
 MON = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
 GET_SESSIONS = (f'<get xmlns="{mc.NC}"><filter type="subtree"><netconf-state xmlns="{MON}"><sessions/>'
                 '</netconf-state></filter></get>')
@@ -99,7 +99,7 @@ adapter:
 
 def test_suite_cases_against_netconfd(server, tmp_path):
     dut, lab = _profiles(server, tmp_path)
-    session = HarnessSession(Options(dut, lab, "live", None, tmp_path / "res", ROOT / "specs"))
+    session = HarnessSession(Options(dut, lab, "live", None, tmp_path / "res", ROOT / "testcases"))
     try:
         cases = {tc.id.rsplit(":", 1)[1]: tc for f in ("handshake.yaml", "subscription.yaml")
                  for tc in session.load(SPECS / f).testcases}

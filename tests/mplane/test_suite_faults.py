@@ -17,11 +17,11 @@ from harness.verdict import Verdict
 ROOT = Path(__file__).resolve().parents[2]
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
 LAB = ROOT / "fixtures" / "profiles" / "lab-sim-mplane.yaml"
-SPECS = ROOT / "specs" / "wg4-conf" / "mplane"
+SPECS = ROOT / "testcases" / "wg4-conf" / "mplane"
 
 
 def _session(tmp_path, fault=None, lab=LAB):
-    return HarnessSession(Options(DUT, lab, "sim", fault, tmp_path / "res", ROOT / "specs"))
+    return HarnessSession(Options(DUT, lab, "sim", fault, tmp_path / "res", ROOT / "testcases"))
 
 
 def _case(session, file: str, clause: str):
@@ -99,7 +99,7 @@ def test_wrong_known_key_in_the_lab_profile_is_a_lab_error_naming_both_fingerpri
 def test_simulator_key_word_is_refused_in_a_live_run(tmp_path):
     lab = tmp_path / "lab.yaml"
     lab.write_text(LAB.read_text().replace("mode: sim", "mode: live"))
-    session = HarnessSession(Options(DUT, lab, "live", None, tmp_path / "res", ROOT / "specs"))
+    session = HarnessSession(Options(DUT, lab, "live", None, tmp_path / "res", ROOT / "testcases"))
     try:
         result = session.run(_case(session, "retrieval.yaml", "3.1.1.6"))
     finally:

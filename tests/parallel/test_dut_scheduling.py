@@ -17,8 +17,8 @@ from harness.parallel.joint import verdicts
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "fixtures" / "profiles"
 DUTS = ["dut-sim-e2-node", "dut-sim-e2-node-b", "dut-sim-near-rt-ric", "dut-sim-near-rt-ric-b"]
-SPECS = ["specs/e2ts/e2-node/reset.yaml", "specs/e2ts/e2-node/control.yaml",
-         "specs/e2ts/near-rt-ric/e2-setup.yaml", "specs/e2ts/near-rt-ric/functional-procedures.yaml"]
+SPECS = ["testcases/e2ts/e2-node/reset.yaml", "testcases/e2ts/e2-node/control.yaml",
+         "testcases/e2ts/near-rt-ric/e2-setup.yaml", "testcases/e2ts/near-rt-ric/functional-procedures.yaml"]
 
 
 def _dut_args() -> list[str]:

@@ -25,8 +25,8 @@ CASE = """testcases:
 
 
 def _specs(tmp_path: Path, text: str) -> Path:
-    root = tmp_path / "specs"
-    shutil.copytree(ROOT / "specs" / "templates", root / "templates")
+    root = tmp_path / "specs"          # the bundled templates and groups are always in the library
+    root.mkdir()
     (root / "case.yaml").write_text(text)
     return root
 
@@ -122,3 +122,22 @@ def test_validate_reports_every_problem(tmp_path):
     assert out.returncode == 2
     assert "unknown message 'ResetReqest'" in out.stdout + out.stderr
     assert "mandatry" in out.stdout + out.stderr
+
+
+def test_a_named_folder_is_collected_with_the_bundled_library_and_its_own_templates(tmp_path):
+    """No --specs-root: the folder named is collected; its own template replaces the bundled one,
+    and other YAML in it (a profile) is not taken for a spec."""
+    suite = tmp_path / "my-suite"
+    (suite / "templates").mkdir(parents=True)
+    (suite / "templates" / "reset.yaml").write_text(
+        "templates:\n  ResetRequest:\n    message: ResetRequest\n    ies:\n      TransactionID: 21\n"
+        "      Cause: {ricRequest: action-not-supported}\n")     # the bundled one sends TransactionID 17
+    (suite / "case.yaml").write_text(CASE.replace("      - send: ResetRequest\n        fields: {TransactionID: 21}\n",
+                                                  "      - send: ResetRequest\n"))
+    shutil.copy(ROOT / "fixtures/profiles/dut-sim-near-rt-ric.yaml", suite / "dut.yaml")
+    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(suite),
+                          "--dut", str(suite / "dut.yaml"), "--results", str(tmp_path / "results")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PASS            E2TS-R003-v02.00:5.2.1.2.1  Reset initiated by the E2 node" in out.stdout
+    assert "1 passed" in out.stdout

@@ -63,7 +63,7 @@ def test_minimal_dut_derives_version_items(tmp_path, monkeypatch):
     (("pics:\n  e2ap.procedures.e2-setup: true", "pics:\n  e2ap.procedures.e2-stup: true"),
      "p.yaml:10: unknown PICS item 'e2ap.procedures.e2-stup' (did you mean e2ap.procedures.e2-setup?)\n"
      "    10 |   e2ap.procedures.e2-stup: true\n"
-     "  hint: the items are listed in harness/profiles/pics.yaml"),
+     "  hint: the items are listed in specs/pics/pics.yaml"),
     (("e2ap.procedures.e2-setup: true", "e2ap.procedures.e2-setup: yes-please"),
      "p.yaml:10: PICS item 'e2ap.procedures.e2-setup' is bool, not str ('yes-please')\n"
      "    10 |   e2ap.procedures.e2-setup: yes-please"),

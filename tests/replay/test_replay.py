@@ -15,7 +15,7 @@ import pytest
 
 from harness.capture.reader import read_messages
 from harness.capture.replay import ReplayError, plan, replay
-from harness.session import ROOT
+from tests.conftest import ROOT
 from harness.sim.factory import start_simulator
 from harness.suite import run_suite
 from harness.transport import inproc
@@ -26,7 +26,7 @@ PROFILES = ROOT / "fixtures" / "profiles"
 @pytest.fixture(scope="module")
 def capture(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("run")
-    specs = ROOT / "specs"
+    specs = ROOT / "testcases"
     run_suite(PROFILES / "dut-sim-e2-node.yaml", PROFILES / "lab-sim.yaml", None, specs, results)
     path = results / "tests" / "E2TS-R003-v02.00_6.2.2.4.1" / "E2TS-R003-v02.00_6.2.2.4.1.pcapng"
     assert path.exists()

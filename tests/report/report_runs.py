@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-E2_NODE_SPECS = ("specs/e2ts/e2-node/indication.yaml", "specs/e2ts/e2-node/reset.yaml")
+E2_NODE_SPECS = ("testcases/e2ts/e2-node/indication.yaml", "testcases/e2ts/e2-node/reset.yaml")
 RIC_DUT = ROOT / "fixtures" / "profiles" / "dut-sim-near-rt-ric.yaml"
-RIC_SPECS = ("specs/e2ts/near-rt-ric/e2-setup.yaml",)
+RIC_SPECS = ("testcases/e2ts/near-rt-ric/e2-setup.yaml",)
 
 
 def lab_profile(folder: Path, name: str, site: str, operator: str = "ci") -> Path:

@@ -48,7 +48,7 @@ def e2_command(tmp: Path, results: Path) -> list[str]:
 
 
 def a1_command(tmp: Path, results: Path) -> list[str]:
-    return ["--specs-root", str(ROOT / "specs"), str(ROOT / "specs" / "a1ts"), "--dut", str(A1_RIC),
+    return ["--specs-root", str(ROOT / "testcases"), str(ROOT / "testcases" / "a1ts"), "--dut", str(A1_RIC),
             "--lab", str(FAST_LAB), "--results", str(results)]
 
 

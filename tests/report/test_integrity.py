@@ -261,7 +261,7 @@ def test_cli_bad_input_is_one_line_exit_2(results, tmp_path):
 
 def test_real_run_results_signed_and_verified_through_the_cli(tmp_path):
     run_dir = tmp_path / "run"
-    run = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/e2-node/e2-setup.yaml",
+    run = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "testcases/e2ts/e2-node/e2-setup.yaml",
                           "--lab", "fixtures/profiles/lab-sim-fast.yaml", "--results", str(run_dir)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -296,7 +296,7 @@ def test_a_lab_profile_with_a_signing_key_signs_the_results_at_the_end_of_the_ru
     lab.write_text((ROOT / "fixtures/profiles/lab-sim-fast.yaml").read_text()
                    + "signing: {key: keys/lab.key}\n")          # relative to the profile's folder
     run_dir = tmp_path / "run"
-    run = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/e2-node/e2-setup.yaml",
+    run = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "testcases/e2ts/e2-node/e2-setup.yaml",
                           "--lab", str(lab), "--results", str(run_dir)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -308,7 +308,7 @@ def test_a_lab_profile_with_a_signing_key_signs_the_results_at_the_end_of_the_ru
     # meant to fail: a profile naming a signing section of the wrong shape is refused up front
     bad = tmp_path / "lab-bad.yaml"
     bad.write_text((ROOT / "fixtures/profiles/lab-sim-fast.yaml").read_text() + "signing: {keyfile: x}\n")
-    refused = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/e2-node/e2-setup.yaml",
+    refused = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "testcases/e2ts/e2-node/e2-setup.yaml",
                               "--lab", str(bad), "--results", str(tmp_path / "r2")],
                              capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert refused.returncode == 4 and "Traceback" not in refused.stderr      # pytest's usage error

@@ -73,7 +73,7 @@ def test_inconclusive_is_skipped_never_passed_and_not_applicable_keeps_its_reaso
 
 
 def test_oran_harness_run_writes_junit_and_oran_results(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "specs/e2ts/near-rt-ric/e2-setup.yaml",
+    out = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "testcases/e2ts/near-rt-ric/e2-setup.yaml",
                           "--dut", str(RIC), "--fault", "wrong-transaction-id", "--results", str(tmp_path / "r")],
                          capture_output=True, text=True, cwd=ROOT, timeout=180)
     assert out.returncode == 1, out.stdout + out.stderr

@@ -88,7 +88,7 @@ def test_a_real_run_is_valid_and_maps_verdicts(run, validator):
 
 
 def test_kpm_values_become_measurements(tmp_path, validator):
-    out = pytest_run(ROOT / "specs", str(ROOT / "specs/e2ts/e2-node/indication.yaml"), "--results",
+    out = pytest_run(ROOT / "testcases", str(ROOT / "testcases/e2ts/e2-node/indication.yaml"), "--results",
                      str(tmp_path / "r"))
     assert out.returncode == 0, out.stdout + out.stderr
     doc = json.loads((tmp_path / "r" / "oran-results.json").read_text())

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from harness.codec.e2 import E2Codec
+from harness.e2.executors import E2Env
 from harness.e2.view import E2Messages
 from harness.runner.adapters import TriggerError
 from harness.runner.runner import RunEnv, Timers, run_testcase
-from harness.session import ROOT
+from tests.conftest import ROOT
 from harness.spec.loader import load_library, load_spec_file
 from harness.transport import inproc
 from harness.transport.base import PeerClosed
@@ -92,7 +93,7 @@ def _run(tc, script, adapter=None, expect=0.3):
     harness_end, dut_end = inproc.pair()
     peer = Peer(dut_end, script)
     peer.start()
-    env = RunEnv(CODEC, MESSAGES, harness_end, adapter, LIBRARY.templates, Timers(expect=expect, guard=5.0))
+    env = RunEnv(E2Env(CODEC, MESSAGES, harness_end), adapter, LIBRARY.templates, Timers(expect=expect, guard=5.0))
     t0 = time.monotonic()
     result = run_testcase(tc, env)
     elapsed = time.monotonic() - t0
@@ -246,7 +247,7 @@ def test_messages_that_arrived_before_the_timer_are_read_even_when_reading_takes
     for _ in range(1500):
         dut_end.send(heavy)
     dut_end.send(_response("E2setupResponse", SETUP_RESPONSE))
-    env = RunEnv(CODEC, MESSAGES, harness_end, None, LIBRARY.templates, Timers(expect=timer, guard=120.0))
+    env = RunEnv(E2Env(CODEC, MESSAGES, harness_end), None, LIBRARY.templates, Timers(expect=timer, guard=120.0))
     t0 = time.monotonic()
     result = run_testcase(_case(tmp_path, steps), env)
     elapsed = time.monotonic() - t0

@@ -191,7 +191,7 @@ def test_unknown_pics_item(error):
         "    7 |     applicability: e2ap.procedures.e2-setp and e2sm.kpm\n"
         "  hint: close items: e2ap.procedures.e2-setup, e2ap.procedures.ric-query, "
         "e2ap.procedures.e2-connection-update, e2ap.procedures.ric-control; "
-        "all items are in harness/profiles/pics.yaml")
+        "all items are in specs/pics/pics.yaml")
 
 
 def test_conditional_needs_applicability(error):

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from harness import baseline
-from harness.session import ROOT
+from tests.conftest import ROOT
 from harness.sim.faults import FAULTS
 
 PATH = ROOT / "fixtures" / "baselines" / "e2-sim.yaml"

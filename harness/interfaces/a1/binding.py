@@ -1,0 +1,62 @@
+"""The A1 binding: A1-P over HTTP(S), against a Near-RT RIC or a Non-RT RIC.
+
+Its pieces live where they were before the bindings (to be moved in here):
+step readers harness/spec/http_steps.py, executors harness/runner/http_steps.py,
+HTTP client/server and evidence harness/http/, policy model harness/a1/,
+simulators and faults harness/sim/a1*.py, capture analyser
+harness/capture/analyze_http.py.
+"""
+
+from __future__ import annotations
+
+from harness.http.a1config import A1ConfigError, A1Lab
+from harness.interfaces.a1 import analyze as a1analyze
+from harness.interfaces.a1 import run as a1run
+from harness.interfaces.base import Binding, BindingError
+from harness.sim import a1_standalone
+from harness.sim.a1 import NONRT_FAULTS, RIC_FAULTS, A1SimError
+from harness.sim.a1_faults import parse_faults
+from harness.spec.http_steps import A1_PROTOCOL
+
+
+class A1Binding(Binding):
+    name = "a1"
+    title = "A1"
+    protocol = A1_PROTOCOL
+    analyzes = "A1 (HTTP)"
+
+    def declared_by(self, dut) -> bool:
+        return bool(dut.a1)
+
+    def missing_reason(self, dut) -> str:
+        return f"the test case is for A1; the DUT profile of {dut.name} has no a1: block"
+
+    def check_fault(self, dut, fault: str) -> None:
+        try:
+            parse_faults(fault, NONRT_FAULTS if dut.role == "non-rt-ric" else RIC_FAULTS)
+        except A1SimError as err:
+            raise BindingError(f"--sim-fault {fault}: {err}") from None
+
+    def open(self, session) -> A1Lab | None:
+        """The lab's a1: block, read when the DUT or the lab has one (so a bad block is found early)."""
+        if not (self.declared_by(session.dut) or session.lab.a1):
+            return None
+        try:
+            return A1Lab.from_lab(session.lab)
+        except A1ConfigError as err:
+            raise BindingError(str(err)) from None
+
+    def run(self, session, tc):
+        return a1run.run(session, session.state_of(self), tc)
+
+    def recorder(self, session, tc):
+        return a1run.recorder(session, tc)
+
+    def analyze(self, capture, session, cases: list, issues: list) -> list:
+        return a1analyze.analyze_capture(capture, session, session.state_of(self), cases, issues)
+
+    def register_simulators(self, roles) -> None:
+        a1_standalone.register(roles)
+
+
+BINDING = A1Binding()

@@ -1,0 +1,85 @@
+"""Run one A1 test case: the harness's HTTP server, the DUT (the built-in simulator in sim mode), the runner.
+
+Moved here from harness/session.py. The harness plays the A1-P consumer
+against a Near-RT RIC DUT and the producer against a Non-RT RIC DUT; a lab
+set-up problem is one ERROR finding with the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+
+from harness.a1.model import load_policy_types
+from harness.http.a1config import A1Lab
+from harness.http.client import HttpClient, HttpLabError
+from harness.http.evidence import HttpPcapRecorder
+from harness.http.server import HttpServer
+from harness.interfaces.base import add_trouble, evidence_path, setup_error, stop_simulator
+from harness.runner.adapters import BackgroundAdapter, SimulatorAdapter
+from harness.runner.http_steps import HttpEnv
+from harness.runner.runner import RunEnv, run_testcase
+from harness.sim.a1 import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
+
+
+def recorder(session, tc):
+    """The test case's pcapng of the HTTP exchanges (only when results are written)."""
+    path = evidence_path(session, tc)
+    return HttpPcapRecorder(path, tc.id, session.mode) if path is not None else None
+
+
+def run(session, cfg: A1Lab, tc):
+    started = time.time()
+    server = sim = adapter = None
+    try:
+        # The harness plays the A1-P producer for a Non-RT RIC DUT: then it requires the lab's token.
+        server = HttpServer(cfg.callback_host, cfg.callback_port, tls=cfg.server_tls(),
+                            reply_timeout=min(cfg.reply_timeout, session.timers.guard), max_body=cfg.max_body,
+                            bearer_token=cfg.token if tc.dut_role == "non-rt-ric" else None).start()
+        dut_url = cfg.dut_url
+        if session.mode == "sim":
+            sim, dut_url = start_simulator(session, cfg, tc, server)
+            adapter = BackgroundAdapter(SimulatorAdapter(sim))
+        else:
+            adapter = session.adapter(None)
+        client = HttpClient(dut_url, tls=cfg.tls, bearer_token=cfg.token, max_body=cfg.max_body) \
+            if dut_url else None
+        policy_types = load_policy_types(cfg.policy_types_dir)
+    except Exception as err:  # noqa: BLE001 -- a lab set-up problem: ERROR with the reason, no traceback
+        for thing in (sim, server):
+            if thing is not None:
+                thing.stop()
+        text = str(err) if isinstance(err, HttpLabError) else f"{type(err).__name__}: {err}"
+        return setup_error(tc, "a1.setup", f"the A1 set-up failed: {text}", started)
+    rec = recorder(session, tc)
+    env = RunEnv(HttpEnv(client, server, policy_types, server.base_url + cfg.callback_path), adapter,
+                 session.library.templates, session.timers, dict(session.lab.pixit), rec)
+    try:
+        result = run_testcase(tc, env)
+    finally:
+        trouble = []
+        if sim is not None:
+            trouble.append(stop_simulator(sim))
+        if isinstance(adapter, BackgroundAdapter):
+            adapter.join(2.0)
+            trouble.extend(adapter.errors)
+        server.stop()
+        if rec is not None:
+            rec.close()
+    return add_trouble(result, trouble)
+
+
+def start_simulator(session, cfg: A1Lab, tc, server):
+    """The built-in A1 simulator of the DUT's role; returns (simulator, the DUT's base URL or None)."""
+    faults = (session.options.fault,) if session.options.fault else ()
+    pki = cfg.sim                      # the lab's a1.sim block: the simulator's TLS (docs/a1.md)
+    client_tls = TlsClient(pki["ca"]) if pki.get("ca") else None
+    if tc.dut_role == "near-rt-ric":
+        server_tls = TlsServer(pki["cert"], pki["key"], pki.get("client_ca")) if pki.get("cert") else None
+        sim = A1RicSim("127.0.0.1", 0, faults, session.dut.a1.get("policy_types_dir"), server_tls, cfg.token,
+                       notify_tls=client_tls, slow_delay=1.5 * session.timers.expect,
+                       notify_timeout=session.timers.expect)
+        sim.start()
+        return sim, sim.base_url
+    sim = A1NonRtRicSim(server.base_url, faults, client_tls, cfg.token, timeout=session.timers.guard)
+    sim.start()
+    return sim, None

@@ -1,0 +1,118 @@
+"""Run one E2 test case: over an in-process link to the built-in simulator (sim), or over SCTP (live).
+
+Moved here from harness/session.py so the session runs every interface the
+same way (harness/interfaces/base.py). In live mode one association
+(`harness.live.LiveLink`) serves the whole session; a simulator process plays
+the DUT when the lab says `spawn`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from harness.evidence.recorder import PcapRecorder
+from harness.interfaces.base import BindingError, add_trouble, evidence_path, setup_error, stop_simulator
+from harness.live import LiveConfig, LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
+from harness.e2.executors import E2Env
+from harness.runner.runner import RunEnv, run_testcase
+from harness.sim.factory import start_simulator
+from harness.transport import inproc
+from harness.transport.base import TransportError
+
+
+@dataclass
+class E2State:
+    """One session's E2 state: the live settings and, once opened, the association and its adapter."""
+
+    live: LiveConfig | None = None
+    link: LiveLink | None = None
+    process: SimulatorProcess | None = None
+    adapter: Any = None
+
+
+def open_state(session) -> E2State:
+    """The live settings of the lab (live mode only).
+
+    Raises:
+        BindingError: the lab profile's transport settings are unusable.
+    """
+    if session.mode != "live":
+        return E2State()
+    try:
+        return E2State(live=LiveConfig.from_lab(session.lab))
+    except LiveError as err:
+        raise BindingError(str(err)) from None
+
+
+def recorder(session, tc):
+    """The test case's pcapng of the E2AP messages (only when results are written)."""
+    path = evidence_path(session, tc)
+    if path is None:
+        return None
+    return PcapRecorder(path, tc.id, session.mode)
+
+
+def run_sim(session, tc):
+    """The test case against the built-in simulator of the DUT's role, joined in-process."""
+    harness_end, dut_end = inproc.pair("harness", "dut")
+    simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab)
+    adapter = session.adapter(simulator)
+    rec = recorder(session, tc)
+    env = RunEnv(E2Env(session.codec, session.messages, harness_end), adapter, session.library.templates,
+                 session.timers, dict(session.lab.pixit), rec)
+    try:
+        env.step_listeners = session.step_listeners
+        result = run_testcase(tc, env)
+    finally:
+        harness_end.close()
+        trouble = stop_simulator(simulator)
+        if rec is not None:
+            rec.close()
+    # The simulator is part of the lab here: its failures are ERRORs, never the DUT's FAIL.
+    return add_trouble(result, [trouble])
+
+
+def _link(session, state: E2State, dut_role: str) -> LiveLink:
+    if state.link is None:
+        sim = None
+        try:
+            if state.live.spawn:
+                sim = SimulatorProcess(dut_role, state.live, session.options.fault, 1.5 * session.timers.expect)
+            state.link, state.process = LiveLink(state.live, dut_role, sim), sim
+        except LiveError as err:
+            if sim is not None:
+                sim.close()
+            raise BindingError(str(err)) from None
+        state.adapter = ProcessSimulatorAdapter(sim) if sim is not None else session.adapter(None)
+    return state.link
+
+
+def run_live(session, state: E2State, tc):
+    """The test case over the session's association with the DUT (SCTP)."""
+    link = _link(session, state, tc.dut_role)
+    started = time.time()
+    try:
+        transport = link.open(session.timers.guard)
+    except TransportError as err:
+        return setup_error(tc, "transport.connect", f"no association with the DUT: {err}", started)
+    rec = recorder(session, tc)
+    env = RunEnv(E2Env(session.codec, session.messages, transport), state.adapter, session.library.templates,
+                 session.timers, dict(session.lab.pixit), rec)
+    try:
+        env.step_listeners = session.step_listeners
+        return run_testcase(tc, env)
+    finally:
+        transport.close()
+        link.after()
+        if rec is not None:
+            rec.close()
+
+
+def close(state: E2State | None) -> None:
+    if state is not None and state.link is not None:
+        state.link.close()
+        if state.process is not None:
+            state.process.close()
+        state.link = state.process = None

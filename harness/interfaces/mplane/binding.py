@@ -1,0 +1,42 @@
+"""The M-plane binding: Open Fronthaul M-plane, NETCONF over SSH, against an O-RU.
+
+Its pieces live where they were before the bindings (to be moved in here):
+step readers harness/mplane/steps.py, executors harness/mplane/executors.py,
+client and evidence harness/mplane/, simulator and faults harness/sim/oru*.py.
+"""
+
+from __future__ import annotations
+
+from harness.interfaces.base import Binding, BindingError
+from harness.interfaces.mplane import run as mplane_run
+from harness.mplane.steps import MPLANE_PROTOCOL
+from harness.sim import oru_standalone
+from harness.sim.oru import ORU_FAULTS
+
+
+class MplaneBinding(Binding):
+    name = "mplane"
+    title = "M-plane"
+    protocol = MPLANE_PROTOCOL
+
+    def declared_by(self, dut) -> bool:
+        return bool(getattr(dut, "mplane", None))
+
+    def missing_reason(self, dut) -> str:
+        return f"the test case is for the M-plane; the DUT profile of {dut.name} has no mplane: block"
+
+    def check_fault(self, dut, fault: str) -> None:
+        if fault not in ORU_FAULTS:
+            raise BindingError(f"--sim-fault {fault}: unknown O-RU fault; known: {', '.join(ORU_FAULTS)}")
+
+    def run(self, session, tc):
+        return mplane_run.run(session, tc)
+
+    def recorder(self, session, tc):
+        return mplane_run.recorder(session, tc)
+
+    def register_simulators(self, roles) -> None:
+        oru_standalone.register(roles)
+
+
+BINDING = MplaneBinding()
