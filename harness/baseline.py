@@ -79,10 +79,11 @@ def execute(lab: Path, run: Run) -> list[CaseOutcome]:
 def write(path: Path, lab: Path, runs: list[Run]) -> None:
     """Rewrite the baseline from what the runs do now (for review before committing)."""
     here = Path(path).resolve().parent
-    doc = {"lab": os.path.relpath(lab, here), "runs": []}
+    entries: list[dict] = []
+    doc = {"lab": os.path.relpath(lab, here), "runs": entries}
     for run in runs:
         outcomes = execute(lab, run)
-        doc["runs"].append({"name": run.name, "dut": os.path.relpath(run.dut, here), "fault": run.fault,
+        entries.append({"name": run.name, "dut": os.path.relpath(run.dut, here), "fault": run.fault,
                             "why": run.why,
                             "expect": {o.id: describe(o) for o in outcomes if o.verdict != "NOT-APPLICABLE"}})
     header = __doc__.split("File format")[0].strip().replace("\n", "\n# ")

@@ -48,7 +48,7 @@ class LiveConfig:
     connect_timeout: float
 
     @classmethod
-    def from_lab(cls, lab) -> "LiveConfig":
+    def from_lab(cls, lab) -> LiveConfig:
         t = lab.transport
         where = f"{lab.where}: transport"
         if t.get("kind") != "sctp":

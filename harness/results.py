@@ -25,6 +25,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.report.integrity import IntegrityError, sign_dir, signing_config
 from harness.report.procedure import procedure_of
 from harness.verdict import Verdict, oran_status
 
@@ -66,7 +67,7 @@ def _fsync(path: Path) -> None:
 
 
 def _plain(value: Any) -> Any:
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
@@ -137,7 +138,7 @@ class ResultsWriter:
             counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
         summary = {"counts": counts, "tests": len(self.rows), **(extra or {})}
         write_atomic(self.dir / "summary.json", json.dumps(summary, indent=2))
-        from harness.report.export import export_reports, ExportError
+        from harness.report.export import ExportError, export_reports
         try:
             export_reports(self.dir)
         except ExportError as err:        # the results stay; only the derived reports are missing
@@ -151,7 +152,6 @@ class ResultsWriter:
         section = getattr(lab, "signing", None)
         if not section:
             return
-        from harness.report.integrity import IntegrityError, sign_dir, signing_config
         try:
             cfg = signing_config(section, self.meta.get("lab_profile") or ".")
             fingerprint = sign_dir(self.dir, cfg.key, cfg.passphrase_env)

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from harness import bundled
+from harness.a1 import schemas
 from harness.errors import DutError, UserError
 
 API_ROOT = "/A1-P/v2"
@@ -154,7 +155,6 @@ def load_policy_type(path: Path) -> PolicyType:
         PolicyTypeFileError: unreadable, not JSON (with line:column), or not a
             valid PolicyTypeObject (with the JSON path).
     """
-    from harness.a1 import schemas
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

@@ -21,14 +21,13 @@ member's own path), one-line message, and the failing schema keyword's path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-import re
-
 import jsonschema
-from referencing.exceptions import Unresolvable
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
@@ -133,7 +132,7 @@ def _unexpected_members(err) -> list[str]:
 
 
 def _problems(errors) -> tuple[SchemaProblem, ...]:
-    out = []
+    out: list[SchemaProblem] = []
     for err in errors:
         parts = list(err.absolute_path)
         message = err.message

@@ -45,7 +45,7 @@ def _name(cn: str) -> x509.Name:
 
 
 def _cert(subject, key, issuer, issuer_key, *, ca: bool, sans=(), usage=None) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(minutes=5))

@@ -41,6 +41,8 @@ class Ric:
     def __init__(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "sim", "a1-ric"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout is None:                 # a pipe, as asked above
+            raise RuntimeError("the A1 simulator was started without a stdout pipe")
         event = json.loads(self.proc.stdout.readline())
         self.url = event["url"]
         self.host, port = self.url.split("//")[1].rsplit(":", 1)
@@ -48,8 +50,9 @@ class Ric:
 
     def close(self) -> None:
         try:
-            self.proc.stdin.write('{"cmd": "quit"}\n')
-            self.proc.stdin.flush()
+            if self.proc.stdin is not None:
+                self.proc.stdin.write('{"cmd": "quit"}\n')
+                self.proc.stdin.flush()
             self.proc.wait(10)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
@@ -97,7 +100,10 @@ def wrk_client(ric: Ric, method: str, seconds: float, connections: int = 1) -> d
         raise RuntimeError(f"wrk gave no Requests/sec (exit {done.returncode}): "
                            f"{(done.stderr or out).strip().splitlines()[:1]}")
     rps = float(found.group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
+    count = re.search(r"(\d+) requests in", out)
+    if count is None:
+        raise RuntimeError(f"wrk gave Requests/sec but no request count: {out.strip().splitlines()[:1]}")
+    total = int(count.group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -110,7 +116,7 @@ def main(as_json: bool = False, seconds: float = 3.0, rounds: int = 1) -> int:
         print(f"error: {WRK} not found (Debian package wrk)", file=sys.stderr)
         return 2
     ric = Ric()
-    rows = []
+    rows: list[dict] = []
     try:
         return _measure(ric, rows, as_json, seconds, rounds)
     except (RuntimeError, OSError, HttpDutError, HttpLabError) as err:

@@ -271,7 +271,7 @@ def cells(row: Row) -> tuple[str, ...]:
 def text_table(rows: list[Row]) -> str:
     body = [COLUMNS, *(cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in body) for i in range(len(COLUMNS))]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(line, widths)) for line in body]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in body]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
 

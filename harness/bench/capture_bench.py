@@ -58,8 +58,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness.bench.codec_bench import REPO_ROOT, BenchError, PycrateSide, _pycrate_cache_dir, \
-    pycrate_e2sm_module
+from harness.bench.codec_bench import REPO_ROOT, BenchError, PycrateSide, _pycrate_cache_dir, pycrate_e2sm_module
+from harness.capture.reader import ReaderStats, read_messages
+from harness.e2.association import E2Association
+from harness.evidence.pcapng import PcapngWriter
 
 GOLDEN = REPO_ROOT / "fixtures" / "golden" / "e2ap-v03.01"
 PACKETS = 20_000
@@ -80,7 +82,6 @@ def _golden(name: str) -> bytes:
 
 
 def _messages() -> tuple[bytes, bytes, list[bytes]]:
-    from harness.e2.association import E2Association
     setup, sub, ind = (_golden("pc01-1-E2setupRequest"), _golden("pc08-1-RICsubscriptionRequest"),
                        _golden("pc05-1-RICindication"))
     assoc = E2Association()
@@ -116,7 +117,6 @@ def capture_path(packets: int) -> Path:
 def generate(path: Path, packets: int) -> None:
     """Write the bench capture: exactly ``packets`` packets (4 handshake, setup, subscription,
     indications, 3 shutdown)."""
-    from harness.evidence.pcapng import PcapngWriter
     setup, sub, variants = _messages()
     indications = packets - 4 - 2 - 3
     if indications < 1:
@@ -171,8 +171,6 @@ def decode_file(path: str, worker: int = 0, workers: int = 1, chunk: int = CHUNK
                 sample_rss: bool = False) -> dict:
     """Read ``path`` and deep-decode its E2AP messages; with ``workers`` > 1 only this worker's
     chunks of RIC Indications (every other message is decoded by every worker, in order)."""
-    from harness.capture.reader import ReaderStats, read_messages
-    from harness.e2.association import E2Association
     assoc = E2Association()
     stats = ReaderStats()
     issues: list = []
@@ -285,7 +283,7 @@ class PycrateDecoder:
         self.side = PycrateSide(pycrate_e2sm_module())
         self.types = {fam: {role: self.side.e2sm_type(name) for role, name in roles.items()}
                       for fam, roles in _PAYLOADS.items()}
-        self.ran_functions: dict[int, str] = {}
+        self.ran_functions: dict[int, str | None] = {}       # None: an E2SM this bench does not decode
 
     def _e2sm(self, fam: str | None, role: str, data: bytes):
         if fam is None:
@@ -328,7 +326,6 @@ class PycrateDecoder:
 
 
 def pycrate_run(path: Path, limit: int | None = None) -> dict:
-    from harness.capture.reader import ReaderStats, read_messages
     dec = PycrateDecoder()
     stats = ReaderStats()
     values = 0
@@ -456,7 +453,7 @@ def _print(result: dict) -> None:
             for r in result["rows"]]
     widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
     fmt = lambda cells: " | ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
+                                   for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     print(fmt(head))
     print("-+-".join("-" * w for w in widths))
     for cells in body:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+from harness.capture.pacing import parse_spin
+
 
 def register(sub) -> None:
     b = sub.add_parser("bench", help="benchmarks against the named peers")
@@ -76,5 +78,4 @@ def _lazy(module: str, call):
 
 
 def _spin(text: str) -> float:
-    from harness.capture.pacing import parse_spin
     return parse_spin(text)

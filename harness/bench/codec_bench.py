@@ -36,18 +36,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from harness.codec import samples
+from harness.codec.catalog import ASN1_ROOT
+from harness.codec.e2 import E2Codec
+from harness.errors import LabError
 
 ROUNDS = 3
 LOAD_RUNS = 5
 DECODE_RATIO_TARGET = 2.0
 WARM_LOAD_TARGET_MS = 50.0
-
-from harness.codec.catalog import ASN1_ROOT
-from harness.errors import LabError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]   # so the load-time subprocess imports this checkout
 # The E2SM files compiled with pycrate (one generated module, three ASN.1 modules).
@@ -86,8 +89,9 @@ def e2_setup_request() -> tuple:
     return ("initiatingMessage", {"procedureCode": 1, "criticality": "reject", "value": (
         "E2setupRequest", {"protocolIEs": [
             {"id": 49, "criticality": "reject", "value": ("TransactionID", 1)},
+            # gNB ID 1 (22 bits, left-aligned)
             {"id": 3, "criticality": "reject", "value": ("GlobalE2node-ID", ("gNB", {
-                "global-gNB-ID": {"plmn-id": PLMN, "gnb-id": ("gnb-ID", (b"\x00\x00\x04", 22))}}))},  # gNB ID 1 (22 bits, left-aligned)
+                "global-gNB-ID": {"plmn-id": PLMN, "gnb-id": ("gnb-ID", (b"\x00\x00\x04", 22))}}))},
             {"id": 10, "criticality": "reject", "value": ("RANfunctions-List", [
                 rf_item(KPM_RF_ID, samples.kpm_ran_function_definition(), KPM_OID),
                 rf_item(RC_RF_ID, samples.rc_ran_function_definition(), RC_OID)])},
@@ -168,7 +172,6 @@ def _pycrate_cache_dir() -> Path:
 
 def _pycrate_version() -> str:
     try:
-        from importlib.metadata import version
         return version("pycrate")
     except Exception:  # noqa: BLE001 - version is only part of a cache key
         return "?"
@@ -206,6 +209,8 @@ def pycrate_e2sm_module(cache_dir: Path | None = None):
             tmp_target.write_bytes(out.read_bytes())
             tmp_target.replace(target)
     spec = importlib.util.spec_from_file_location(f"_oran_bench_{target.stem}", target)
+    if spec is None or spec.loader is None:
+        raise BenchError(f"{target}: not importable as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -229,7 +234,7 @@ class PycrateSide:
     """pycrate's E2AP plus our E2SMs compiled with pycrate."""
 
     def __init__(self, e2sm_module) -> None:
-        from pycrate_asn1dir import E2AP
+        from pycrate_asn1dir import E2AP  # noqa: PLC0415 - optional: pycrate is a dev extra
         self.pdu = E2AP.E2AP_PDU_Descriptions.E2AP_PDU
         self.modules = [e2sm_module.E2SM_KPM_IEs, e2sm_module.E2SM_RC_IEs, e2sm_module.E2SM_COMMON_IEs]
 
@@ -331,7 +336,6 @@ def _rate(fn: Callable[[], Any], seconds: float) -> float:
 
 
 def _ours_codec():
-    from harness.codec.e2 import E2Codec
     codec = E2Codec()
     codec.set_ran_function(KPM_RF_ID, "e2sm-kpm")
     codec.set_ran_function(RC_RF_ID, "e2sm-rc")
@@ -377,9 +381,9 @@ def measure_codec(seconds: float) -> list[dict]:
 
     rows = []
     for name, value, pyc, data in prepared:
-        ops = {
-            "decode": (lambda d=data: codec.decode(d), lambda d=data, p=pyc: p.decode(d)),
-            "encode": (lambda v=value: codec.encode(v), pyc.encode),
+        ops: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+            "decode": (partial(codec.decode, data), partial(pyc.decode, data)),
+            "encode": (partial(codec.encode, value), pyc.encode),
         }
         for op, (ours_fn, theirs_fn) in ops.items():
             ours_r, theirs_r = [], []
@@ -452,7 +456,7 @@ def _print_table(rows: list[dict], load: dict, verdict: dict, seconds: float) ->
              f"{r['pycrate_msgs_per_s']:,.0f}", f"{r['ratio']:.2f}x") for r in rows]
     widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
     fmt = lambda cells: " | ".join(c.ljust(w) if i < 2 else c.rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths)))
+                                   for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     print(f"E2AP v03.01 + E2SM-KPM v03.00 / E2SM-RC v01.03, deep (every IE and E2SM payload); "
           f"median of {ROUNDS} alternating rounds of {seconds:g} s")
     print(fmt(head))

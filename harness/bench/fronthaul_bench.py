@@ -19,6 +19,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from harness import bundled
+from harness.fronthaul.capture import check_capture
+from harness.fronthaul.crosscheck import tshark_options
+from harness.fronthaul.generate import GenerateOptions, generate_file
+from harness.fronthaul.profile import load_fronthaul_profile
 
 TARGET = 100_000
 FIELDS = ("ecpri.revision", "ecpri.type", "ecpri.size", "oran_fh_cus.du_port_id", "oran_fh_cus.cc_id",
@@ -33,13 +40,8 @@ def _time(cmd: list) -> float:
 
 
 def run(packets: int, workers: int, log) -> dict:
-    from harness.fronthaul.capture import check_capture
-    from harness.fronthaul.crosscheck import tshark_options
-    from harness.fronthaul.generate import GenerateOptions, generate_file
-    from harness.fronthaul.profile import load_fronthaul_profile
-    from harness import bundled
     profile = load_fronthaul_profile(bundled.profile("lab-fronthaul.yaml"))
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="fh-bench-") as tmp:
         path = Path(tmp) / "fronthaul.pcap"
         log(f"generating {packets} messages")
@@ -63,7 +65,8 @@ def run(packets: int, workers: int, log) -> dict:
             rows.append({"tool": "tshark -T fields (ecpri, oran_fh_cus)",
                          "seconds": _time([exe, "-n", "-r", str(path), *opts, "-T", "fields", *fields])})
             log("tshark -V")
-            rows.append({"tool": "tshark -V (oran_fh_cus)", "seconds": _time([exe, "-n", "-r", str(path), *opts, "-V"])})
+            rows.append({"tool": "tshark -V (oran_fh_cus)",
+                         "seconds": _time([exe, "-n", "-r", str(path), *opts, "-V"])})
         else:
             log("tshark not installed: only our checker is timed")
     for r in rows:

@@ -38,15 +38,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from harness.bench.capture_bench import PACKETS, capture_path
 from harness.bench.codec_bench import REPO_ROOT, BenchError
+from harness.capture import files
+from harness.capture.pacing import SPIN, Pacer, report
 
 COUNT = 10_000
 TARGET_MEDIAN_US = 5.0
@@ -56,8 +62,6 @@ TARGET_DRIFT_US = 50.0
 
 def _indication_frames(count: int) -> list[tuple[float, bytes]]:
     """(capture time, Ethernet frame) of the first ``count`` RIC Indication frames."""
-    from harness.bench.capture_bench import PACKETS, capture_path
-    from harness.capture import files
     path = capture_path(PACKETS)
     out = []
     with open(path, "rb") as f:
@@ -74,7 +78,6 @@ def _indication_frames(count: int) -> list[tuple[float, bytes]]:
 
 def _pacer_stats(errors_s: list[float]) -> dict:
     """The Pacer's own lateness, summarised by `pacing.report` (drift: last minus first)."""
-    from harness.capture.pacing import report
     r = report(errors_s)
     return {"count": r.count, "median_us": round(r.median_us, 2), "p99_us": round(r.p99_us, 2),
             "max_us": round(r.max_us, 2), "drift_us": round(r.drift_us, 2)}
@@ -87,7 +90,7 @@ def _wire_stats(rx: list[float], t_file: list[float]) -> dict:
     error[i] = offset[i] - median. Drift = median error of the last 100 frames minus that of
     the first 100 (a creeping schedule shows there; one slow first frame does not).
     """
-    off = [(r - rx[0]) - tf for r, tf in zip(rx, t_file)]
+    off = [(r - rx[0]) - tf for r, tf in zip(rx, t_file, strict=False)]
     mid = statistics.median(off)
     err = [(o - mid) * 1e6 for o in off]
     mag = sorted(abs(x) for x in err)
@@ -102,8 +105,6 @@ def _wire_stats(rx: list[float], t_file: list[float]) -> dict:
 def pace(frames: list[tuple[float, bytes]], ifname: str | None = None, spin: float | None = None) -> list[float]:
     """Pace ``frames`` with Pacer (sending each on ``ifname`` through AF_PACKET when given);
     return the Pacer's lateness per frame, in seconds."""
-    import socket
-    from harness.capture.pacing import SPIN, Pacer
     sock = None
     if ifname:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -140,7 +141,6 @@ def _write_pcap(path: Path, frames: list[tuple[float, bytes]]) -> None:
 
 
 def _rx_times(path: Path) -> list[float]:
-    from harness.capture import files
     with open(path, "rb") as f:
         return [t for _, _, t, frame, _ in files.frames(f, str(path), [])
                 if len(frame) > 63 and frame[46] == 0 and frame[63] == 5]
@@ -157,7 +157,7 @@ class Namespace:
         self.name = f"ohb{os.getpid()}"
         self.tx, self.rx = "ohb0", "ohb1"
 
-    def __enter__(self) -> "Namespace":
+    def __enter__(self) -> Namespace:
         steps = [["ip", "netns", "add", self.name],
                  ["ip", "-n", self.name, "link", "add", self.tx, "type", "veth", "peer", "name", self.rx],
                  ["ip", "-n", self.name, "link", "set", self.tx, "up"],
@@ -177,7 +177,7 @@ class Namespace:
         return ["ip", "netns", "exec", self.name, *cmd]
 
 
-def _capture(ns: Namespace, out: Path, expected: int, send) -> tuple[list[float], object]:
+def _capture(ns: Namespace, out: Path, expected: int, send: Callable[[], Any]) -> tuple[list[float], Any]:
     """Record ns.rx with dumpcap while ``send()`` runs; return the received frames' times."""
     cap = subprocess.Popen(ns.exec(["dumpcap", "-q", "-i", ns.rx, "-w", str(out), "-B", "64"]),
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -187,7 +187,7 @@ def _capture(ns: Namespace, out: Path, expected: int, send) -> tuple[list[float]
             time.sleep(0.05)
         time.sleep(0.5)   # let dumpcap settle on the interface
         if cap.poll() is not None:
-            raise BenchError(f"dumpcap failed: {cap.stderr.read()[-500:]}")
+            raise BenchError(f"dumpcap failed: {(cap.stderr.read() if cap.stderr else '')[-500:]}")
         result = send()
         time.sleep(0.5)
     finally:
@@ -250,7 +250,6 @@ def wire(frames: list[tuple[float, bytes]], log, spin: float) -> dict:
 
 # ----------------------------------------------------------------------- report
 def run(count: int = COUNT, log=print, spin: float | None = None) -> dict:
-    from harness.capture.pacing import SPIN
     spin = SPIN if spin is None else spin
     frames = _indication_frames(count)
     log(f"pacer: {count} frames at 1 ms gaps ({count / 1000:.0f} s)")

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.report import html, model_view, sources
+from harness.report import pdf as pdf_writer
 from harness.results import safe_name
 
 
@@ -57,7 +59,6 @@ def _size(path: Path) -> int:
 
 
 def main(as_json: bool, count: int, pdf: bool = True, fail_every: int = 0) -> int:
-    from harness.report import html, model_view, pdf as pdf_writer, sources
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         tmp_path = Path(tmp)
         base = tmp_path / "base"

@@ -38,6 +38,7 @@ import time
 from ctypes import byref, c_int, c_uint, sizeof
 from pathlib import Path
 
+from harness.codec import vectors
 from harness.transport import usrsctp as us
 from harness.transport import usrsctp_ffi as ffi
 
@@ -52,7 +53,6 @@ DECODE_COUNT = 2000
 
 def _indication_codec():
     """The E2 codec and a real RIC Indication with E2SM-KPM (golden vector, 177 octets)."""
-    from harness.codec import vectors
     vec = vectors.load(REPO_ROOT / "fixtures" / "golden" / "e2ap-v03.01" / "pc05-1-RICindication.json")
     return vectors.codec_for(vec), bytes.fromhex(vec["hex"])
 
@@ -72,6 +72,7 @@ class Peer:
     """The echo peer process; ``port`` is its SCTP port."""
 
     def __init__(self, mode: str, udp_port: int | None) -> None:
+        self.udp_port = udp_port
         cmd = [sys.executable, "-m", "harness.transport.usrsctp_peer", "--mode", mode, "--bare",
                "--host", "127.0.0.1"]
         if mode == "udp":
@@ -81,6 +82,8 @@ class Peer:
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=env, cwd=REPO_ROOT)
+        if self.proc.stdout is None or self.proc.stderr is None:     # pipes, as asked above
+            raise RuntimeError("the echo peer was started without its pipes")
         line = self.proc.stdout.readline()
         if not line.startswith("READY"):
             self.close()
@@ -102,6 +105,8 @@ class Bare:
         one = c_int(1)
         lib.usrsctp_setsockopt(self.so, ffi.IPPROTO_SCTP, ffi.SCTP_NODELAY, byref(one), 4)
         if mode == "udp":
+            if remote_udp_port is None:
+                raise ValueError("SCTP over UDP needs the peer's UDP port")
             enc = ffi.SctpUdpencaps()
             enc.sue_port = socket.htons(remote_udp_port)
             lib.usrsctp_setsockopt(self.so, ffi.IPPROTO_SCTP, ffi.SCTP_REMOTE_UDP_ENCAPS_PORT,
@@ -160,9 +165,7 @@ def _streaming(send, recv, n: int, payload: bytes = PAYLOAD) -> float:
 def _measure(mode: str, stack: us.UsrsctpStack, rounds: int) -> dict:
     peer = Peer(mode, _free_udp_port() if mode == "udp" else None)
     try:
-        rudp = None
-        if mode == "udp":
-            rudp = int(peer.proc.args[peer.proc.args.index("--udp-port") + 1])
+        rudp = peer.udp_port
         assoc = us.connect("127.0.0.1", peer.port, mode=mode, remote_udp_port=rudp or 9899,
                            timeout=5.0)
         bare = Bare(peer.port, mode, rudp)

@@ -10,16 +10,22 @@ order, in capture time:
 
 * a `send` step is matched by the tester's next message: same message name,
   or the capture does not follow this test case (INCONC: nothing can be said
-  about the DUT when the stimulus differs); the tester's message is checked
-  against the ASN.1 object sets too, since in an interoperability test both
-  sides are under test;
+  about the DUT when the stimulus differs). Only the kind of stimulus counts
+  (the message, the IEs the step leaves out, its `fields`): the values the
+  tester picks (`params`, template values: request ids, periods, action ids)
+  are read from the captured message, which becomes the step's `as:` name, so
+  the expect steps check the DUT against what was really sent. The tester's
+  message is checked against the ASN.1 object sets too; a fault in it is the
+  peer's, never the DUT's: INCONC (the DUT was given a faulty stimulus);
 * an `expect` step is matched by the DUT's next message with exactly the
   checks of a live run (matchers, IE presence and criticality, E2SM payloads);
   its timer runs on capture time; a capture that ends before the timer ran out
   is INCONC, not FAIL;
 * `trigger` and `wait` steps are the tester's business: nothing to observe;
 * a DUT message other than the one expected means the capture does not follow
-  this test case (INCONC): whatever made the DUT send it is not in the capture.
+  this test case (INCONC): whatever made the DUT send it is not in the capture;
+  except a message the step's `fail_on` names: that is the DUT's wrong answer
+  to a stimulus the capture shows (FAIL).
 
 Findings cite packet numbers. An IE the receiver does not know (an extension
 from a newer version) is not a failure but a remark; a PASS with remarks is
@@ -37,14 +43,15 @@ from harness.capture.model import CapturedMessage
 from harness.codec.jsonmap import to_json
 from harness.e2 import executors as e2
 from harness.e2.association import E2Association
+from harness.interfaces.e2.monitor import E2Monitor, as_finding
 from harness.errors import UserError
 from harness.runner.context import StepContext
-from harness.runner.exchange import Entry
+from harness.runner.exchange import Entry, Exchange
 from harness.runner.runner import OBSERVE, Runner, TestResult, register_observer
 from harness.spec import paths
-from harness.spec.model import ExpectStep, SendStep, TestCase
+from harness.spec.model import ExpectStep, Reference, SendStep, TestCase, Where
 from harness.transport.base import Packet
-from harness.verdict import Verdict
+from harness.verdict import Finding, Verdict, worse
 
 
 @dataclass
@@ -54,28 +61,41 @@ class Observed:
     pdu: object
     notes: list
     error: str | None
+    monitor: tuple = ()        # the protocol monitor's findings on this message (MonitorFinding...)
 
 
 class AnalyzeError(UserError):
     """The capture cannot be analysed as asked (no E2, no E2 Setup to tell the roles)."""
 
 
-def associations(messages: Iterable[CapturedMessage], dut_role: str, codec_factory) -> dict:
-    """association key -> list of Observed, decoded statefully, sides assigned."""
+def associations(messages: Iterable[CapturedMessage], dut_role: str, codec_factory, dut=None) -> dict:
+    """association key -> list of Observed, decoded statefully, sides assigned, judged by the monitor.
+
+    The protocol monitor (harness/interfaces/e2/monitor.py) sees every message of the
+    association in order, with the state the codec had when it arrived; ``dut`` (the DUT
+    profile) adds its declaration checks.
+    """
     by_assoc: dict = {}
     for m in messages:
         if dispatch.is_e2ap(m):
             by_assoc.setdefault(m.association, []).append(m)
     out = {}
+    dut_is_node = dut_role == "e2-node"
     for key, msgs in by_assoc.items():
         assoc = E2Association(codec_factory())
-        decoded = [assoc.feed(m.data, m.src, m.time) for m in msgs]
+        monitor = E2Monitor(assoc.codec, assoc.view, dut_role, dut)
+        decoded, judged = [], []
+        for m in msgs:
+            d = assoc.feed(m.data, m.src, m.time)
+            decoded.append(d)
+            side = None if d.side is None else ("dut" if (d.side == "e2-node") == dut_is_node else "peer")
+            judged.append(tuple(monitor.observe(d.parsed, side, data=m.data, notes=d.notes, packets=m.packets))
+                          if side is not None else ())
         if assoc.e2_node is None:
             continue                   # roles unknown: reported by the caller
-        dut_is_node = dut_role == "e2-node"
         out[key] = [Observed(m, "dut" if (m.src == assoc.e2_node) == dut_is_node else "tester", d.pdu,
-                             list(d.notes), d.error)
-                    for m, d in zip(msgs, decoded)]
+                             list(d.notes), d.error, found)
+                    for m, d, found in zip(msgs, decoded, judged)]
     return out
 
 
@@ -143,26 +163,35 @@ def observe_send(ctx: StepContext, step: SendStep) -> None:
                    f"found {who}'s {name or 'undecodable message'} (packet {obs.message.packets[0]})", stop=True)
     parsed = messages.parse(obs.pdu)
     spec = messages.spec(name)
-    differs = _stimulus_differs(ctx, step, spec, parsed)
+    differs = _stimulus_differs(ctx, step, spec, parsed, obs.error is None and not any(
+        n.kind in ("e2sm-error", "repair") for n in obs.notes))
     if differs:
         ctx.inconc("observe.diverges", f"the capture does not follow this test case: the tester's {name} (packet "
                    f"{obs.message.packets[0]}) {differs}", stop=True)
     entry = cap.record(ctx, cap.take(), step)
     entry.message, entry.role = name, "sent"
+    if step.name:                            # what the capture's tester sent is what `as:` refers to
+        ctx.vars[step.name] = e2.sent_ies(ctx.env, name, obs.pdu)
     problems = e2.ie_rules(ctx, step, spec, parsed, obs.notes, entry)
-    # The tester is under test too (interoperability): its problems are findings, marked as its own.
-    ctx.add_all([dataclasses.replace(f, message=f"(tester) {f.message}") for f in problems], stop=False)
+    # The peer's faults are findings, marked as its own, and never the DUT's: the DUT was given a
+    # faulty stimulus, so nothing can be said about it (INCONC).
+    ctx.add_all([dataclasses.replace(f, verdict=Verdict.INCONC,
+                                     message=f"(peer) {f.message}; the DUT cannot be judged on this stimulus")
+                 for f in problems], stop=False)
     _remarks(ctx, obs, entry)
     if problems:
         ctx.stop()
 
 
-def _stimulus_differs(ctx: StepContext, step: SendStep, spec, parsed) -> str:
+def _stimulus_differs(ctx: StepContext, step: SendStep, spec, parsed, obs_clean: bool = True) -> str:
     """What makes the observed tester message another stimulus than the step's ('' if none).
 
     Only what the step itself states counts (its `fields` and `omit`): template
     values are examples, not part of the test purpose.
     """
+    if step.malform is not None or step.raw:
+        if obs_clean:
+            return "is well formed, where the test case sends a malformed one"
     for ie in step.omit:
         if ie in parsed.ies:
             return f"carries {ie}, which the test case leaves out"
@@ -200,6 +229,10 @@ def observe_expect(ctx: StepContext, step: ExpectStep) -> None:
                        stop=True)
         if obs.message.time > deadline:
             return e2.timer_expired(ctx, step, timer, wanted)
+        if obs.side == "tester" and obs.pdu is not None and ctx.env.messages.parse(obs.pdu).name in ignore:
+            entry = cap.record(ctx, cap.take(), None)     # the peer's traffic the test case ignores
+            entry.message, entry.role = ctx.env.messages.parse(obs.pdu).name, "ignored"
+            continue
         if obs.side == "tester":
             if step.nothing:
                 ctx.pass_("expect.nothing", "no DUT message before the tester's next one")
@@ -217,6 +250,8 @@ def observe_expect(ctx: StepContext, step: ExpectStep) -> None:
             entry.role = "matched"
             _remarks(ctx, obs, entry)
             return e2.check_expect(ctx, step, parsed, obs.notes, entry)
+        if parsed.name in step.fail_on:
+            e2.wrong_answer(ctx, step, entry, wanted)
         if parsed.name in ignore:
             entry.role = "ignored"
             continue
@@ -243,21 +278,82 @@ register_observer(ExpectStep, E2Capture.kind, observe_expect)
 
 
 def analyze(messages: Iterable[CapturedMessage], testcases: list[TestCase], env_factory, dut_role: str,
-            codec_factory) -> tuple[list[TestResult], list[str]]:
-    """Every applicable test case against every association; (results, problems).
+            codec_factory, dut=None) -> tuple[list[TestResult], list[str]]:
+    """Every applicable test case against every association, and one protocol monitor row per
+    association (`monitor_result`); (results, problems).
 
     ``env_factory()`` gives a RunEnv whose interface is an `E2Env` (codec and messages, no transport).
+    The monitor's findings on a message a test case took part in are added to that test case too.
     """
     problems: list[str] = []
-    per_assoc = associations(messages, dut_role, codec_factory)
+    per_assoc = associations(messages, dut_role, codec_factory, dut)
     if not per_assoc:
         raise AnalyzeError("no E2 association with an E2 Setup Request in the capture: the roles are unknown")
     results = []
     for key, items in per_assoc.items():
+        found = [f for obs in items for f in obs.monitor]
         for tc in testcases:
             capture = E2Capture(items)
             result = Runner(tc, env_factory(), mode=OBSERVE, capture=capture).run()
             result.association = key
             result.packets = capture.packets
+            attach_monitor(result, found)
             results.append(result)
+        results.append(monitor_result(key, dut_role, found, items))
     return results, problems
+
+
+def attach_monitor(result: TestResult, found: list) -> None:
+    """Add the monitor findings on messages in ``result``'s exchange to it.
+
+    Only a test case the capture followed to a verdict (PASS or FAIL) takes them all. One that
+    the capture left (INCONC) takes only the DUT's findings on the message where it left: a
+    DUT message that breaks the protocol is the DUT's fault, not another test's traffic.
+    """
+    if result.verdict not in (Verdict.PASS, Verdict.FAIL, Verdict.INCONC):
+        return
+    by_packet = {}
+    for index, packets in result.packets.items():
+        for p in packets:
+            by_packet[p] = index
+    last = max(result.packets, default=None)
+    for f in found:
+        index = next((by_packet[p] for p in f.packets if p in by_packet), None)
+        if index is None:
+            continue
+        if result.verdict == Verdict.INCONC and (f.side != "dut" or index != last):
+            continue
+        finding = as_finding(f, live=False, evidence=(index,))
+        result.findings.append(finding)
+        result.verdict = worse(result.verdict, finding.verdict)
+
+
+def monitor_result(key, dut_role: str, found: list, items: list) -> TestResult:
+    """The protocol monitor's row of one association: FAIL on a DUT finding, INCONC on the peer's only."""
+    title = "E2 protocol monitor: every message of the association, in both directions"
+    tc = TestCase(f"MONITOR:e2/{key}", title, Reference("oran-harness", "monitor", "e2"), f"{dut_role}.e2",
+                  dut_role, "e2-node" if dut_role != "e2-node" else "near-rt-ric", "mandatory", None, (), (), (),
+                  (), (), 0, (), Where("harness/interfaces/e2/monitor.py", 1))
+    exchange = Exchange()
+    packets: dict = {}
+    findings = []
+    for obs in items:
+        if not obs.monitor:
+            continue
+        m = obs.message
+        direction = "received" if obs.side == "dut" else "sent"
+        entry = exchange.add(Packet(m.data, direction, m.time, m.stream, m.ppid, m.association, m.src, m.dst),
+                             "observed by the protocol monitor")
+        packets[entry.index] = m.packets
+        findings.extend(as_finding(f, live=False, evidence=(entry.index,)) for f in obs.monitor)
+    verdict = Verdict.PASS
+    for f in findings:
+        verdict = worse(verdict, f.verdict)
+    if not findings:
+        findings.append(Finding(Verdict.PASS, "monitor", f"{len(items)} message(s) judged; none broke a rule the "
+                                "monitor checks", clause="O-RAN.WG3.E2AP v03.01 8, 9, 10"))
+    start = items[0].message.time if items else 0.0
+    end = items[-1].message.time if items else 0.0
+    result = TestResult(tc, verdict, findings, exchange, start, end - start, {})
+    result.association, result.packets = key, packets
+    return result

@@ -24,13 +24,17 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from importlib.metadata import version
+from typing import Any
 
 from harness.capture import dispatch
 from harness.capture.dispatch import E2AP_PPID
 from harness.capture.model import CapturedMessage
 from harness.capture.reader import read_messages
+from harness.codec.e2 import E2Codec
+from harness.codec.errors import CodecError
 from harness.errors import LabError
 
 __all__ = ["Verdict", "MessageCheck", "CrosscheckResult", "crosscheck", "to_reference_form",
@@ -170,7 +174,7 @@ def first_difference(ours: Any, ref: Any, path: tuple = ()) -> tuple | None:
                 return found
         return None
     if isinstance(ours, list) and isinstance(ref, list):
-        for i, (a, b) in enumerate(zip(ours, ref)):
+        for i, (a, b) in enumerate(zip(ours, ref, strict=False)):
             found = first_difference(a, b, path + (i,))
             if found:
                 return found
@@ -218,7 +222,7 @@ class ReferenceMissing(LabError):
 
 def _pycrate_pdu():
     try:
-        from pycrate_asn1dir import E2AP
+        from pycrate_asn1dir import E2AP  # noqa: PLC0415 - optional: pycrate is a dev extra
     except ImportError as err:
         raise ReferenceMissing("pycrate is not installed (pip install 'pycrate==0.8.1', "
                                "or the harness's dev extra)") from err
@@ -227,7 +231,6 @@ def _pycrate_pdu():
 
 def _pycrate_version() -> str:
     try:
-        from importlib.metadata import version
         return version("pycrate")
     except Exception:  # noqa: BLE001 - only a label
         return "?"
@@ -380,8 +383,6 @@ def crosscheck(capture: str, *, use_tshark: bool = True, codec=None) -> Crossche
         CaptureError / OSError: the file cannot be read.
         ReferenceMissing: pycrate is not installed.
     """
-    from harness.codec.e2 import E2Codec
-    from harness.codec.errors import CodecError
 
     ref_pdu = _pycrate_pdu()
     codec = codec or E2Codec()
@@ -413,7 +414,7 @@ def crosscheck(capture: str, *, use_tshark: bool = True, codec=None) -> Crossche
             result.tshark.note = f"tshark could not be used: {err}"
             frames = None
         taken: dict = {}
-        for check, (m, ours, ours_err) in zip(result.checks, decoded):
+        for check, (m, ours, ours_err) in zip(result.checks, decoded, strict=True):
             if frames is None:
                 check.tshark = Verdict(NOT_COMPARABLE, result.tshark.note)
                 continue

@@ -17,7 +17,8 @@ if_tsresol / if_tsoffset, EPB, SPB, the obsolete Packet Block; other blocks skip
 from __future__ import annotations
 
 import struct
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from harness.capture.model import CaptureError, CaptureIssue
 

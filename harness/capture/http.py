@@ -328,6 +328,8 @@ class HttpFramer:
         d.parser.send(h11.EndOfMessage())
 
     def _done(self, d: _Direction) -> CapturedHttp:
+        if d.head is None:                 # h11 ends a message only after its head
+            raise _Bad("a message ended before its header block")
         kind, method, target, status, reason, headers = message_head(d.head)
         msg = CapturedHttp(kind, method, target, status, reason, headers, bytes(d.body), tuple(d.packets), d.time,
                            d.src, d.dst, d.conn, framing(d.head, d.method or None), d.truncated)

@@ -29,15 +29,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
-from harness.capture import checksums
-from harness.capture import files
+from harness.capture import checksums, files
 from harness.capture.dispatch import ETHERTYPE_IPV4 as _ETH_IPV4
 from harness.capture.dispatch import ETHERTYPE_IPV6 as _ETH_IPV6
 from harness.capture.dispatch import sctp_udp_ports
-from harness.capture.model import CaptureError, CapturedMessage, CaptureIssue
+from harness.capture.model import CapturedMessage, CaptureError, CaptureIssue
 from harness.capture.sctp import SctpTracker
 from harness.capture.tcp import TcpTracker
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from harness.capture.model import CaptureIssue
+
 from harness.capture.fastmodel import new_message
+from harness.capture.model import CaptureIssue
 
 _DATA, _INIT, _INIT_ACK, _IDATA = 0, 1, 2, 64
 _CHUNK_NAMES = {0: "DATA", 1: "INIT", 2: "INIT-ACK", 3: "SACK", 4: "HEARTBEAT", 5: "HEARTBEAT-ACK",

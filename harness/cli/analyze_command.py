@@ -47,11 +47,37 @@ def run(args) -> int:
         for issue in issues:
             print(f"packet {issue.packet}: {issue.message}", file=sys.stderr)
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except (SessionError, SpecError, CaptureError, AnalyzeError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     return _report(args, session, results, issues)
+
+
+# Exit status of `analyze`, from the worst verdict over the test cases the capture follows. PASS and
+# FAIL/ERROR have `run`'s codes (0 and 1: pytest's "all passed" and "a test failed"); 2 is a usage or
+# input error, as for `run`. INCONC is 3: `run` reports an INCONC as skipped (exit 0), but a capture
+# judged inconclusive must not read as a pass to a script.
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONC = 0, 1, 2, 3
+NOT_FOLLOWED = ("observe.diverges", "observe.end", "observe.nothing")
+
+
+def followed(result) -> bool:
+    """The capture went through this test case to a verdict: not an INCONC whose only reason is that
+    the capture shows another stimulus (or ends first)."""
+    from harness.verdict import Verdict
+    if result.verdict != Verdict.INCONC:
+        return True
+    return any(f.verdict == Verdict.INCONC and f.check not in NOT_FOLLOWED for f in result.findings)
+
+
+def exit_status(worst) -> int:
+    from harness.verdict import Verdict
+    if worst >= Verdict.FAIL:
+        return EXIT_FAIL
+    if worst == Verdict.INCONC:
+        return EXIT_INCONC
+    return EXIT_PASS
 
 
 def _report(args, session, results: list, issues: list) -> int:
@@ -59,26 +85,30 @@ def _report(args, session, results: list, issues: list) -> int:
     for issue in issues:
         print(f"packet {issue.packet}: {issue.message}", file=sys.stderr)
     worst = Verdict.NONE
-    shown = 0
+    shown = hidden = 0
     for r in results:
-        # Followed: the capture went through this test case to a verdict (INCONC: it did not).
-        followed = r.verdict != Verdict.INCONC
-        if not followed and not args.all:
+        follows = followed(r)
+        if session.writer is not None:
+            session.writer.test(r, {"association": r.association})
+        if not follows and not args.all:
+            hidden += 1
             continue
-        shown += 1
+        shown += follows
         remarks = [f for f in r.findings if f.check.startswith("remark.")]
         label = "PASS (with remarks)" if r.verdict == Verdict.PASS and remarks else r.verdict.name
         print(f"{label:<20} {r.testcase.id:<32} {r.testcase.title}   [association {r.association}]")
-        for f in r.findings:
+        for f in r.findings:            # every INCONC, FAIL and ERROR with its reason, and the remarks
             if f.verdict >= Verdict.INCONC or f.check.startswith("remark."):
                 packets = sorted({p for i in f.evidence for p in r.packets.get(i, ())})
                 at = f" (packet {', '.join(map(str, packets))})" if packets and "(packet" not in f.message else ""
                 print(f"    {f.line()}{at}")
-        if session.writer is not None:
-            session.writer.test(r, {"association": r.association})
-        if followed:
+        if follows:
             worst = max(worst, r.verdict)
     if session.writer is not None:
         session.finish()
-    print(f"{shown} test case(s) followed by the capture" + ("" if args.all else " (--all lists the others)"))
-    return 1 if worst >= Verdict.FAIL else 0
+    print(f"{shown} test case(s) followed by the capture"
+          + (f"; {hidden} not followed (another stimulus; --all lists them with the reason)" if hidden else ""))
+    if worst == Verdict.NONE:
+        print("no test case is followed by the capture: nothing could be judged (INCONC)")
+        return EXIT_INCONC
+    return exit_status(worst)

@@ -25,8 +25,13 @@ import time as _time
 from pathlib import Path
 
 from harness.capture import dispatch
+from harness.capture.http import HttpFramer
 from harness.capture.model import CaptureError
 from harness.capture.reader import CaptureReader
+from harness.codec.e2 import E2Codec, E2Versions
+from harness.codec.jsonmap import to_json
+from harness.e2.association import E2Association
+from harness.interfaces.e2.ierules import message_problems
 
 _KEY_IES = ("TransactionID", "RICrequestID", "RANfunctionID", "RICactionID", "RICindicationSN",
             "Cause")
@@ -65,7 +70,6 @@ def register_capture_args(parser: argparse.ArgumentParser, group=None) -> None:
 
 
 def _make_codec_factory(args):
-    from harness.codec.e2 import E2Codec, E2Versions
 
     def make():
         versions = E2Versions()
@@ -105,7 +109,6 @@ def _short(name: str, value) -> str:
 
 def _decode(msg, state) -> dict:
     """Decode one message with its association's state (an `E2Association`), which learns from it."""
-    from harness.codec.jsonmap import to_json
     out: dict = {"message": None, "status": "ok", "ies": {}, "notes": [], "error": None, "value": None}
     if not dispatch.is_e2ap(msg):
         out["status"] = "skipped"
@@ -121,6 +124,10 @@ def _decode(msg, state) -> dict:
     out["notes"] = got.note_lines()
     if got.notes:
         out["status"] = f"ok, {len(got.notes)} note(s)"
+    problems = message_problems(state.view, got.parsed)     # the IE rules every judge applies
+    if problems:
+        out["status"] = "not ok: " + ", ".join(dict.fromkeys(p.check for p in problems))
+        out["notes"] = [f"{p.ie}: {p.check}: {p.text}" for p in problems] + out["notes"]
     out["value"] = lambda: to_json(state.codec.codec_for_type, "E2AP-PDU", got.pdu)
     return out
 
@@ -180,7 +187,8 @@ def run_capture(args) -> int:
     t0 = first.time if first is not None else 0.0
     out = sys.stdout
     if fmt == "table":
-        header = f"{'no':>4}  {'packets':<9} {'time':>10}  {'src -> dst':<47} {'strm':>4}  {'message':<34} {'key IEs':<48} status"
+        header = (f"{'no':>4}  {'packets':<9} {'time':>10}  {'src -> dst':<47} {'strm':>4}  "
+                  f"{'message':<34} {'key IEs':<48} status")
         out.write(header + "\n")
 
     def messages():
@@ -188,8 +196,6 @@ def run_capture(args) -> int:
             yield first
             yield from stream
 
-    from harness.capture.http import HttpFramer
-    from harness.e2.association import E2Association
     framer = HttpFramer(issues)
 
     def show_http(found) -> None:          # HTTP over TCP (A1): method, path, status, one row each

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from harness.cli import capture_commands
 from harness.codec import catalog
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.jsonmap import from_json, to_json
@@ -40,7 +41,6 @@ def register(sub) -> None:
     d.add_argument("--ran-function", action="append", default=[], metavar="ID=E2SM",
                    help="RAN function ID -> E2SM (OID, short name or e2sm-kpm/e2sm-rc)")
     d.set_defaults(handler=run_decode)
-    from harness.cli import capture_commands
     capture_commands.register_capture_args(d, src)   # `decode CAPTURE`: a pcap/pcapng file
     e = sub.add_parser("encode", help="encode JSON (as printed by decode) from stdin to hex")
     _add_common(e)

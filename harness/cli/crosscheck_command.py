@@ -12,9 +12,13 @@ Exit status: 0 no disagreement, 1 disagreements, 2 unreadable file (or pycrate m
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
+
+from harness.capture.crosscheck import ReferenceMissing, crosscheck, jsonl_records, table_lines
+from harness.capture.model import CaptureError
 
 
 def register(sub) -> None:
@@ -27,8 +31,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from harness.capture.crosscheck import ReferenceMissing, crosscheck, jsonl_records, table_lines
-    from harness.capture.model import CaptureError
     try:
         result = crosscheck(str(args.capture), use_tshark=not args.no_tshark)
     except (CaptureError, OSError, ReferenceMissing) as err:
@@ -47,7 +49,6 @@ def run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m harness.cli.crosscheck_command CAPTURE``)."""
-    import argparse
     parser = argparse.ArgumentParser(prog="oran-harness")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["crosscheck", *(sys.argv[1:] if argv is None else argv)])

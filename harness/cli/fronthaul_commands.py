@@ -15,6 +15,13 @@ import sys
 from pathlib import Path
 
 from harness import bundled
+from harness.capture.model import CaptureError
+from harness.fronthaul.capture import check_capture
+from harness.fronthaul.crosscheck import TsharkMissing, crosscheck
+from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_file
+from harness.fronthaul.profile import load_fronthaul_profile
+from harness.fronthaul.report import jsonl_records, table_lines, write_results
+from harness.profiles.loader import ProfileError, load_dut
 
 DEFAULT_LAB = bundled.profile("lab-fronthaul.yaml")
 
@@ -22,7 +29,6 @@ DEFAULT_LAB = bundled.profile("lab-fronthaul.yaml")
 def register(sub) -> None:
     fh = sub.add_parser("fronthaul", help="Open Fronthaul CU-plane (eCPRI / O-RAN CUS): generate, check, crosscheck")
     fsub = fh.add_subparsers(dest="fronthaul", required=True)
-    from harness.fronthaul.generate import FAULTS
     g = fsub.add_parser("generate", help="write a synthetic fronthaul capture, optionally with one fault")
     g.add_argument("out", type=Path, help="the pcap file to write")
     g.add_argument("--packets", type=int, default=1000, help="messages to generate (default 1000)")
@@ -49,8 +55,6 @@ def register(sub) -> None:
 
 
 def _profile(path: Path):
-    from harness.fronthaul.profile import load_fronthaul_profile
-    from harness.spec.errors import ProfileError
     try:
         return load_fronthaul_profile(path)
     except ProfileError as err:
@@ -61,7 +65,6 @@ def _profile(path: Path):
 
 
 def run_generate(args) -> int:
-    from harness.fronthaul.generate import GenerateOptions, generate_file
     profile = _profile(args.lab)
     if profile is None:
         return 2
@@ -79,9 +82,6 @@ def run_generate(args) -> int:
 
 
 def run_check(args) -> int:
-    from harness.capture.model import CaptureError
-    from harness.fronthaul.capture import check_capture
-    from harness.fronthaul.report import jsonl_records, table_lines, write_results
     profile = _profile(args.lab)
     if profile is None:
         return 2
@@ -95,7 +95,6 @@ def run_check(args) -> int:
         return 2
     dut = None
     if args.dut is not None:
-        from harness.profiles.loader import ProfileError, load_dut
         try:
             dut = load_dut(args.dut)
         except ProfileError as err:
@@ -110,8 +109,6 @@ def run_check(args) -> int:
 
 
 def run_crosscheck(args) -> int:
-    from harness.capture.model import CaptureError
-    from harness.fronthaul.crosscheck import TsharkMissing, crosscheck
     profile = _profile(args.lab)
     if profile is None:
         return 2

@@ -11,9 +11,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.fuzz import engine
+from harness.fuzz.targets import TARGETS
+
 
 def register(sub) -> None:
-    from harness.fuzz.targets import TARGETS
     p = sub.add_parser("fuzz", help="fuzz the parsers of outside input (codecs, captures, specs, profiles)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--target", action="append", choices=sorted(TARGETS), metavar="NAME",
@@ -27,8 +29,6 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from harness.fuzz import engine
-    from harness.fuzz.targets import TARGETS
     if args.list:
         for t in TARGETS.values():
             print(f"{t.name:18} {t.description}")

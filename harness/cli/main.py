@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import codec_commands, logsetup
+from harness.bench import cli as bench_cli
+from harness.cli import (analyze_command, codec_commands, crosscheck_command, examples, fronthaul_commands,
+                         fuzz_commands, logsetup, replay_command, report_commands, run_commands, sim_command)
 from harness.errors import HarnessError, UserError
 
 
@@ -33,20 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
                              f"(or set {logsetup.ENV_VAR}=info|debug)")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
-    from harness.cli import analyze_command, examples, replay_command, run_commands
-    from harness.cli import sim_command
     examples.register(sub)
     run_commands.register(sub)
     sim_command.register(sub)
     replay_command.register(sub)
-    from harness.cli import crosscheck_command; crosscheck_command.register(sub)
+    crosscheck_command.register(sub)
     analyze_command.register(sub)
-    from harness.bench import cli as bench_cli
     bench_cli.register(sub)
-    from harness.cli import fronthaul_commands
     fronthaul_commands.register(sub)
-    from harness.cli import report_commands; report_commands.register(sub)
-    from harness.cli import fuzz_commands; fuzz_commands.register(sub)
+    report_commands.register(sub)
+    fuzz_commands.register(sub)
     return parser
 
 

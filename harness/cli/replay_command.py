@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.capture.model import CaptureError
+from harness.capture.pacing import parse_spin
+from harness.capture.reader import read_messages
+from harness.capture.replay import ReplayError, plan, replay
+from harness.live import LiveConfig, LiveError, LiveLink, SimulatorProcess
+from harness.profiles.loader import ProfileError, load_dut, load_lab
 from harness.session import DEFAULT_LAB
+from harness.sim.factory import start_simulator
+from harness.transport import inproc
 
 
 def register(sub) -> None:
@@ -25,13 +33,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from harness.capture.model import CaptureError
-    from harness.capture.pacing import parse_spin
-    from harness.capture.reader import read_messages
-    from harness.capture.replay import ReplayError, plan, replay
-    from harness.profiles.loader import ProfileError, load_dut, load_lab
-    from harness.sim.factory import start_simulator
-    from harness.transport import inproc
     try:
         spin = parse_spin(args.spin)
         dut, lab = load_dut(args.dut), load_lab(args.lab)
@@ -47,7 +48,6 @@ def run(args) -> int:
         transport, dut_end = inproc.pair("harness", "dut")
         sim = start_simulator(dut.role, dut_end, lab=lab)
     else:
-        from harness.live import LiveConfig, LiveError, LiveLink, SimulatorProcess
         try:
             cfg = LiveConfig.from_lab(lab)
             proc = SimulatorProcess(dut.role, cfg, None, 3.0) if cfg.spawn else None

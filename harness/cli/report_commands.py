@@ -13,6 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from harness.report import html, pdf
+from harness.report.merge import merge as merge_folders
+from harness.report.model_view import build_view
+from harness.report.sources import ReportInputError, expand, load_run
+
 
 def register(subparsers) -> None:
     r = subparsers.add_parser("report", help="joint reports from results folders: build, merge"
@@ -52,7 +57,6 @@ def _targets(output: Path | None) -> tuple[Path, Path]:
 
 
 def _write(view, html_path: Path, pdf_path: Path | None) -> int:
-    from harness.report import html, pdf
     for problem in view.problems:
         print(f"warning: {problem}", file=sys.stderr)
     t0 = time.perf_counter()
@@ -82,8 +86,6 @@ def _summary(view) -> None:
 
 
 def build(args) -> int:
-    from harness.report.model_view import build_view
-    from harness.report.sources import ReportInputError, expand, load_run
     html_path, pdf_path = _targets(args.output)
     try:
         runs = [load_run(p) for p in expand(args.results)]
@@ -96,8 +98,6 @@ def build(args) -> int:
 
 
 def merge(args) -> int:
-    from harness.report.merge import merge as merge_folders
-    from harness.report.sources import ReportInputError
     try:
         view = merge_folders(args.results, args.output, force=args.force, trusted_keys=tuple(args.trust))
     except ReportInputError as err:

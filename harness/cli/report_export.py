@@ -11,21 +11,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.report.export import ExportError, export_reports
+from harness.report.results_dir import read_results
+
 
 def register_export(subparsers) -> argparse.ArgumentParser:
     """Add ``export`` to a ``report`` sub-command group (or any sub-parsers object)."""
     p = subparsers.add_parser("export", help="write oran-results.json and junit.xml from a results folder "
                               "(finished or killed)")
     p.add_argument("results", type=Path, help="the results folder (run.json, results.jsonl, tests/)")
-    p.add_argument("--oran", type=Path, default=None, help="O-RAN test-results JSON (default RESULTS/oran-results.json)")
+    p.add_argument("--oran", type=Path, default=None,
+                   help="O-RAN test-results JSON (default RESULTS/oran-results.json)")
     p.add_argument("--junit", type=Path, default=None, help="JUnit XML (default RESULTS/junit.xml)")
     p.set_defaults(handler=export)
     return p
 
 
 def export(args) -> int:
-    from harness.report.export import ExportError, export_reports
-    from harness.report.results_dir import read_results
     try:
         written = export_reports(args.results, oran=args.oran, junit=args.junit)
         results = read_results(args.results)

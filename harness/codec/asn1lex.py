@@ -73,7 +73,7 @@ def tokenize(source: str, file: str) -> list[Token]:
     pos, line, line_start = 0, 1, 0
     while pos < len(source):
         match = _TOKEN.match(source, pos)
-        if match is None:
+        if match is None or match.lastgroup is None:      # every alternative is a named group
             col = pos - line_start + 1
             raise Asn1SourceError(
                 f"{file}:{line}:{col}: unexpected character {source[pos]!r}"

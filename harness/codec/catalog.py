@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from harness.codec.errors import Asn1SourceError
@@ -64,8 +64,8 @@ def builtin(protocol: str, version: str | None = None) -> ModuleSet:
         Asn1SourceError: for an unknown protocol or version, listing the known ones.
     """
     version = version or DEFAULT_VERSIONS.get(protocol)
-    folders = BUILTIN.get((protocol, version))
-    if folders is None:
+    folders = BUILTIN.get((protocol, version)) if version else None
+    if version is None or folders is None:
         known = ", ".join(f"{p} {v}" for p, v in BUILTIN)
         raise Asn1SourceError(f"no built-in ASN.1 for {protocol} {version}; known: {known}")
     files: list[Path] = []
@@ -89,7 +89,7 @@ def from_folder(folder: Path, protocol: str, version: str) -> ModuleSet:
     return ModuleSet(protocol, version, tuple(files))
 
 
-@lru_cache(maxsize=None)
+@cache
 def module_oids(files: tuple[Path, ...]) -> dict[str, str]:
     """Module name -> dotted OID, read from the module headers."""
     out: dict[str, str] = {}

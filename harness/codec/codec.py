@@ -15,15 +15,16 @@ outermost PDU. Constraints are checked on every encode and decode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from asn1tools.codecs import ErrorWithLocation
 from asn1tools.codecs.per import Decoder
 
 from harness.codec import fastper
 from harness.codec.compiler import CompiledAsn1
-from harness.codec.errors import DecodeError, EncodeError, render_path
+from harness.codec.errors import CodecError, DecodeError, EncodeError, render_path
 from harness.codec.plans import PlanBuilder
 
 
@@ -286,6 +287,9 @@ class Asn1Codec:
 
     def _key_field(self, slot) -> str:
         key_slot = self.compiled.slots.get((slot.type_name, slot.key)) if slot.key else slot
+        if key_slot is None:
+            raise CodecError(f"the key {slot.key} of the table constraint on {slot.component} has no "
+                             "table constraint of its own", (slot.type_name, slot.key))
         return key_slot.class_field
 
     def _check_value(self, slot, seq: dict, comp: str, path: tuple, notes: list) -> None:

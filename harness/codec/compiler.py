@@ -9,7 +9,9 @@ single file read.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +55,6 @@ def cache_key(sources: list[tuple[str, str]]) -> str:
 
 
 def _map_parse_error(err: ParseError, module: str, lowered: Lowered) -> Asn1SourceError:
-    import re
     m = re.search(r"line (\d+), column (\d+)", str(err))
     origin = "?"
     if m:
@@ -92,7 +93,6 @@ def compile_sources(sources: list[tuple[str, str]]) -> CompiledAsn1:
 
 
 def default_cache_dir() -> Path:
-    import os
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "oran-harness" / "asn1"
 
@@ -110,7 +110,7 @@ def compile_files(paths: list[Path], cache_dir: Path | None = None) -> CompiledA
     entry = directory / f"{key}.pickle"
     try:
         with entry.open("rb") as f:
-            compiled = pickle.load(f)
+            compiled = pickle.load(f)  # noqa: S301 - our own cache, named by the hash of its ASN.1 source
         if isinstance(compiled, CompiledAsn1):
             return compiled
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):

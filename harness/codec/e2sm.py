@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.codec.catalog import builtin, module_oids
+from harness.codec.catalog import BUILTIN, builtin, module_oids
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,6 @@ _OIDS: dict = {}
 def builtin_oids() -> dict:
     """(protocol, version) -> the RAN function OID, read from the module headers."""
     if not _OIDS:
-        from harness.codec.catalog import BUILTIN
         for protocol, version in BUILTIN:
             fam = FAMILIES.get(protocol)
             if fam is None:

@@ -7,6 +7,8 @@ values do not fit the ASN.1 (usually the DUT's problem, judged by the caller).
 
 from __future__ import annotations
 
+from typing import Self
+
 from harness.errors import DutError, HarnessError, UserError
 
 
@@ -58,7 +60,7 @@ class CodecError(HarnessError):
     def __str__(self) -> str:
         return self.message
 
-    def with_hint(self, hint: str) -> "CodecError":
+    def with_hint(self, hint: str) -> Self:
         return type(self)(self.reason, self.path, self.bit_offset, hint, self.value_start)
 
 

@@ -528,7 +528,7 @@ def build(compiled_type):
     def decode(data: bytes):
         try:
             return fn(data, 0)
-        except Exception:       # Fallback, or any surprise on hostile bytes: let the slow path judge
+        except Exception:  # noqa: S110 - Fallback, or any surprise on hostile bytes: let the slow path judge
             pass
         # The shared _FAIL keeps the traceback of every raise it went through, and with it the
         # frames, codecs and input buffers of every declined decode (a leak of megabytes per

@@ -21,7 +21,8 @@ octets) and still converts back to exactly the value that was decoded:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.codec.codec import Asn1Codec
 from harness.codec.errors import EncodeError

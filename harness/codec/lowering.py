@@ -192,7 +192,7 @@ def _split_modules(tokens: list, file: str) -> list[_Module]:
             d = next(k for k in range(i, len(tokens)) if tokens[k].text == "DEFINITIONS")
         except StopIteration:
             if i < len(tokens):
-                raise Asn1SourceError(f"{tokens[i].where()}: text outside a module definition")
+                raise Asn1SourceError(f"{tokens[i].where()}: text outside a module definition") from None
             break
         begin = next((k for k in range(d, len(tokens)) if tokens[k].text == "BEGIN"), None)
         if begin is None:
@@ -276,7 +276,7 @@ def _parse_module(name: str, header: list, body: list, file: str, first: Token) 
         starts.append(s)
         floor = k + 1
     assignments = []
-    for n, (k, s) in enumerate(zip(marks, starts)):
+    for n, (k, s) in enumerate(zip(marks, starts, strict=True)):
         end = starts[n + 1] if n + 1 < len(starts) else len(body)
         lhs, rhs = body[s:k], body[k + 1:end]
         if not lhs or lhs[0].kind != "word":
@@ -366,7 +366,9 @@ def _parse_syntax(tokens: list) -> tuple:
 
 
 def _split_commas(tokens: list, sep: str = ",") -> list[list]:
-    parts, cur, depth = [], [], 0
+    parts: list[list] = []
+    cur: list = []
+    depth = 0
     for t in tokens:
         if t.text in "{([":
             depth += 1
@@ -624,7 +626,7 @@ class _Lowerer:
                 j = i + 3
                 if j < len(toks) and toks[j].text == "(":
                     close = _match_brace(toks, j, "(", ")")
-                    inner = [x for x in self._rewrite(toks[j + 1:close], owner, module, subst)]
+                    inner = list(self._rewrite(toks[j + 1:close], owner, module, subst))
                     self._record_slot(owner, toks, i, inner, depth)
                     j = close + 1
                 i = j
@@ -656,7 +658,7 @@ class _Lowerer:
                 f"{at.where()}: {template.name} takes {len(params)} parameter(s), {len(args)} given")
         subst: dict = {}
         arg_names: list = []
-        for p, arg in zip(params, args):
+        for p, arg in zip(params, args, strict=True):
             dummy = p[-1].text
             inner = arg
             while len(inner) >= 3 and inner[0].text == "{" and _match_brace(inner, 0) == len(inner) - 1:
@@ -697,7 +699,7 @@ class _Lowerer:
                     self.emitted[m.name].append((a.name, a.body, a.first))
         for name, (module, toks) in self.synthetic.items():
             self.emitted[module].append((name, self._rewrite(toks, name, module, {}), toks[0]))
-        for (owner, comp), slot in self.slots.items():
+        for (owner, _comp), slot in self.slots.items():
             if slot.key is not None and (owner, slot.key) not in self.slots:
                 raise Asn1SourceError(f"{slot.where}: key component '{slot.key}' of {owner} is not table-constrained")
         texts, maps = {}, {}

@@ -156,7 +156,7 @@ def field_bits(codec: Asn1Codec, type_name: str, value: Any, field: str) -> tupl
     path = field.split(".")
     current = _get(value, path)
     base = codec.encode(type_name, value)
-    variants = []
+    variants: list[Any] = []            # values of the field's type that differ from the current one
     if isinstance(current, tuple) and len(current) == 2 and isinstance(current[0], bytes):
         data, n = current
         flipped = bytes(b ^ 0xFF for b in data)

@@ -14,7 +14,6 @@ from harness.codec.asn1lex import tokenize
 from harness.codec.lowering import _RESERVED, _split_modules
 
 
-
 def _definitions(module) -> set[str]:
     return {a.name for a in module.assignments}
 

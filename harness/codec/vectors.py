@@ -9,7 +9,7 @@ mapping), ``hex``; E2AP vectors also give ``e2sm`` (the E2SM versions) and
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from harness.codec.e2 import E2Codec, E2Versions
@@ -20,7 +20,7 @@ def load(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _codec(e2ap: str, e2sm: tuple, ran_functions: tuple, fast: bool) -> E2Codec:
     codec = E2Codec(E2Versions(e2ap=e2ap, e2sm=dict(e2sm)), fast=fast)
     for fn, protocol in ran_functions:

@@ -8,6 +8,7 @@ allow in the current state (a harness or test-spec bug, never a DUT verdict).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from harness.e2.view import ParsedMessage
 from harness.errors import LabError
 

@@ -26,6 +26,7 @@ from harness.codec.errors import CodecError, DecodeError
 from harness.codec.jsonmap import from_json, to_json
 from harness.e2.association import learn_from
 from harness.e2.view import E2Messages, MessageError
+from harness.interfaces.e2.monitor import live_observe
 from harness.runner.context import StepContext
 from harness.runner.registry import register_executor
 from harness.spec import match as matching
@@ -50,6 +51,7 @@ class E2Env:
     codec: E2Codec
     messages: E2Messages
     transport: Transport | None = None
+    monitor: Any = None       # the association's protocol monitor (harness/interfaces/e2/monitor.py)
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _ies_json(ctx: StepContext, step: SendStep) -> tuple[str, dict]:
     template = step.template or ctx.templates.get(step.message)
     name = template.message if template else step.message
     ies = copy.deepcopy(dict(template.ies)) if template else {}
-    for path, value in step.fields.items():
+    for path, value in {**step.fields, **step.params}.items():
         try:
             ies = paths.set_path(ies, paths.parse_path(path), copy.deepcopy(value))
         except paths.PathError as err:
@@ -142,8 +144,28 @@ def run_send(ctx: StepContext, step: SendStep) -> None:
     except TransportError as err:
         ctx.error("transport", f"sending {name} failed: {err}")
     entry = ctx.exchange.add(packet, ctx.where(step), message=name, role="sent")
+    if env.monitor is not None:
+        if step.malform is not None or step.raw or pdu is None:
+            env.monitor.unreadable_request("harness")
+        else:                     # a test's own fields and omissions are its stimulus, not a harness fault
+            live_observe(ctx, env.monitor, env.messages.parse(pdu), "harness", data, (), entry,
+                         judge=not (step.fields or step.omit))
     if pdu is not None and not step.malform:
         entry.decoded = json_pdu(env, pdu)
+    if step.name:
+        ctx.vars[step.name] = sent_ies(env, name, pdu) if pdu is not None else {}
+
+
+def sent_ies(env: E2Env, name: str, pdu: Any) -> dict:
+    """IE name -> JSON value of a message, as a send step's `as:` name holds it (``${req.TransactionID}``)."""
+    spec = env.messages.spec(name)
+    out = {}
+    for ie_name, value in env.messages.parse(pdu).ies.items():
+        try:
+            out[ie_name] = to_json(env.codec.codec_for_type, spec.ie(ie_name).type_name, value)
+        except Exception:   # noqa: BLE001 -- an IE we cannot map is simply not there to refer to
+            continue
+    return out
 
 
 # ---------------------------------------------------------------------- expect
@@ -199,9 +221,13 @@ def run_expect(ctx: StepContext, step: ExpectStep) -> None:
         entry.message = parsed.name or f"procedure {parsed.procedure_code} {parsed.kind}"
         entry.decoded = json_pdu(env, pdu)
         learn_from(env.codec, parsed.name, pdu)
+        live_observe(ctx, env.monitor, parsed, "dut", packet.data, notes, entry,
+                     step_checks_ies=parsed.name in step.messages)
         if parsed.name in step.messages:
             entry.role = "matched"
             return check_expect(ctx, step, parsed, notes, entry)
+        if parsed.name in step.fail_on:
+            wrong_answer(ctx, step, entry, wanted)
         if parsed.name in ignore:
             entry.role = "ignored"
             continue
@@ -212,6 +238,13 @@ def run_expect(ctx: StepContext, step: ExpectStep) -> None:
         if step.strict:
             ctx.fail("expect.message", f"received {entry.message} while waiting for {wanted}",
                      expected=list(step.messages), observed=entry.message, evidence=(entry.index,))
+
+
+def wrong_answer(ctx: StepContext, step: ExpectStep, entry, wanted: str) -> None:
+    """A message the step's `fail_on` lists: the DUT gave the wrong answer (a FAIL, at once)."""
+    entry.role = "unexpected"
+    ctx.fail("expect.wrong-answer", f"the DUT answered with {entry.message} where {wanted} was expected",
+             expected=list(step.messages), observed=entry.message, evidence=(entry.index,))
 
 
 def timer_expired(ctx: StepContext, step: ExpectStep, timer: float, wanted: str) -> None:
@@ -252,7 +285,7 @@ def ie_rules(ctx: StepContext, step, spec, parsed, notes, entry) -> list[Finding
     at = ctx.where(step)
     clause = f"{E2AP_CLAUSE} 9.1 ({spec.name} IEs), 9.3 ({spec.ie_set})"
     seen: dict = {}
-    for name, _id, crit, _value in parsed.ie_list:
+    for name, _id, _crit, _value in parsed.ie_list:
         if name is not None:
             seen[name] = seen.get(name, 0) + 1
     for ie in spec.ies:

@@ -26,14 +26,40 @@ Invariants:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from harness.e2.events import (ConnectionChanged, Event, LocalMisuse, MessageReceived, Pending,
-                               ProcedureCompleted, ProtocolViolation, SubscriptionChanged, TimerExpired)
-from harness.e2.tables import (BY_RIC_REQUEST, BY_TRANSACTION, CLAUSE_ABSTRACT_SYNTAX, CLAUSE_LOGICAL,
-                               CLAUSE_TRANSFER_SYNTAX, CLEAR, E2_NODE, MESSAGE_INDEX, NEAR_RT_RIC, PROCEDURES,
-                               ROLES, SUBSCRIPTION_TABLE, Conn, ProcedureDef, Sub, connection_transition)
+from harness.e2.events import (
+    ConnectionChanged,
+    Event,
+    LocalMisuse,
+    MessageReceived,
+    Pending,
+    ProcedureCompleted,
+    ProtocolViolation,
+    SubscriptionChanged,
+    TimerExpired,
+)
+from harness.e2.tables import (
+    BY_RIC_REQUEST,
+    BY_TRANSACTION,
+    CLAUSE_ABSTRACT_SYNTAX,
+    CLAUSE_LOGICAL,
+    CLAUSE_TRANSFER_SYNTAX,
+    CLEAR,
+    E2_NODE,
+    MESSAGE_INDEX,
+    NEAR_RT_RIC,
+    PROCEDURES,
+    ROLES,
+    SUBSCRIPTION_TABLE,
+    UNCORRELATED,
+    Conn,
+    ProcedureDef,
+    Sub,
+    connection_transition,
+)
 from harness.e2.view import E2Messages, MessageError, ParsedMessage
 
 DEFAULT_TIMEOUT = 5.0       # seconds; E2AP leaves guard timer values to the implementation
@@ -229,7 +255,7 @@ class E2Endpoint:
             self.awaiting.pop(slot, None)
         if conn is not None:
             self._set_connection(conn[0], conn[1], name, events)
-        if sub_next is not None:
+        if sub_next is not None and key is not None:
             self._set_subscription(key, sub_next, name, events)
             self._record(name, key, ies)
         return pdu
@@ -276,8 +302,10 @@ class E2Endpoint:
         if part == "request" and not proc.may_initiate(self.peer_role):
             return violation("wrong-direction", f"{name} came from the {self.peer_role}, but "
                                                 f"{proc.title} is started by the {proc.initiator}")
-        if proc.correlation != "none" and key is None:
-            return events                                   # the missing key IE is already reported
+        if key is None:
+            if proc.correlation != UNCORRELATED:
+                return events                               # the missing key IE is already reported
+            key = ()                    # class 2, nothing to answer: no transaction or subscription to track
         conn = connection_transition(self.state, name, part == "request")
         if conn is None:
             return violation("state", f"{name} is not expected in state {self.state.value}", CLAUSE_LOGICAL)
@@ -323,7 +351,9 @@ class E2Endpoint:
 
     def check_ies(self, parsed: ParsedMessage) -> list[ProtocolViolation]:
         """IE-level findings: missing mandatory IEs, unknown IEs, wrong criticality (clause 10.3)."""
-        out = []
+        out: list[ProtocolViolation] = []
+        if parsed.name is None:             # not an E2AP message: reported as unknown-message
+            return out
         spec = self.messages.spec(parsed.name)
         present = {entry[1] for entry in parsed.ie_list}
         for ie in spec.ies:
@@ -333,17 +363,17 @@ class E2Endpoint:
                                              parsed.procedure_code, (ie.name, ie.id, ie.criticality)))
         by_id = {ie.id: ie for ie in spec.ies}
         for ie_name, ie_id, crit, _ in parsed.ie_list:
-            ie = by_id.get(ie_id)
-            if ie is None:
+            known = by_id.get(ie_id)
+            if known is None:
                 out.append(ProtocolViolation(f"{parsed.name} carries IE id {ie_id} ({ie_name or 'unknown'}), "
                                              "which this message does not have", CLAUSE_ABSTRACT_SYNTAX,
                                              "unknown-ie", parsed.name, parsed.procedure_code,
                                              (ie_name, ie_id, crit)))
-            elif crit != ie.criticality:
-                out.append(ProtocolViolation(f"{parsed.name} IE {ie.name} has criticality {crit}, "
-                                             f"E2AP gives {ie.criticality}", CLAUSE_ABSTRACT_SYNTAX,
+            elif crit != known.criticality:
+                out.append(ProtocolViolation(f"{parsed.name} IE {known.name} has criticality {crit}, "
+                                             f"E2AP gives {known.criticality}", CLAUSE_ABSTRACT_SYNTAX,
                                              "criticality", parsed.name, parsed.procedure_code,
-                                             (ie.name, ie.id, ie.criticality)))
+                                             (known.name, known.id, known.criticality)))
         return out
 
     def receive_undecodable(self, reason: str) -> list[Event]:

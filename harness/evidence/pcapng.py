@@ -39,8 +39,7 @@ import time as _time
 from typing import BinaryIO, Literal
 
 from harness import __version__
-
-from harness.transport.base import E2AP_PPID as PPID_E2AP   # the one definition (stdlib-only module)
+from harness.transport.base import E2AP_PPID as PPID_E2AP  # the one definition (stdlib-only module)
 
 __all__ = [
     "PcapngWriter",
@@ -285,7 +284,7 @@ class Flow:
     means local -> remote.
     """
 
-    def __init__(self, writer: "PcapngWriter", local: _Endpoint, remote: _Endpoint, *,
+    def __init__(self, writer: PcapngWriter, local: _Endpoint, remote: _Endpoint, *,
                  mtu: int | None, streams: int):
         self._writer = writer
         self.local = local
@@ -477,7 +476,7 @@ class PcapngWriter:
 
     # -- context manager ------------------------------------------------
 
-    def __enter__(self) -> "PcapngWriter":
+    def __enter__(self) -> PcapngWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,6 +20,7 @@ outcome equals the single-process one (tests/fronthaul/test_parallel.py).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import struct
 import time
@@ -86,7 +87,7 @@ def check_capture(path: str | Path, profile: FronthaulProfile, workers: int = 1,
     path = str(path)
     pcap = _pcap_header(path)
     shares = _split(path, pcap, min(workers, pcap.size // max(1, min_share))) if pcap and workers > 1 else None
-    if shares and len(shares) > 1:
+    if pcap is not None and shares and len(shares) > 1:
         checker = _check_parallel(path, profile, pcap, shares, remember_shapes)
         used = len(shares)
     else:
@@ -169,7 +170,7 @@ def _split(path: str, pcap: _Pcap, parts: int) -> list[_Share] | None:
                 break
             cuts.append((pos, number))
     bounds = [c[0] for c in cuts[1:]] + [pcap.size]
-    return [_Share(start, stop, first) for (start, first), stop in zip(cuts, bounds)]
+    return [_Share(start, stop, first) for (start, first), stop in zip(cuts, bounds, strict=True)]
 
 
 # ---------------------------------------------------------------------- checking
@@ -204,7 +205,6 @@ def _check_share(path: str, profile: FronthaulProfile, pcap: _Pcap, share: _Shar
 
 def _check_parallel(path: str, profile: FronthaulProfile, pcap: _Pcap, shares: list,
                     remember_shapes: bool) -> FronthaulChecker:
-    import multiprocessing
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(len(shares) - 1) as pool:
         pending = [pool.apply_async(_check_share, (path, profile, pcap, s, remember_shapes)) for s in shares[1:]]
@@ -242,7 +242,7 @@ def merge(shares: list, profile: FronthaulProfile) -> FronthaulChecker:
         tally.evaluated += sum(p.evaluated for p in parts)
         tally.violations += sum(p.violations for p in parts)
         ranked = sorted(zip(tally.order + [o for p in parts for o in p.order],
-                            tally.findings + [f for p in parts for f in p.findings]), key=lambda of: of[0])
+                            tally.findings + [f for p in parts for f in p.findings], strict=True), key=lambda of: of[0])
         tally.order = [o for o, _f in ranked[:MAX_FINDINGS]]
         tally.findings = [f for _o, f in ranked[:MAX_FINDINGS]]
         for p in parts:

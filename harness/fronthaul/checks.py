@@ -188,7 +188,7 @@ class FronthaulChecker:
             decode.evaluated += 1
             if msg.error is not None:
                 why = " (the capture cut this frame short: snap length)" if cut else ""
-                self._fail("frame-decode", packet, msg.error_field, msg.error + why)
+                self._fail("frame-decode", packet, msg.error_field or "frame", msg.error + why)
             if msg.message_type < 0:
                 continue
             revision.evaluated += 1
@@ -213,7 +213,7 @@ class FronthaulChecker:
                 self._fail("eaxc-id", packet, "ecpri.pc_id" if plane == "U" else "ecpri.rtc_id",
                            f"eAxC {self.profile.split.describe(msg.eaxc)} is not one of the lab's eAxC ids",
                            None, msg.eaxc)
-            if msg.radio is None:
+            if msg.radio is None or msg.seq_id is None or msg.e_bit is None or msg.subseq_id is None:
                 continue
             direction = msg.radio[0]
             self._sequence(packet, (plane, msg.eaxc, direction),
@@ -234,7 +234,7 @@ class FronthaulChecker:
         if msg.error is not None or msg.c_bit or msg.radio is None or msg.eaxc is None:
             return
         counts = []
-        for (evaluated, violations, remarks), (check, t) in zip(before, self.tallies.items()):
+        for (evaluated, violations, remarks), (check, t) in zip(before, self.tallies.items(), strict=True):
             if check == "seq-continuity":
                 counts.append(0)
                 continue
@@ -253,11 +253,11 @@ class FronthaulChecker:
     def settle(self) -> None:
         """Add the frames matched by remembered shapes to the counters (safe to call again)."""
         tallies = list(self.tallies.values())
-        for counts, hits in zip(self._counts, self._hits):
+        for counts, hits in zip(self._counts, self._hits, strict=True):
             if hits:
                 self.frames += hits
                 self.messages += hits
-                for t, n in zip(tallies, counts):
+                for t, n in zip(tallies, counts, strict=True):
                     t.evaluated += n * hits
         self._hits = [0] * len(self._hits)
 

@@ -94,9 +94,9 @@ def ours_by_field(msg, profile: FronthaulProfile) -> dict:
         return out
     r = msg.radio
     for name, value in zip(("data_direction", "payloadVersion", "filterIndex", "frameId", "subframe_id", "slotId",
-                            "startSymbolId"), r[:7]):
+                            "startSymbolId"), r[:7], strict=False):
         out[f"oran_fh_cus.{name}"] = [value]
-    sec_fields = {}
+    sec_fields: dict[str, list] = {}
     if msg.message_type == 2:
         stype = r[8]
         out["oran_fh_cus.numberOfSections"] = [r[7]]
@@ -105,11 +105,11 @@ def ours_by_field(msg, profile: FronthaulProfile) -> dict:
             out["oran_fh_cus.udCompHdrWidth"], out["oran_fh_cus.udCompHdrMeth"] = [r[9]], [r[10]]
         elif stype == 3:
             for name, value in zip(("timeOffset", "frameStructure.fft", "frameStructure.spacing", "cpLength",
-                                    "udCompHdrWidth", "udCompHdrMeth"), r[9:15]):
+                                    "udCompHdrWidth", "udCompHdrMeth"), r[9:15], strict=False):
                 out[f"oran_fh_cus.{name}"] = [value]
         names = ("sectionId", "rb", "symInc", "startPrbc", "numPrbc", "reMask", "numSymbol", "ef", "beamId")
         for i, sec in enumerate(msg.sections):
-            for name, value in zip(names, sec):
+            for name, value in zip(names, sec, strict=False):
                 sec_fields.setdefault(name, []).append(value)
             if stype == 3:
                 sec_fields.setdefault("freqOffset", []).append(sec[9] & 0xFFFFFF)
@@ -122,7 +122,7 @@ def ours_by_field(msg, profile: FronthaulProfile) -> dict:
         fmt = profile.uplane_dl if r[0] else profile.uplane
         out["oran_fh_cus.numberOfSections"] = [len(msg.sections)]     # tshark counts U-plane sections
         for sec in msg.sections:
-            for name, value in zip(("sectionId", "rb", "symInc", "startPrbu", "numPrbu"), sec):
+            for name, value in zip(("sectionId", "rb", "symInc", "startPrbu", "numPrbu"), sec, strict=False):
                 sec_fields.setdefault(name, []).append(value)
             if fmt.comp_hdr:
                 sec_fields.setdefault("udCompHdrWidth", []).append(sec[5])
@@ -135,7 +135,7 @@ def ours_by_field(msg, profile: FronthaulProfile) -> dict:
 def _numbers(text: str) -> list:
     if not text:
         return []
-    out = []
+    out: list[int | str] = []
     for part in text.split("|"):
         try:
             out.append(int(part, 0))
@@ -167,22 +167,21 @@ def crosscheck(path: str | Path, profile: FronthaulProfile, tshark: str | None =
         ours = files.frames(f, str(path), issues)        # raises CaptureError before tshark starts
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            for line in proc.stdout:
+            for line in proc.stdout or ():         # a pipe: never None
                 cols = line.rstrip("\n").split(";")
                 if len(cols) != len(FIELDS) or not cols[0].isdigit():
                     continue
                 number = int(cols[0])
-                for frame_number, linktype, _t, frame, _cut in ours:
-                    if frame_number == number:
-                        break
-                else:
+                found = next((record for record in ours if record[0] == number), None)
+                if found is None:
                     break
+                _number, linktype, _t, frame, _cut = found
                 off, vlans = ecpri_offset(linktype, frame)
                 if off < 0:
                     continue
                 msg = parse_frame(frame, off, vlans, config)[0]
                 messages += 1
-                theirs = {name: _numbers(value) for name, value in zip(FIELDS[1:], cols[1:])}
+                theirs = {name: _numbers(value) for name, value in zip(FIELDS[1:], cols[1:], strict=True)}
                 mine = ours_by_field(msg, profile)
                 for name in FIELDS[1:]:
                     a, b = mine.get(name, []), theirs[name]
@@ -190,6 +189,7 @@ def crosscheck(path: str | Path, profile: FronthaulProfile, tshark: str | None =
                     if a != b and len(disagreements) < MAX_DISAGREEMENTS:
                         disagreements.append(Disagreement(number, name, a, b))
         finally:
-            proc.stdout.close()
+            if proc.stdout is not None:
+                proc.stdout.close()
             proc.wait(timeout=30)
     return CrosscheckResult(messages, compared, tuple(disagreements), options)

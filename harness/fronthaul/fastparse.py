@@ -14,7 +14,7 @@ several eCPRI messages (the C bit, eCPRI v2.0 3.1.3.1.3); each becomes a `Messag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from harness.fronthaul import fields as F
 from harness.fronthaul.layers import DEFAULT_FORMAT, UPlaneFormat, prb_octets
@@ -91,13 +91,13 @@ def section_names(message_type: int, section_type: int | None, comp_hdr: bool) -
     """Field names of the section tuples of a message."""
     if message_type == 0:
         return F.UPLANE_SECTION.names() + (("udIqWidth", "udCompMeth", "reserved") if comp_hdr else ())
-    return _CS_NAMES.get(section_type, ())
+    return _CS_NAMES.get(section_type, ()) if section_type is not None else ()
 
 
 def radio_names(message_type: int, section_type: int | None) -> tuple:
     if message_type == 0:
         return F.UPLANE_COMMON.names()
-    return F.CPLANE_COMMON.names() + _CH_NAMES.get(section_type, ())
+    return F.CPLANE_COMMON.names() + (_CH_NAMES.get(section_type, ()) if section_type is not None else ())
 
 
 def ecpri_offset(linktype: int, frame: bytes) -> tuple[int, int]:
@@ -158,14 +158,20 @@ def _parse_message(frame: bytes, off: int, n: int, vlans: int, config: ParseConf
     return _cplane_message(frame, pos, end, head, ids)
 
 
-def _uplane_message(frame, pos, end, head, ids, config: ParseConfig) -> Message:
+# (offset, frame_length, vlans, revision, reserved, c_bit, message_type, payload_size) and
+# (eaxc, seq_id, e_bit, subseq_id): the first fields of every Message.
+_Head = tuple[int, int, int, int, int, int, int, int]
+_Ids = tuple[int, int, int, int]
+
+
+def _uplane_message(frame: bytes, pos: int, end: int, head: _Head, ids: _Ids, config: ParseConfig) -> Message:
     if pos + _U_SIZE > end:
         return Message(*head, *ids, None, (), (), f"U-plane header cut short ({end - pos} of 4 octets)",
                        "uplane.header")
     radio = _uplane(frame, pos)
     pos += _U_SIZE
     fmt = config.uplane_dl if radio[0] else config.uplane
-    sections = []
+    sections: list[tuple] = []
     if fmt.comp_hdr:
         size, unpack = _USC_SIZE, _usection_comp
     else:
@@ -193,11 +199,12 @@ def _uplane_message(frame, pos, end, head, ids, config: ParseConfig) -> Message:
         if pos > end:
             return Message(*head, *ids, radio, tuple(sections), (),
                            f"U-plane section {len(sections)} (sectionId {sec[0]}): {num} PRBs of IQ data need "
-                           f"{prb * num} octets, {end - pos + prb * num} left", f"sections[{len(sections) - 1}].numPrbu")
+                           f"{prb * num} octets, {end - pos + prb * num} left",
+                           f"sections[{len(sections) - 1}].numPrbu")
     return Message(*head, *ids, radio, tuple(sections), (), None, None)
 
 
-def _cplane_message(frame, pos, end, head, ids) -> Message:
+def _cplane_message(frame: bytes, pos: int, end: int, head: _Head, ids: _Ids) -> Message:
     if pos + _C_SIZE > end:
         return Message(*head, *ids, None, (), (), f"C-plane common header cut short ({end - pos} of "
                        f"{_C_SIZE} octets)", "cplane.header")
@@ -212,7 +219,8 @@ def _cplane_message(frame, pos, end, head, ids) -> Message:
     radio = radio + hunpack(frame, pos)
     pos += hsize
     ssize, sunpack = _CS[stype]
-    sections, exts = [], []
+    sections: list[tuple] = []
+    exts: list[tuple[int, int, int, int]] = []         # (section index, extType, extLen, ef)
     for i in range(count):
         if pos + ssize > end:
             return Message(*head, *ids, radio, tuple(sections), tuple(exts),
@@ -260,19 +268,22 @@ def header_spans(msg: Message, config: ParseConfig) -> tuple:
     them parses alike.  The checker uses that to recognise repeated frame shapes
     (`harness.fronthaul.checks`).  Only meaningful for a message read without error.
     """
+    radio, eaxc = msg.radio, msg.eaxc
+    if radio is None or eaxc is None:        # read with an error: no spans to compare
+        return ()
     pos = msg.offset + 4 + _ID_SIZE
     spans = []
     if msg.message_type == 0:
-        fmt = config.uplane_dl if msg.radio[0] else config.uplane
+        fmt = config.uplane_dl if radio[0] else config.uplane
         pos += _U_SIZE
         size = _USC_SIZE if fmt.comp_hdr else _US_SIZE
         for sec in msg.sections:
             spans.append((pos, pos + size))
             prb = prb_octets(sec[5], sec[6]) if fmt.comp_hdr else prb_octets(fmt.iq_width, fmt.comp_meth)
-            num = sec[4] or config.carrier_prbs.get((msg.eaxc >> config.cc_shift) & config.cc_mask, 0)
+            num = sec[4] or config.carrier_prbs.get((eaxc >> config.cc_shift) & config.cc_mask, 0)
             pos += size + prb * num
         return tuple(spans)
-    stype = msg.radio[8]
+    stype = radio[8]
     head = pos + _C_SIZE - 2                  # numberOfSections and sectionType
     pos += _C_SIZE
     if stype not in _CH:
@@ -293,16 +304,16 @@ def header_spans(msg: Message, config: ParseConfig) -> tuple:
 
 def as_fields(msg: Message, config: ParseConfig) -> dict:
     """The message as field name -> value (for the differential test and the crosscheck)."""
-    out = {"revision": msg.revision, "reserved": msg.reserved, "c_bit": msg.c_bit,
+    out: dict[str, Any] = {"revision": msg.revision, "reserved": msg.reserved, "c_bit": msg.c_bit,
            "message_type": msg.message_type, "payload_size": msg.payload_size}
     if msg.eaxc is not None:
         out.update({"pc_id" if msg.message_type == 0 else "rtc_id": msg.eaxc, "seq_id": msg.seq_id,
                     "e_bit": msg.e_bit, "subseq_id": msg.subseq_id})
     if msg.radio is not None:
-        out.update(zip(radio_names(msg.message_type, msg.section_type), msg.radio))
+        out.update(zip(radio_names(msg.message_type, msg.section_type), msg.radio, strict=False))
     fmt = config.uplane_dl if msg.radio and msg.radio[0] else config.uplane
     names = section_names(msg.message_type, msg.section_type, fmt.comp_hdr)
-    out["sections"] = [dict(zip(names, s)) for s in msg.sections]
+    out["sections"] = [dict(zip(names, s, strict=False)) for s in msg.sections]
     for i, etype, elen, ef in msg.extensions:
         out["sections"][i].setdefault("extensions", []).append({"ef": ef, "extType": etype, "extLen": elen})
     if msg.error:

@@ -18,16 +18,26 @@ says what each one does and which check must catch it.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw
 
 from harness.fronthaul import fields as F
-from harness.fronthaul.layers import (ECPRI, CPlane, CPlaneSection1, CPlaneSection3, IQData, RTCData,
-                                      SectionExtension, prb_octets, uplane_class)
+from harness.fronthaul.layers import (
+    ECPRI,
+    CPlane,
+    CPlaneSection1,
+    CPlaneSection3,
+    IQData,
+    RTCData,
+    SectionExtension,
+    prb_octets,
+    uplane_class,
+)
 from harness.fronthaul.profile import FronthaulProfile
 
 # fault -> (what it does, the check that must catch it)
@@ -113,7 +123,8 @@ class _Templates:
             ext = SectionExtension(extType=99 if variant == "unknown-extension" else 6,
                                    contents=b"\x00\x00\x0f\xff\x3f\xff")
             cc = (eaxc >> self.profile.split.ru_port) & ((1 << self.profile.split.cc) - 1)
-            prbs = self.profile.carrier(cc).prbs if self.profile.carrier(cc) else 273
+            carrier = self.profile.carrier(cc)
+            prbs = carrier.prbs if carrier else 273
             second = (8, prbs - 8 + (5 if variant == "prb-overflow" else 0))
             if second[1] > 255:          # numPrbc is 8 bits; wider spans use the last PRBs
                 second = (prbs - 200 + (5 if variant == "prb-overflow" else 0), 200)
@@ -132,9 +143,11 @@ class _Templates:
             fmt = self.profile.uplane_dl if direction else self.profile.uplane
             cls = uplane_class(fmt)
             octets = prb_octets(fmt.iq_width, fmt.comp_meth) if not fmt.comp_hdr else prb_octets(9, 1)
+            if octets is None:
+                raise ValueError(f"cannot size PRBs compressed with udCompMeth {fmt.comp_meth}")
             secs = []
             for i, (start, num) in enumerate(UPLANE_PRBS):
-                extra = {"udIqWidth": 9, "udCompMeth": 1} if fmt.comp_hdr else {}
+                extra: dict[str, Any] = {"udIqWidth": 9, "udCompMeth": 1} if fmt.comp_hdr else {}
                 iq = bytes((j * 7 + i) & 0xFF for j in range(octets * num))
                 secs.append(cls.section_class(sectionId=i + 1, startPrbu=start, numPrbu=num, iq=iq, **extra))
             pv = 2 if variant == "bad-payload-version" else 1
@@ -172,7 +185,7 @@ def generate_frames(profile: FronthaulProfile, options: GenerateOptions) -> Iter
             if n >= options.packets:
                 return
             kind = key[0]
-            hit = pending and n >= fault_from and _fits(fault, kind, direction, eaxc == eaxcs[0])
+            hit = pending and fault is not None and n >= fault_from and _fits(fault, kind, direction, eaxc == eaxcs[0])
             when = now + symbol * symbol_time
             n += 1
             if hit and fault == "bad-message-type":

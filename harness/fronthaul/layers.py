@@ -15,7 +15,8 @@ the bound default is `DEFAULT_FORMAT`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from typing import ClassVar
 
 from scapy.fields import BitField, ConditionalField, PacketListField, StrLenField
 from scapy.layers.l2 import Dot1Q, Ether
@@ -223,10 +224,10 @@ class _UPlaneSectionBase(Packet):
 
 
 class _UPlaneBase(Packet):
-    section_class: type = None
+    section_class: ClassVar[type[Packet]]       # set by uplane_class: the sections' layer for one format
 
 
-@lru_cache(maxsize=None)
+@cache
 def uplane_section_class(fmt: UPlaneFormat) -> type:
     """The U-plane section layer for one format (cached: one class per format)."""
     extra = _bit_fields(F.UPLANE_COMP_HDR, {"udIqWidth": 9, "udCompMeth": COMP_BFP}) if fmt.comp_hdr else []
@@ -240,12 +241,13 @@ def _next_usection(pkt, lst, cur, remain):
     return pkt.section_class if len(remain) >= F.UPLANE_SECTION.size else None
 
 
-@lru_cache(maxsize=None)
-def uplane_class(fmt: UPlaneFormat) -> type:
+@cache
+def uplane_class(fmt: UPlaneFormat) -> type[_UPlaneBase]:
     """The U-plane message layer whose sections are read with format *fmt*."""
     return type(f"UPlane_{int(fmt.comp_hdr)}_{fmt.iq_width}_{fmt.comp_meth}", (_UPlaneBase,), {
         "name": "O-RAN U-plane", "section_class": uplane_section_class(fmt),
-        "fields_desc": _bit_fields(F.UPLANE_COMMON, {"payloadVersion": 1}) + [PacketListField("sections", [], next_cls_cb=_next_usection)],
+        "fields_desc": _bit_fields(F.UPLANE_COMMON, {"payloadVersion": 1})
+        + [PacketListField("sections", [], next_cls_cb=_next_usection)],
     })
 
 

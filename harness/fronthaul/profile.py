@@ -133,7 +133,7 @@ def _eaxc_ids(fh: Node, split: EaxcSplit) -> tuple:
         node = Node(item, fh.source, f"eaxc_ids[{i}]", ProfileError)
         node.only(EAXC_PARTS)
         parts = [node.get(p, int, required=True) for p in EAXC_PARTS]
-        for p, v in zip(EAXC_PARTS, parts):
+        for p, v in zip(EAXC_PARTS, parts, strict=True):
             if not 0 <= v < (1 << getattr(split, p)):
                 raise node.error(node.value_line(p), f"{p} {v} does not fit in {getattr(split, p)} bits")
         out.append(split.compose(*parts))

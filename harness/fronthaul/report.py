@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import __version__
 from harness.fronthaul.capture import CaptureCheck
 from harness.fronthaul.profile import FronthaulProfile
 from harness.results import ResultsWriter, _plain
@@ -92,7 +93,6 @@ def write_results(directory: str | Path, outcome: CaptureCheck, profile: Frontha
     *dut* (a DUT profile) names the O-RU whose traffic the capture holds, so the
     reports show its identity as for any other run.
     """
-    from harness import __version__
     started = time.time()
     writer = ResultsWriter(Path(directory), {
         "harness": __version__, "started": started, "mode": "capture", "fault": None,

@@ -12,7 +12,7 @@ length trusted before it is checked is the classic parser bug.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 Mutator = Callable[[bytes, random.Random], bytes]
 

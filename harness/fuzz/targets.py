@@ -14,16 +14,23 @@ import functools
 import json
 import os
 import random
+import shutil
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from harness import bundled
 from harness.capture.model import CaptureError
-from harness.codec.errors import CodecError
+from harness.capture.reader import ReaderStats, read_messages
+from harness.capture.sctp import SctpTracker
+from harness.codec.e2 import E2Codec, E2Versions
+from harness.codec.errors import CodecError, DecodeError
 from harness.errors import LabError
+from harness.profiles.loader import load_dut, load_lab
+from harness.spec.errors import ProfileError, SpecError
+from harness.spec.loader import load_specs
 
 # The golden vectors, captures and regression corpus are the checkout's test data: fuzzing is a
 # development tool and runs from a checkout; specs, test cases and profiles come from harness.bundled.
@@ -61,7 +68,6 @@ def _vectors(folder: str) -> list[dict]:
 
 @functools.cache
 def _e2_codec(e2ap: str, fast: bool = True):
-    from harness.codec.e2 import E2Codec, E2Versions
     codec = E2Codec(E2Versions(e2ap=e2ap, e2sm={"e2sm-kpm": "v03.00", "e2sm-rc": "v01.03"}), fast=fast)
     codec.set_ran_function(2, "e2sm-kpm")
     codec.set_ran_function(3, "e2sm-rc")
@@ -70,7 +76,6 @@ def _e2_codec(e2ap: str, fast: bool = True):
 
 @functools.cache
 def _e2sm_codec(protocol: str, version: str, fast: bool = True):
-    from harness.codec.e2 import E2Codec, E2Versions
     e2sm = {"e2sm-kpm": "v03.00", "e2sm-rc": "v01.03", protocol: version}
     return E2Codec(E2Versions(e2sm=e2sm), fast=fast)
 
@@ -109,7 +114,6 @@ def _fastper_seeds() -> list[Case]:
 
 
 def _outcome(codec, data: bytes, type_name: str, protocol: str):
-    from harness.codec.errors import DecodeError
     try:
         return ("value", codec.decode(data, type_name, protocol=protocol, deep=False))
     except DecodeError as err:
@@ -140,7 +144,6 @@ def _capture_seeds() -> list[Case]:
 
 
 def _capture_parse(case: Case):
-    from harness.capture.reader import read_messages
     path = _scratch() / f"case-{os.getpid()}.{case.label}"
     path.write_bytes(case.data)
     issues: list = []
@@ -204,8 +207,6 @@ def _sctp_seeds() -> list[Case]:
 
 
 def _sctp_parse(case: Case):
-    from harness.capture.reader import ReaderStats
-    from harness.capture.sctp import SctpTracker
     out: list = []
     issues: list = []
     tracker = SctpTracker(out, issues, ReaderStats())
@@ -234,14 +235,12 @@ def _spec_seeds() -> list[Case]:
 
 @functools.cache
 def _spec_folder() -> Path:
-    import shutil
     folder = _scratch() / f"specs-{os.getpid()}"
     shutil.copytree(bundled.templates_dir(), folder / "templates")
     return folder
 
 
 def _spec_parse(case: Case):
-    from harness.spec.loader import load_specs
     folder = _spec_folder()
     (folder / "case.yaml").write_bytes(case.data)
     return load_specs([folder], codec=_e2_codec("v03.01"))
@@ -252,14 +251,12 @@ def _profile_seeds() -> list[Case]:
 
 
 def _profile_parse(case: Case):
-    from harness.profiles.loader import load_dut, load_lab
     path = _scratch() / f"profile-{os.getpid()}.yaml"
     path.write_bytes(case.data)
     return (load_dut if case.label.startswith("dut") else load_lab)(path)
 
 
 def _source_errors() -> tuple:
-    from harness.spec.errors import ProfileError, SpecError
     return SpecError, ProfileError
 
 

@@ -62,7 +62,7 @@ class A1Lab:
         return self.tls if self.tls and self.tls.cert else None
 
     @classmethod
-    def from_lab(cls, lab) -> "A1Lab":
+    def from_lab(cls, lab) -> A1Lab:
         block = dict(getattr(lab, "a1", {}) or {})
         where = f"{lab.where.file}: a1"
         unknown = sorted(set(block) - set(KEYS))

@@ -165,7 +165,8 @@ class HttpServer:
                             "title": problem or "the test harness did not reply in time"}).encode()
         else:
             status, reply_headers, data = reply
-        sent_headers = [(k, str(v)) for k, v in reply_headers.items() if k.lower() not in ("content-length", "connection")]
+        sent_headers = [(k, str(v)) for k, v in reply_headers.items()
+                        if k.lower() not in ("content-length", "connection")]
         if status >= 200 and status not in (204, 304):
             sent_headers.insert(0, ("Content-Length", str(len(data))))
         else:

@@ -22,6 +22,7 @@ from harness.errors import UserError
 from harness.results import safe_name
 from harness.runner.exchange import Exchange
 from harness.runner.runner import TestResult
+from harness.sim.faultspec import FaultError, FaultRegistry
 from harness.verdict import Finding, Verdict, worse
 
 if TYPE_CHECKING:
@@ -64,12 +65,27 @@ class Binding:
         return False, self.missing_reason(dut)
 
     # ------------------------------------------------------------------ a session
+    def fault_registry(self, dut) -> FaultRegistry | None:
+        """The faults of the simulator that plays this DUT (None: this interface has none)."""
+        return None
+
     def check_fault(self, dut, fault: str) -> None:
-        """Validate a simulator fault for a DUT that declares this interface.
+        """Validate a simulator fault (``NAME[@Msg,...]``) for a DUT that declares this interface.
 
         Raises:
-            BindingError: the fault is unknown; the text lists the known ones.
+            BindingError: the fault, or a message it names, is unknown or can never fire for the
+                DUT's role; the text lists the known ones.
         """
+        registry = self.fault_registry(dut)
+        if registry is None:
+            return
+        try:
+            registry.parse(fault, getattr(dut, "role", None))
+        except FaultError as err:
+            hint = ""
+            if registry.messages and "@" not in fault:
+                hint = f" (optionally '@{registry.message_word},...' to limit it to those {registry.message_word}s)"
+            raise BindingError(f"--sim-fault {fault}: {err}{hint}") from None
 
     def open(self, session) -> Any:
         """Per-session state (lab settings, a live link), or None when the session needs none.

@@ -19,13 +19,16 @@ Licence: ncclient is Apache-2.0; import it only inside harness/mplane/.
 
 from __future__ import annotations
 
+import ast
 import base64
+import contextlib
 import hashlib
 import logging
 import select
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -38,7 +41,12 @@ BASE_11 = "urn:ietf:params:netconf:base:1.1"
 
 
 class MplaneError(errors.HarnessError):
-    """Something stopped a NETCONF exchange; the text names host:port and what."""
+    """Something stopped a NETCONF exchange; the text names host:port and what.
+
+    ``frames`` holds what was exchanged before it (evidence), when `MplaneClient.connect` raised it.
+    """
+
+    frames: tuple[Frame, ...] = ()
 
 
 class LabError(MplaneError, errors.LabError):
@@ -86,7 +94,7 @@ class Frame:
     time: float
     xml: str
     kind: str                      # 'hello' | 'rpc' | 'rpc-reply' | 'notification' | '?' (unparsable)
-    connection: "Connection | None" = None     # the TCP connection it crossed (pcapng evidence)
+    connection: Connection | None = None     # the TCP connection it crossed (pcapng evidence)
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ def fingerprint(key_b64: str) -> str:
 
 def md5_fingerprint(key_b64: str) -> str:
     """The colon-separated MD5 fingerprint paramiko and ncclient report."""
-    digest = hashlib.md5(base64.b64decode(key_b64)).hexdigest()
+    digest = hashlib.md5(base64.b64decode(key_b64), usedforsecurity=False).hexdigest()     # a display format
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
@@ -240,6 +248,8 @@ class _WireLog(logging.Handler):
                 budget.received = 0
         else:
             return
+        if not isinstance(record.args, tuple):      # ncclient logs the message as the one positional argument
+            return
         data = record.args[0]
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
         with self._guard:
@@ -268,8 +278,7 @@ for _name, _level in (("ncclient.transport.session", logging.INFO), ("ncclient.t
 def _unframe(text: str) -> list[str]:
     """The messages inside one logged send (ncclient logs the framed bytes)."""
     data = text.encode()
-    if data.startswith(b"b'") or data.startswith(b'b"'):
-        import ast
+    if data.startswith((b"b'", b'b"')):
         data = ast.literal_eval(text)
     for version in ("1.1", "1.0"):
         try:
@@ -286,7 +295,7 @@ class MplaneClient:
     """One NETCONF session to an O-RU; `frames` is its evidence."""
 
     def __init__(self) -> None:
-        self.manager = None
+        self.manager: Any = None               # ncclient's Manager (untyped) while connected
         self.budget: _Budget | None = None
         self.target: SshTarget | None = None
         self.frames: list[Frame] = []
@@ -297,7 +306,7 @@ class MplaneClient:
 
     # ------------------------------------------------------------------ connect
     def connect(self, target: SshTarget, sock: socket.socket | None = None,
-                call_home: bool = False) -> "MplaneClient":
+                call_home: bool = False) -> MplaneClient:
         """SSH + the netconf subsystem + hello.
 
         Raises:
@@ -307,12 +316,12 @@ class MplaneClient:
         try:
             return self._connect(target, sock, call_home)
         except MplaneError as err:
-            err.frames = list(self.frames)
+            err.frames = tuple(self.frames)
             raise
 
-    def _connect(self, target: SshTarget, sock: socket.socket | None, call_home: bool) -> "MplaneClient":
-        from ncclient import manager
-        from ncclient.transport import errors as nc_errors
+    def _connect(self, target: SshTarget, sock: socket.socket | None, call_home: bool) -> MplaneClient:
+        from ncclient import manager  # noqa: PLC0415 - optional: ncclient is the mplane extra
+        from ncclient.transport import errors as nc_errors  # noqa: PLC0415 - optional: the mplane extra
 
         self.target = target
         where = target.address
@@ -322,7 +331,7 @@ class MplaneClient:
         if sock is None:
             sock = _open(target)
         self.connection = _connection(sock, call_home)
-        sock = self.budget = _Budget(sock, MAX_MESSAGE_OCTETS)
+        self.budget = _Budget(sock, MAX_MESSAGE_OCTETS)
 
         def unknown_host(host: str, fp: str) -> bool:
             seen["fp"] = fp
@@ -330,7 +339,7 @@ class MplaneClient:
         try:
             self.manager = manager.connect(
                 host=target.host, port=target.port, username=target.username, password=target.password,
-                hostkey_verify=True, hostkey_b64=key_b64, unknown_host_cb=unknown_host, sock=sock,
+                hostkey_verify=True, hostkey_b64=key_b64, unknown_host_cb=unknown_host, sock=self.budget,
                 key_filename=target.key_file, look_for_keys=False, allow_agent=False, timeout=target.timeout,
                 manager_params={"timeout": target.timeout})
         except nc_errors.SSHUnknownHostError:
@@ -343,7 +352,7 @@ class MplaneClient:
             self._collect(None)
             raise AuthenticationFailed(f"{where}: SSH authentication failed for user "
                                        f"'{target.username}': {err}") from None
-        except (ConnectionRefusedError, socket.timeout, TimeoutError, OSError) as err:
+        except (ConnectionRefusedError, TimeoutError, OSError) as err:
             raise ConnectFailed(f"{where}: cannot connect: {err}") from None
         except nc_errors.SessionCloseError as err:
             self._collect(None)
@@ -364,7 +373,7 @@ class MplaneClient:
             self._collect(None)
             raise PeerError(f"{where}: the server's hello is not UTF-8 text ({err.reason} at octet "
                             f"{err.start} of what it sent)") from None
-        from ncclient.operations.rpc import RaiseMode
+        from ncclient.operations.rpc import RaiseMode  # noqa: PLC0415 - optional: the mplane extra
         self.manager.raise_mode = RaiseMode.NONE       # rpc-errors are data for the steps to judge
         self._sessions = {id(self.manager._session)}
         _WIRE.budgets[id(self.manager._session)] = self.budget
@@ -374,7 +383,7 @@ class MplaneClient:
     # ------------------------------------------------------------------ evidence
     def _collect(self, sessions: set | None) -> None:
         records, self._mark = _WIRE.take(self._mark, sessions)
-        for sid, t, direction, text in records:
+        for _sid, t, direction, text in records:
             for xml in (_unframe(text) if direction == "sent" else [text]):
                 try:
                     kind = _kind(etree.fromstring(xml.encode()))
@@ -413,8 +422,8 @@ class MplaneClient:
         Raises:
             PeerError: no reply in time, a malformed reply, or the session ended.
         """
-        from ncclient.operations.errors import TimeoutExpiredError
-        from ncclient.transport.errors import TransportError
+        from ncclient.operations.errors import TimeoutExpiredError  # noqa: PLC0415 - optional: the mplane extra
+        from ncclient.transport.errors import TransportError  # noqa: PLC0415 - optional: the mplane extra
 
         where = self.target.address if self.target else "?"
         element = etree.fromstring(body.encode()) if isinstance(body, str) else body
@@ -477,16 +486,13 @@ class MplaneClient:
             return
         _WIRE.budgets.pop(id(m._session), None)
         try:
-            if m.connected:
-                m.timeout = timeout
-                m.close_session()
-        except Exception:  # the peer may be gone already; closing must not fail a run
-            pass
+            with contextlib.suppress(Exception):    # the peer may be gone already; closing must not fail a run
+                if m.connected:
+                    m.timeout = timeout
+                    m.close_session()
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 m._session.close()
-            except Exception:
-                pass
         self._collect(self._sessions)
 
 
@@ -527,7 +533,7 @@ class CallHomeListener:
         self.socket.settimeout(timeout)
         try:
             sock, peer = self.socket.accept()
-        except socket.timeout:
+        except TimeoutError:
             raise PeerError(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
         sock.settimeout(target.timeout)
         called = SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,

@@ -57,7 +57,8 @@ class NetconfPcapRecorder(TcpFlowRecorder):
         first = f"#{entry.index} {frame.kind} {entry.step}"
         if new:
             real = f"real TCP {conn.local[0]}:{conn.local[1]} (harness) <-> {conn.remote[0]}:{conn.remote[1]} (O-RU)"
-            note = f"{'call home; ' if conn.call_home else ''}{real}" if conn is not STAND_IN else "addresses are stand-ins"
+            note = (f"{'call home; ' if conn.call_home else ''}{real}" if conn is not STAND_IN
+                    else "addresses are stand-ins")
             first += f" [decrypted NETCONF, not SSH bytes; {note}]"
         data = frame.xml.encode("utf-8")
         if data:

@@ -44,7 +44,7 @@ class MplaneLab:
     key_file: str | None = None
 
     @classmethod
-    def from_lab(cls, lab) -> "MplaneLab":
+    def from_lab(cls, lab) -> MplaneLab:
         block = dict(getattr(lab, "mplane", None) or {})
         where = f"{lab.where} mplane"
         if not block:

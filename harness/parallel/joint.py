@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.report import html
+from harness.report.model_view import build_view
+from harness.report.results_dir import read_results
+from harness.report.sources import ReportInputError, load_run
+
 
 @dataclass(frozen=True)
 class JointReport:
@@ -25,19 +30,11 @@ def verdicts(folder: Path) -> dict[str, str]:
     Raises:
         harness.report.results_dir.ResultsDirError: the folder cannot be read (the text names the file).
     """
-    from harness.report.results_dir import read_results
     return {row.id: row.verdict for row in read_results(folder).rows}
 
 
 def build_joint_report(folders: list[Path], out: Path) -> JointReport:
     """One HTML report over the DUT folders (no PDF here: `report build` makes it on demand)."""
-    try:
-        from harness.report import html
-        from harness.report.model_view import build_view
-        from harness.report.sources import ReportInputError, load_run
-    except ModuleNotFoundError as err:
-        listing = ", ".join(str(f) for f in folders)
-        return JointReport(None, f"no joint report ({err.name} is not installed); results: {listing}")
     try:
         runs = [load_run(f) for f in folders]
     except ReportInputError as err:

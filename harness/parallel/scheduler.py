@@ -70,12 +70,14 @@ class DutScheduling:
 
     # ------------------------------------------------------------- protocol: events
     def add_node(self, node: WorkerController) -> None:
-        assert node not in self.assigned
+        if node in self.assigned:
+            raise RuntimeError(f"pytest-xdist added worker {node.gateway.id} twice")
         self.assigned[node] = {}
         self.scopes_of[node] = []
 
     def add_node_collection(self, node: WorkerController, collection: Sequence[str]) -> None:
-        assert node in self.assigned
+        if node not in self.assigned:
+            raise RuntimeError(f"pytest-xdist sent the collection of unknown worker {node.gateway.id}")
         if self.collection_is_completed and self.collection is not None and list(collection) != self.collection:
             first = next(iter(self.registered))
             self.log(report_collection_diff(self.collection, list(collection), first.gateway.id, node.gateway.id))
@@ -99,7 +101,8 @@ class DutScheduling:
         pending = [i for i, done in work.items() if not done]
         if not pending:
             return None
-        assert self.collection is not None
+        if self.collection is None:
+            raise RuntimeError("pytest-xdist removed a worker with work before the collection was known")
         crashed = pending.pop(0)
         if pending:
             scope = "requeued:" + scope_of(self.collection[pending[0]])
@@ -110,7 +113,8 @@ class DutScheduling:
         return self.collection[crashed]
 
     def schedule(self) -> None:
-        assert self.collection_is_completed
+        if not self.collection_is_completed:
+            raise RuntimeError("pytest-xdist asked for a schedule before every worker collected")
         if self.collection is not None:          # a node joined later: give it work
             for node in self.nodes:
                 self._reschedule(node)
@@ -161,7 +165,6 @@ class DutScheduling:
 
     def _report_different_collections(self, node: WorkerController, other: list[str]) -> None:
         first_node = next(iter(self.registered))
-        assert first_node is not None
         msg = report_collection_diff(self.registered[first_node], other, first_node.gateway.id, node.gateway.id)
         self.log("**Different tests collected, aborting run**")
         report = pytest.CollectReport(node.gateway.id, "failed", longrepr=msg, result=[])

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.parallel.duts import DutSlot
+from harness.session import HarnessSession, Options
 
 
 class DutSessions:
@@ -33,8 +34,7 @@ class DutSessions:
         self._collect: dict = {}
         self._run: dict = {}
 
-    def _open(self, slot: DutSlot, results: Path | None):
-        from harness.session import HarnessSession, Options
+    def _open(self, slot: DutSlot, results: Path | None) -> HarnessSession:
         return HarnessSession(Options(dut=slot.profile, lab=slot.lab, mode=self._mode, fault=self._fault,
                                       results=results, specs_root=self._specs_root,
                                       wire_capture=self._wire if results else None))
@@ -58,7 +58,7 @@ class DutSessions:
             self._run[key] = session
         return self._run[key]
 
-    def ran(self) -> list[tuple[DutSlot, object]]:
+    def ran(self) -> list[tuple[DutSlot, HarnessSession]]:
         """The DUTs this process ran, with their run sessions."""
         return [(self.slots[k], self._run[k]) for k in self.order if k in self._run]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from harness.profiles.model import Adapter, Contact, DutProfile, Equipment, LabProfile, RanFunction, Timers
 from harness.profiles.pics import PicsItem, catalogue
+from harness.report.integrity import IntegrityError, signing_config
 from harness.spec.errors import ProfileError
 from harness.spec.reader import Node, did_you_mean, is_number
 from harness.spec.yamlload import LDict, LList, load_file, plain
@@ -74,10 +74,11 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
             raise node.error(node.data["pics"].key_line(key), f"PICS item '{key}' is '{pics[key]}' but the "
                              f"profile speaks '{value}'", "leave version items out of pics: they come from e2ap/e2sm")
         pics.setdefault(key, value)
-    return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True,
-                                                                   choices=A1_ROLES if node.has("a1") else MPLANE_ROLES if node.has("mplane") else ROLES),
+    roles = A1_ROLES if node.has("a1") else MPLANE_ROLES if node.has("mplane") else ROLES
+    return DutProfile(node.get("name", str, required=True), node.get("role", str, required=True, choices=roles),
                       node.get("vendor", str, required=True), node.get("model", str, required=True),
-                      str(node.get("sw_version", (str, float, int), "")), str(node.get("hw_version", (str, float, int), "")),
+                      str(node.get("sw_version", (str, float, int), "")),
+                      str(node.get("hw_version", (str, float, int), "")),
                       str(node.get("fw_version", (str, float, int), "")), pics, e2ap, plain(e2sm), ran_functions,
                       node.where(), a1=plain(node.get("a1", dict, {})), e2=node.has("e2ap") or not no_e2,
                       mplane=plain(node.get("mplane", dict, {})),
@@ -110,11 +111,11 @@ def _equipment(node: Node) -> tuple:
     out = []
     for e in _items(node, "test_equipment", "test equipment"):
         e.only(["description", "vendor", "model", "sw_version", "hw_version", "fw_version", "serial_number"])
-        versions = [str(e.get(k, (str, int, float), "")) for k in ("sw_version", "hw_version", "fw_version")]
-        if not any(versions):
+        sw, hw, fw = (str(e.get(k, (str, int, float), "")) for k in ("sw_version", "hw_version", "fw_version"))
+        if not (sw or hw or fw):
             raise e.error(e.line, "test equipment needs at least one of sw_version, hw_version, fw_version")
         out.append(Equipment(e.get("description", str, required=True), e.get("vendor", str, required=True),
-                             e.get("model", str, required=True), *versions,
+                             e.get("model", str, required=True), sw, hw, fw,
                              str(e.get("serial_number", (str, int), ""))))
     return tuple(out)
 
@@ -184,7 +185,6 @@ def _signing(node: Node) -> dict:
     """The results-signing key, by reference (docs/reports.md): checked now, used at the run's end."""
     if not node.has("signing"):
         return {}
-    from harness.report.integrity import IntegrityError, signing_config
     section = plain(node.get("signing", dict))
     try:
         signing_config(section, node.where().file)

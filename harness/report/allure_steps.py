@@ -38,13 +38,13 @@ class AllureReporter:
         self._open: list = []
 
     @classmethod
-    def for_config(cls, config) -> "AllureReporter | None":
+    def for_config(cls, config) -> AllureReporter | None:
         if not config.pluginmanager.hasplugin("allure_pytest"):
             return None
         if not getattr(config.option, "allure_report_dir", None):
             return None
         try:
-            import allure
+            import allure  # noqa: PLC0415 - optional: allure-pytest
         except ImportError:
             return None
         return cls(allure)
@@ -96,7 +96,7 @@ class AllureReporter:
         if status == "failed":
             return StepFailed(text)
         if status == "skipped":
-            import pytest
+            import pytest  # noqa: PLC0415 - optional: pytest is not a runtime dependency
             return pytest.skip.Exception(text)
         return StepBroken(text)
 

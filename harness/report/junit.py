@@ -14,7 +14,9 @@ from pathlib import Path
 
 from harness.report.procedure import parse_reference
 from harness.report.results_dir import FindingRow, ResultsDir, TestRow
+from harness.results import write_atomic
 from harness.verdict import OUTCOMES, Verdict
+
 
 def _kind(row: TestRow) -> str:
     """'' | 'failure' | 'error' | 'skipped' for one row."""
@@ -83,6 +85,10 @@ def _testcase(row: TestRow, parent: ET.Element) -> str:
 
 def junit_tree(results: ResultsDir) -> ET.ElementTree:
     """The JUnit document of one results folder (one <testsuite> per run)."""
+    return ET.ElementTree(_junit_root(results))
+
+
+def _junit_root(results: ResultsDir) -> ET.Element:
     meta = results.meta
     root = ET.Element("testsuites", {"name": "oran-harness"})
     suite = ET.SubElement(root, "testsuite", {"name": f"{meta.dut.name or 'DUT'} ({meta.mode or 'run'})"})
@@ -104,12 +110,11 @@ def junit_tree(results: ResultsDir) -> ET.ElementTree:
         for key, value in attrs.items():
             element.set(key, value)
     ET.indent(root)
-    return ET.ElementTree(root)
+    return root
 
 
 def write_junit(results: ResultsDir, path: Path) -> Path:
-    from harness.results import write_atomic
-    text = ET.tostring(junit_tree(results).getroot(), encoding="unicode", xml_declaration=True)
+    text = ET.tostring(_junit_root(results), encoding="unicode", xml_declaration=True)
     write_atomic(Path(path), text + "\n")
     return Path(path)
 
@@ -121,9 +126,8 @@ def keep_verdicts(path: Path) -> int:
     property is ERROR (or NONE) becomes an <error>, and FAIL/ERROR messages become the
     deciding finding with its clause. Returns how many test cases were changed.
     """
-    from harness.results import write_atomic
     try:
-        tree = ET.parse(path)
+        tree = ET.parse(path)  # noqa: S314 - pytest's own --junitxml file of this run
     except (OSError, ET.ParseError):
         return 0                               # not ours to repair: pytest reported it already
     changed = 0
@@ -135,8 +139,9 @@ def keep_verdicts(path: Path) -> int:
             failure = case.find("failure")
             if verdict is None or failure is None:
                 continue
-            if props.get("finding"):
-                failure.set("message", props["finding"])
+            finding = props.get("finding")
+            if finding:
+                failure.set("message", finding)
             failure.set("type", verdict)
             if verdict in ("ERROR", "NONE"):
                 failure.tag = "error"

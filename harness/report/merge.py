@@ -26,7 +26,8 @@ FORMAT = "oran-harness-merged/1"
 
 
 def _label(run: RunRecord, taken: set[str]) -> str:
-    lab = run.meta.get("lab") if isinstance(run.meta.get("lab"), dict) else {}
+    lab = run.meta.get("lab")
+    lab = lab if isinstance(lab, dict) else {}
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{lab.get('name', 'lab')}-{lab.get('site', 'site')}-{run.path.name}")
     label, n = base[:80], 2
     while label in taken:
@@ -62,7 +63,7 @@ def merge(paths: list[Path], out: Path, force: bool = False,
     taken: set[str] = set()
     labels = [_label(r, taken) for r in runs]
     copies = []
-    for run, label in zip(runs, labels):
+    for run, label in zip(runs, labels, strict=True):
         target = out / "sources" / label
         shutil.copytree(run.path, target)
         copies.append(load_run(target))
@@ -75,7 +76,7 @@ def merge(paths: list[Path], out: Path, force: bool = False,
 def write_merged_json(view: ReportView, originals: list[RunRecord], out: Path) -> Path:
     sources = []
     results = []
-    for run_view, original in zip(view.runs, originals):
+    for run_view, original in zip(view.runs, originals, strict=True):
         p = run_view.provenance
         by_line = {r.line: r for r in original.folder.rows}
         sources.append({"label": p.label, "original_folder": str(original.path), "copy": f"sources/{p.label}",

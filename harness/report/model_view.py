@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from harness.report import charts, msc
+from harness.mplane.xml_view import label, pretty
+from harness.report import charts, integrity, msc
 from harness.report.sources import RunRecord, TestRecord, evidence_path, load_exchange
 
 # Verdicts from best to worst, for "the worst verdict" of a cell.
@@ -147,11 +148,7 @@ def dut_identity(meta: dict) -> tuple[str, str, str]:
 
 
 def verification(path: Path, trusted_keys: tuple[Path, ...] = ()) -> Verification:
-    """The integrity check of a results folder, when the integrity module is installed."""
-    try:
-        from harness.report import integrity
-    except ImportError:
-        return Verification("not checked", None, "integrity module not available")
+    """The integrity check of a results folder."""
     if not (path / integrity.MANIFEST_NAME).exists():
         return Verification("unsigned", None, f"no {integrity.MANIFEST_NAME}: the results were not sealed")
     try:
@@ -210,7 +207,6 @@ def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message,
         text = ""
         name = str(e.get("message") or "(undecoded)")
         if e.get("protocol") == "netconf" and isinstance(e.get("xml"), str):   # M-plane: XML, not decoded JSON
-            from harness.mplane.xml_view import label, pretty
             name = label(str(e.get("message") or ""), e["xml"])
             text = pretty(e["xml"]) if decoded else ""
             if len(text) > DECODED_LIMIT:
@@ -236,7 +232,7 @@ def test_view(run: RunRecord, test: TestRecord, number: int, run_number: int, la
     anchor = f"r{run_number}t{number}"
     entries, problem = load_exchange(run, test)
     messages = _messages(entries, anchor, decoded)
-    problems = (problem,) if problem else ()
+    problems: tuple[str, ...] = (problem,) if problem else ()
     if test.applicable and test.pcap and _link(run, test.pcap, out_dir) is None:
         problems += (f"{test.where}: pcap {test.pcap!r} not found in the results folder",)
     return TestView(
@@ -259,7 +255,7 @@ def _pairs(d: dict, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _asn1(meta: dict) -> tuple[tuple[str, str, str], ...]:
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for group, files in _d(meta, "asn1").items():
         if isinstance(files, dict):
             rows.extend((str(group), str(name), str(digest)) for name, digest in files.items())

@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.report.procedure import clause_number, parse_reference
-from harness.report.results_dir import (FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange)
+from harness.report.results_dir import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange
+from harness.results import write_atomic
 from harness.verdict import OUTCOMES, Verdict
 
 SPEC_PORTAL = "https://specifications.o-ran.org/specifications"
@@ -45,7 +46,7 @@ TS_28552 = {"displayName": "3GPP TS 28.552 (5G performance measurements)",
 def _date(seconds: float | None) -> str | None:
     if seconds is None:
         return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="milliseconds")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -92,7 +93,8 @@ def _versions(d: dict) -> dict:
 
 def _testbed(results: ResultsDir) -> list[dict]:
     meta = results.meta
-    dut = meta.raw.get("dut") if isinstance(meta.raw.get("dut"), dict) else {}
+    dut = meta.raw.get("dut")
+    dut = dut if isinstance(dut, dict) else {}
     components = [_component(f"DUT: {meta.dut.role or 'device under test'} ({meta.dut.name})", meta.dut.vendor,
                              meta.dut.model, _versions(dut), serialNumber=meta.dut.serial_number,
                              testbedInventoryId=meta.dut.inventory_id, contacts=_contacts(dut.get("contacts")))]
@@ -171,7 +173,7 @@ def _kpm(results: ResultsDir, row: TestRow) -> list[dict]:
             names = [m.get("measType", {}).get("measName") or f"measID {m.get('measType', {}).get('measID')}"
                      for m in fmt.get("measInfoList") or []]
             for data in fmt.get("measData") or []:
-                for name, record in zip(names, data.get("measRecord") or []):
+                for name, record in zip(names, data.get("measRecord") or [], strict=False):
                     value = record.get("integer", record.get("real")) if isinstance(record, dict) else None
                     if isinstance(value, (int, float)):
                         values.setdefault(name, []).append(value)
@@ -220,7 +222,7 @@ def _notes(row: TestRow) -> list[dict]:
 def _testcase(results: ResultsDir, row: TestRow) -> dict:
     ref = parse_reference(row.reference)
     status = STATUS.get(row.status, "optional")
-    case = {"number": clause_number(ref.clause) or "0", "name": _cut(f"{row.id}: {row.title}", 255),
+    case: dict[str, Any] = {"number": clause_number(ref.clause) or "0", "name": _cut(f"{row.id}: {row.title}", 255),
             "description": _cut(" ".join(row.expected) or row.title or row.id, 1023),
             "result": row.oran if row.oran in ("PASS", "FAIL", "WARN", "SKIP") else "SKIP",
             "status": status, "metrics": _metrics(row, status), "notes": _notes(row)}
@@ -338,6 +340,5 @@ def oran_document(results: ResultsDir) -> dict:
 
 
 def write_oran_json(results: ResultsDir, path: Path) -> Path:
-    from harness.results import write_atomic
     write_atomic(Path(path), json.dumps(oran_document(results), indent=2, ensure_ascii=False) + "\n")
     return Path(path)

@@ -99,7 +99,7 @@ def write(view: ReportView, out: Path, options: PdfOptions = PdfOptions()) -> Pa
         PdfUnavailable: WeasyPrint or its system libraries cannot be loaded.
     """
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # noqa: PLC0415 - optional at run time: its system libraries may be missing; slow to load
     except (ImportError, OSError) as err:
         raise PdfUnavailable(f"WeasyPrint cannot be loaded: {err}") from None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ class SpecRef:
 def procedure_of(title: str) -> str:
     """'RIC Subscription Delete, successful' -> 'RIC Subscription Delete'."""
     for name in _PROCEDURES:
-        if title == name or title.startswith(name + " ") or title.startswith(name + ","):
+        if title == name or title.startswith((name + " ", name + ",")):
             return name
     return title.split(",")[0].strip() or title
 

@@ -1,4 +1,4 @@
-"""Executors of the steps every interface shares: trigger, wait, save, repeat.
+"""Executors of the steps every interface shares: trigger, wait, save, repeat, preamble.
 
 A trigger asks the DUT adapter to act (whatever goes wrong there is the lab's:
 ERROR); wait pauses within the guard timer. In observe mode both are the
@@ -12,7 +12,7 @@ import time
 from harness.runner.adapters import TriggerError
 from harness.runner.context import StepContext
 from harness.runner.registry import register_executor
-from harness.spec.model import RepeatStep, SaveStep, TriggerStep, WaitStep
+from harness.spec.model import PreambleStep, RepeatStep, SaveStep, TriggerStep, WaitStep
 
 
 def run_trigger(ctx: StepContext, step: TriggerStep) -> None:
@@ -41,7 +41,17 @@ def run_repeat(ctx: StepContext, step: RepeatStep) -> None:
         ctx.run_steps(step.steps)
 
 
+def run_preamble(ctx: StepContext, step: PreambleStep) -> None:
+    """Steps marked `precondition: true`: a FAIL among them is INCONC (see StepContext.add)."""
+    ctx.preamble += 1
+    try:
+        ctx.run_steps(step.steps)
+    finally:
+        ctx.preamble -= 1
+
+
 register_executor(TriggerStep, run_trigger)
 register_executor(WaitStep, run_wait)
 register_executor(SaveStep, run_save, pure=True)
 register_executor(RepeatStep, run_repeat, pure=True)
+register_executor(PreambleStep, run_preamble, pure=True)

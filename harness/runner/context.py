@@ -21,6 +21,7 @@ and the step it came from.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -130,6 +131,7 @@ class StepContext:
         self._finishers: list[Callable[[], None]] = []
         self._state: dict = {}
         self._run_steps = run_steps
+        self.preamble = 0          # > 0 while a `precondition: true` step runs: its FAILs become INCONC
 
     # ------------------------------------------------------------------ the run's settings
     @property
@@ -198,10 +200,21 @@ class StepContext:
         self.finding(Verdict.ERROR, check, message, **kw)
         raise StepStop   # not reached
 
+    def _unmet(self, finding: Finding) -> Finding:
+        """In a preamble, a FAIL says the set-up did not happen, not that the DUT broke the test purpose."""
+        if self.preamble and finding.verdict == Verdict.FAIL:
+            return dataclasses.replace(finding, verdict=Verdict.INCONC,
+                                       message=f"precondition not met: {finding.message}")
+        return finding
+
     def add(self, finding: Finding) -> None:
-        """Record a prepared finding as it is; a FAIL or ERROR stops the steps."""
-        self.keeper.add(finding)
-        if finding.verdict >= Verdict.FAIL:
+        """Record a prepared finding as it is; a FAIL or ERROR stops the steps.
+
+        In a preamble (`precondition: true`) a FAIL is recorded as INCONC, and still stops the steps.
+        """
+        stops = finding.verdict >= Verdict.FAIL
+        self.keeper.add(self._unmet(finding))
+        if stops:
             raise StepStop
 
     def add_all(self, findings: Iterable[Finding], *, stop: bool = True) -> None:
@@ -211,7 +224,7 @@ class StepContext:
         """
         findings = list(findings)
         for f in findings:
-            self.keeper.add(f)
+            self.keeper.add(self._unmet(f))
         if stop and any(f.verdict >= Verdict.FAIL for f in findings):
             raise StepStop
 

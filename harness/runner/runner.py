@@ -100,6 +100,9 @@ class Runner:
         self.ctx = StepContext(testcase, env, mode=mode, capture=capture, run_steps=self._steps)
         for p in testcase.pixit:
             self.ctx.vars[p.name] = env.pixit.get(p.name, p.default)
+        for name, value in env.pixit.items():       # the lab's PIXIT (nothing_window, policy bodies, ...)
+            self.ctx.vars.setdefault(name, value)
+        self.ctx.vars.setdefault("nothing_window", nothing_window(env.pixit))
         provided = getattr(env.interface, "variables", None)
         if callable(provided):
             self.ctx.vars.update(provided())
@@ -166,6 +169,17 @@ class Runner:
             for listener in self.env.step_listeners:
                 listener(event)
         return mark
+
+
+NOTHING_PERIODS = 3          # 'expect: nothing' listens this many reporting periods by default
+
+
+def nothing_window(pixit: dict) -> float:
+    """Seconds an `expect: nothing` listens (``${nothing_window}``): the lab PIXIT ``nothing_window``,
+    else NOTHING_PERIODS times the PIXIT reporting period ``period_ms`` (default 100 ms)."""
+    if "nothing_window" in pixit:
+        return pixit["nothing_window"]
+    return NOTHING_PERIODS * float(pixit.get("period_ms", 100)) / 1000
 
 
 def run_testcase(testcase: TestCase, env: RunEnv) -> TestResult:

@@ -4,35 +4,44 @@ The fault modes of `harness.sim.a1_faults` bend one answer's value; these
 break the transport under it (raw octets on the socket, not a `Reply`):
 garbage instead of HTTP, a head cut short, tens of MB of body, a byte-by-byte
 dribble, a disconnect mid-body, a reset on every connection, and a flood of
-unsolicited notifications. Each writer gets the connection's socket and the
-server's stop event, so every wait ends when the simulator stops. What the
-harness must answer to each (verdict, finding) is in docs/robustness.md.
+unsolicited notifications. The modes are the shared attacks of
+harness/sim/hostilespec.py; this module makes their HTTP octets. Each writer
+gets the connection's socket and the server's stop event, so every wait ends
+when the simulator stops. What the harness must answer to each (verdict,
+finding) is in docs/robustness.md.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import socket
-import struct
 import threading
+from collections.abc import Callable
 from urllib.parse import urlsplit
-from typing import Callable
+
+from harness.sim import hostilespec
+from harness.sim.hostilespec import Attack, HostileMode, HostileTable
 
 OVERSIZE_OCTETS = 40 << 20           # announced and streamed by 'oversized' (the harness caps at 1 MiB)
 FLOOD_COUNT = 200                    # unsolicited notifications before a 'flood' answer
 DRIBBLE_GAP = 0.05                   # seconds between the octets of a 'dribble' answer
+PIECE = 65536
 
-HOSTILE_RIC: dict[str, str] = {
-    "garbage": "random octets instead of an HTTP response",
-    "truncated": "the response head is cut before its blank line, then the connection closes",
-    "oversized": f"a {OVERSIZE_OCTETS >> 20} MiB JSON body, streamed (Content-Length announced)",
-    "dribble": f"the response leaves one octet every {DRIBBLE_GAP:g} s (slower than any reply timer)",
-    "disconnect-mid-message": "head and half the body are sent, then the connection is reset",
-    "reset-storm": "every connection is reset (RST) as soon as the request has arrived",
-    "flood": f"{FLOOD_COUNT} unsolicited status notifications (not valid PolicyStatusObjects) to the "
-             "callback before a create is answered",
-}
+HOSTILE_RIC = HostileTable("A1", (
+    HostileMode("garbage", Attack.GARBAGE, "random octets instead of an HTTP response"),
+    HostileMode("truncated", Attack.TRUNCATED, "the response head is cut before its blank line, then the "
+                                               "connection closes"),
+    HostileMode("oversized", Attack.OVERSIZED, f"a {OVERSIZE_OCTETS >> 20} MiB JSON body, streamed "
+                                               "(Content-Length announced)"),
+    HostileMode("dribble", Attack.SLOW, f"the response leaves one octet every {DRIBBLE_GAP:g} s (slower than "
+                                        "any reply timer)"),
+    HostileMode("disconnect-mid-message", Attack.DISCONNECT, "head and half the body are sent, then the "
+                                                             "connection is reset"),
+    HostileMode("reset-storm", Attack.RESET_STORM, "every connection is reset (RST) as soon as the request has "
+                                                   "arrived"),
+    HostileMode("flood", Attack.FLOOD, f"{FLOOD_COUNT} unsolicited status notifications (not valid "
+                                       "PolicyStatusObjects) to the callback before a create is answered"),
+))
 
 RawWriter = Callable[[socket.socket, threading.Event], None]
 
@@ -40,15 +49,6 @@ RawWriter = Callable[[socket.socket, threading.Event], None]
 def _head(status: int, length: int, ctype: str = "application/json") -> bytes:
     return (f"HTTP/1.1 {status} OK\r\nContent-Type: {ctype}\r\nContent-Length: {length}\r\n"
             "Connection: close\r\n\r\n").encode()
-
-
-def _reset(sock: socket.socket) -> None:
-    """Close with RST (SO_LINGER 0), as a crashing peer's kernel would."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
-    except OSError:
-        pass
 
 
 def _send(sock: socket.socket, data: bytes) -> bool:
@@ -64,34 +64,28 @@ def writer(mode: str, status: int, body: bytes, seed: int = 0) -> RawWriter:
     whole = _head(status, len(body)) + body
 
     def garbage(sock, stopping):
-        _send(sock, random.Random(seed).randbytes(4096))
+        _send(sock, hostilespec.garbage(seed, 4096))
 
     def truncated(sock, stopping):
-        head = _head(status, len(body))
-        _send(sock, head[:len(head) // 2])
+        _send(sock, hostilespec.half(_head(status, len(body))))
 
     def oversized(sock, stopping):
         if not _send(sock, _head(status, OVERSIZE_OCTETS) + b'{"padding": "'):
             return
-        block = b"x" * 65536
-        left = OVERSIZE_OCTETS - 13 - 2
-        while left > 0 and not stopping.is_set():
-            if not _send(sock, block[:min(left, len(block))]):
+        for piece in hostilespec.padding(OVERSIZE_OCTETS - 13 - 2, PIECE):
+            if stopping.is_set() or not _send(sock, piece):
                 return                              # the harness stopped reading at its cap: fine
-            left -= min(left, len(block))
         _send(sock, b'"}')
 
     def dribble(sock, stopping):
-        for i in range(len(whole)):
-            if stopping.wait(DRIBBLE_GAP) or not _send(sock, whole[i:i + 1]):
-                return
+        hostilespec.dribble(lambda octet: _send(sock, octet), whole, DRIBBLE_GAP, stopping.is_set)
 
     def disconnect(sock, stopping):
         _send(sock, whole[:len(whole) - max(1, len(body) // 2)])
-        _reset(sock)
+        hostilespec.reset(sock)
 
     def reset(sock, stopping):
-        _reset(sock)
+        hostilespec.reset(sock)
 
     return {"garbage": garbage, "truncated": truncated, "oversized": oversized, "dribble": dribble,
             "disconnect-mid-message": disconnect, "reset-storm": reset}[mode]

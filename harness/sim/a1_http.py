@@ -175,7 +175,7 @@ class A1HttpServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         host = f"[{host}]" if ":" in host else host
         return f"{self.scheme}://{host}:{port}"
 
@@ -194,7 +194,8 @@ class A1HttpServer:
     def _serve(self, wire: Wire, client_address: tuple) -> None:
         peer = f"{client_address[0]}:{client_address[1]}"
         while not self.stopping.is_set():
-            reply, close = None, False
+            reply: Reply | None = None
+            close = False
             try:
                 msg = wire.receive(time.monotonic() + IDLE_TIMEOUT, self.max_body, refuse_early=True)
             except PeerBroke as err:
@@ -225,6 +226,8 @@ class A1HttpServer:
                     except Exception as err:  # noqa: BLE001 -- a harness bug: answer 500, keep the evidence
                         self.errors.append(f"{req.method} {req.path}: {type(err).__name__}: {err}")
                         reply = problem(500, f"simulator error: {type(err).__name__}", msg.target)
+            if reply is None:                 # not reached: a request or a broken head always has an answer
+                return
             if reply.hang:
                 self.stopping.wait(self.hang_limit)
                 return
@@ -256,7 +259,8 @@ class A1HttpServer:
             body = b""
         if close:
             headers.append(("Connection", "close"))
-        events = [h11.Response(status_code=reply.status, headers=headers, reason=phrase)]
+        events: list[h11.Response | h11.Data] = [h11.Response(status_code=reply.status, headers=headers,
+                                                              reason=phrase)]
         if body and not head:
             events.append(h11.Data(data=body))
         try:

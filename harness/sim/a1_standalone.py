@@ -1,7 +1,7 @@
 """``oran-harness sim a1-ric|a1-nonrt-ric``: the A1 simulators as a process.
 
-The control is that of `harness.sim.standalone` (one JSON object per line on
-stdin, one answer per line on stdout), plus the trigger's result:
+The control is the shared loop of `harness.sim.control` (one JSON object per
+line on stdin, one answer per line on stdout), plus the trigger's result:
 
     {"cmd": "trigger", "action": "create-policy", "params": {...}}
         -> {"ack": 1, "ok": true, "result": {...}}
@@ -15,97 +15,58 @@ Notifications the Non-RT RIC simulator receives are printed as events.
 
 from __future__ import annotations
 
-import json
-import queue
 import sys
-import threading
 
-from harness.sim.standalone import parse_command, run_until_signalled
 from harness.sim.a1_http import A1SimError, TlsClient, TlsServer
+from harness.sim.a1_nonrt import A1NonRtRicSim
+from harness.sim.a1_ric import A1RicSim
+from harness.sim.control import ControlLoop, run_until_signalled
 
 
-class A1Standalone:
+class A1Standalone(ControlLoop):
+    """An A1 simulator process: a trigger answers with its result; received notifications become events."""
+
+    USER_ERRORS = (ValueError, KeyError, TypeError, A1SimError)
+
     def __init__(self, sim, out=None) -> None:
+        super().__init__(out)
         self.sim = sim
-        self.out = out or sys.stdout
-        self.stopping = threading.Event()
-        self.commands: queue.Queue = queue.Queue()
+        self._seen = 0
 
-    def say(self, **event) -> None:
-        self.out.write(json.dumps(event, default=_jsonable) + "\n")
-        self.out.flush()
+    def do_trigger(self, cmd: dict) -> dict:
+        return {"result": self.sim.trigger(cmd["action"], cmd.get("params") or {})}
 
-    def handle(self, line: str, n: int) -> None:
-        line = line.strip()
-        if not line:
-            return
-        try:
-            cmd = parse_command(line)
-            kind = cmd.get("cmd")
-            if kind == "trigger":
-                result = self.sim.trigger(cmd["action"], cmd.get("params") or {})
-                self.say(ack=n, ok=True, result=result)
-            elif kind == "quit":
-                self.stopping.set()
-                self.say(ack=n, ok=True)
-            else:
-                raise ValueError(f"unknown command {kind!r}; known: trigger, quit")
-        except (ValueError, KeyError, TypeError, A1SimError) as err:
-            self.say(ack=n, ok=False, error=str(err))
-        except Exception as err:          # the target broke: report, keep running
-            self.say(ack=n, ok=False, error=f"{type(err).__name__}: {err}")
+    def begin(self) -> None:
+        if hasattr(self.sim, "callback_url"):
+            self.say(event="ready", target=self.sim.target_base_url, callback_url=self.sim.callback_url)
+        else:
+            self.say(event="listening", url=self.sim.base_url)
 
-    def _stdin(self) -> None:
-        for line in sys.stdin:
-            self.commands.put(line)
-        self.commands.put(None)
+    def poll(self) -> None:
+        notes = getattr(self.sim, "notifications", [])
+        while self._seen < len(notes):
+            note = notes[self._seen]
+            self._seen += 1
+            self.say(event="notification", path=note.path, body=note.body.decode("utf-8", "replace"))
 
-    def run(self) -> int:
-        threading.Thread(target=self._stdin, daemon=True, name="control").start()
-        self.sim.start()
-        try:
-            if hasattr(self.sim, "callback_url"):
-                self.say(event="ready", target=self.sim.target_base_url, callback_url=self.sim.callback_url)
-            else:
-                self.say(event="listening", url=self.sim.base_url)
-            n, seen = 0, 0
-            while not self.stopping.is_set():
-                notes = getattr(self.sim, "notifications", [])
-                while seen < len(notes):
-                    note = notes[seen]
-                    seen += 1
-                    self.say(event="notification", path=note.path, body=note.body.decode("utf-8", "replace"))
-                try:
-                    line = self.commands.get(timeout=0.05)
-                except queue.Empty:
-                    continue
-                if line is None:
-                    continue
-                n += 1
-                self.handle(line, n)
-        finally:
-            self.sim.stop()
-            self.say(event="stopped")
-        return 0
+    def end(self) -> None:
+        self.sim.stop()
 
 
-def _jsonable(value):
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+def _simulator(args) -> A1RicSim | A1NonRtRicSim:
+    if args.sim_role == "a1-ric":
+        server = TlsServer(args.cert, args.key, args.client_ca) if args.cert else None
+        return A1RicSim(args.host, args.port, tuple(args.fault), args.policy_types, server, args.bearer_token,
+                        slow_delay=args.slow_delay)
+    client = TlsClient(args.ca, args.cert, args.key) if args.ca else None
+    return A1NonRtRicSim(args.target, tuple(args.fault), client, args.bearer_token, args.host,
+                         callback_port=args.port)
 
 
 def main(args) -> int:
-    from harness.sim.a1 import A1NonRtRicSim, A1RicSim
     try:
-        if args.sim_role == "a1-ric":
-            tls = TlsServer(args.cert, args.key, args.client_ca) if args.cert else None
-            sim = A1RicSim(args.host, args.port, tuple(args.fault), args.policy_types, tls, args.bearer_token,
-                           slow_delay=args.slow_delay)
-        else:
-            tls = TlsClient(args.ca, args.cert, args.key) if args.ca else None
-            sim = A1NonRtRicSim(args.target, tuple(args.fault), tls, args.bearer_token, args.host,
-                                callback_port=args.port)
+        sim = _simulator(args)
+        sim.start()
     except (A1SimError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

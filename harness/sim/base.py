@@ -26,7 +26,8 @@ import queue
 import random
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from harness.codec.e2 import E2Codec
 from harness.codec.errors import CodecError, DecodeError
@@ -35,7 +36,7 @@ from harness.e2.procedures import E2Endpoint
 from harness.e2.tables import MESSAGE_INDEX
 from harness.e2.view import E2Messages
 from harness.errors import LabError
-from harness.sim import content, faults, hostile
+from harness.sim import content, faults, hostile, hostilespec
 from harness.transport.base import PeerClosed, Transport, TransportError
 
 _KINDS = {0: "initiatingMessage", 1: "successfulOutcome", 2: "unsuccessfulOutcome"}
@@ -64,7 +65,7 @@ class Simulator:
     Args:
         transport: the link to the harness side (one E2 association).
         codec: an E2 codec; a fresh default one when None.
-        fault: a name from `harness.sim.faults.FAULTS`, or None.
+        fault: ``NAME[@Message,...]`` of `harness.sim.faults.E2_FAULTS`, or None.
         seed: seeds every random choice (values, faults).
         late_delay: seconds a 'late-response' fault holds each response.
         poll: longest single wait for a message, seconds.
@@ -79,11 +80,11 @@ class Simulator:
                  seed: int = 0, late_delay: float = 3.0, poll: float = 0.02,
                  timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.transport = transport
-        name, _, scope = (fault or "").partition("@")
-        self.fault = faults.check(name).name if name else None
         # 'fault@Msg1,Msg2' limits the fault to those messages (requests included);
         # a bare fault applies to every response.
-        self.fault_scope = frozenset(s.strip() for s in scope.split(",") if s.strip()) or None
+        chosen = faults.E2_FAULTS.parse(fault, self.role) if fault else None
+        self.fault = chosen.name if chosen else None
+        self.fault_scope = chosen.scope if chosen else None
         self.codec = codec or E2Codec()
         self.messages = E2Messages(self.codec.e2ap)
         self.endpoint = E2Endpoint(self.role, self.messages, timeouts=timeouts)
@@ -198,7 +199,7 @@ class Simulator:
         """Encode and send; faulted messages pass through the fault first."""
         name = self.messages.parse(pdu).name
         hit = self.faulted(name, response) if self.fault else False
-        if hit and self.fault in hostile.HOSTILE:
+        if hit and name is not None and self.fault in hostile.HOSTILE:
             return self._transmit_hostile(pdu, name)
         if hit:
             pdu = faults.apply_value_fault(self.fault, self.messages, pdu)
@@ -218,7 +219,7 @@ class Simulator:
             self.close_link()
             return
         if self.fault == "disconnect-mid-message":
-            self.sent.append(self.transport.send(data[:max(1, len(data) // 2)]))
+            self.sent.append(self.transport.send(hostilespec.half(data)))
             self.close_link()
             return
         if self.fault == "slow-peer":

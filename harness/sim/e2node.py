@@ -11,6 +11,7 @@ throughputs around 50 Mbit/s (in kbit/s), PRB usage 0..100 %.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.e2.events import MessageReceived
@@ -152,7 +153,8 @@ class E2NodeSimulator(Simulator):
         ies = {"RICactions-Admitted": admitted}
         if refused:
             ies["RICactions-NotAdmitted"] = refused
-        if self.respond(msg, "RICsubscriptionResponse", ies) is not None:
+        if self.respond(msg, "RICsubscriptionResponse", ies) is not None and period_ms is not None \
+                and msg.key is not None:
             period = max(period_ms / 1000.0, self.min_period)
             self.reports[msg.key] = _Report(msg.key, period, actions, self.clock() + period)
 
@@ -235,8 +237,8 @@ class E2NodeSimulator(Simulator):
 
     def _indication(self, report: _Report, action_id: int, names: list, granularity: int) -> dict:
         stamp = SIM_EPOCH + report.sn * report.period
-        header = content.kpm_indication_header(stamp)
-        message = content.kpm_indication_message(names, [self._value(n) for n in names], granularity)
+        header: Any = content.kpm_indication_header(stamp)
+        message: Any = content.kpm_indication_message(names, [self._value(n) for n in names], granularity)
         if self.fault == "wrong-e2sm-version":
             header = self._encode_v2(content.kpm_indication_header(stamp, int(stamp).to_bytes(4, "big")))
             message = self._encode_v2(message)

@@ -1,11 +1,13 @@
-"""Hostile peer modes: what a broken or malicious E2 peer does to the link, not to one IE.
+"""Hostile peer modes of the E2 simulators: what a broken or malicious E2 peer does to the link.
 
 The value and byte faults of `harness.sim.faults` bend single responses; these
 modes attack the harness itself (volume, size, timing, the association). They
 are selected like faults (``--fault flood``, ``flood@ResetResponse``) and hit
-the same messages (every response, or the scoped ones), but live in their own
-table so that the fault baseline (fixtures/baselines/e2-sim.yaml), which
-proves each value/byte fault fails some test case, is not widened.
+the same messages (every response, or the scoped ones); they are listed apart
+(`HOSTILE`, the shared `HostileTable` of harness/sim/hostilespec.py) so that the
+fault baseline (fixtures/baselines/e2-sim.yaml), which proves each value/byte
+fault fails some test case, is not widened. Random octets instead of a response
+are the byte fault 'garbage'.
 
 What each mode makes the harness see, and the verdict it must give, is in
 docs/robustness.md; tests/hostile/ runs the bundled E2 spec cases against each.
@@ -13,31 +15,26 @@ docs/robustness.md; tests/hostile/ runs the bundled E2 spec cases against each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from harness.sim.hostilespec import Attack, HostileMode, HostileTable
 
 OVERSIZE_OCTETS = 20 * 1024 * 1024     # padding after an 'oversized' response
 FLOOD_COUNT = 2000                     # unsolicited messages before a 'flood' response
 STORM_COUNT = 25                       # Reset Requests before a 'reset-storm' response
 SLOW_FRACTION = 0.4                    # 'slow-peer' delay, as a fraction of late_delay's expect timer
 
-
-@dataclass(frozen=True)
-class HostileMode:
-    name: str
-    description: str
-
-
-HOSTILE: dict[str, HostileMode] = {m.name: m for m in (
-    HostileMode("oversized", f"responses are followed, in the same message, by {OVERSIZE_OCTETS >> 20} MiB "
-                             "of zero octets"),
-    HostileMode("flood", f"{FLOOD_COUNT} unsolicited messages (RIC Indications of an active subscription, "
-                         "else Error Indications) go out before each response"),
-    HostileMode("slow-peer", "every response leaves after 0.4 of the expect timer (late, but in time)"),
-    HostileMode("disconnect", "the association is closed instead of answering (mid-procedure)"),
-    HostileMode("disconnect-mid-message", "the first half of the response is sent, then the association is "
-                                          "closed"),
-    HostileMode("reset-storm", f"{STORM_COUNT} Reset Requests go out before each response"),
-)}
+HOSTILE = HostileTable("E2", (
+    HostileMode("oversized", Attack.OVERSIZED, f"responses are followed, in the same message, by "
+                                               f"{OVERSIZE_OCTETS >> 20} MiB of zero octets"),
+    HostileMode("flood", Attack.FLOOD, f"{FLOOD_COUNT} unsolicited messages (RIC Indications of an active "
+                                       "subscription, else Error Indications) go out before each response"),
+    HostileMode("slow-peer", Attack.SLOW, "every response leaves after 0.4 of the expect timer (late, but in "
+                                          "time)"),
+    HostileMode("disconnect", Attack.DISCONNECT, "the association is closed instead of answering "
+                                                 "(mid-procedure)"),
+    HostileMode("disconnect-mid-message", Attack.DISCONNECT, "the first half of the response is sent, then the "
+                                                             "association is closed"),
+    HostileMode("reset-storm", Attack.RESET_STORM, f"{STORM_COUNT} Reset Requests go out before each response"),
+))
 
 
 def slow_delay(late_delay: float) -> float:

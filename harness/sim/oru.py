@@ -21,6 +21,7 @@ lab, never a FAIL of the DUT).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import threading
@@ -31,10 +32,10 @@ from pathlib import Path
 import paramiko
 from lxml import etree
 
-from harness.errors import UserError
 from harness.mplane.datastore import FM, NC, NOTIFICATION, SUPERVISION, Datastore, EditError, FilterError, Identity
 from harness.mplane.framing import Deframer, FramingError, frame
 from harness.sim import oru_hostile
+from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.sim.oru_hostkey import fresh_key, load_or_create, public_line
 
 BASE_10 = "urn:ietf:params:netconf:base:1.0"
@@ -50,34 +51,38 @@ CAPABILITIES = (
     "urn:ietf:params:xml:ns:yang:ietf-hardware?module=ietf-hardware&revision=2018-03-13",
 )
 
-ORU_FAULTS: dict[str, str] = {
-    "no-hello": "never sends its hello",
-    "bad-hello": "its hello lacks the base:1.0 and base:1.1 capabilities",
-    "malformed-xml": "rpc replies are not well-formed XML",
-    "rpc-error": "get and get-config answer rpc-error operation-failed",
-    "no-supervision": "no supervision-notification is sent and a missed watchdog reset goes unnoticed",
-    "late-supervision": "supervision-notifications leave guard + 2.5 s after the interval (late)",
-    "wrong-next-update": "next-update-at is three intervals ahead instead of one",
-    "hang": "accepts the TCP connection and then says nothing (no SSH banner)",
-    "no-alarm-notif": "a raised alarm is listed but no alarm-notif is sent",
-    "wrong-host-key": "presents a freshly generated SSH host key instead of the known one",
-    **oru_hostile.HOSTILE_ORU,          # attacks on the client's transport (harness/sim/oru_hostile.py)
-}
+class OruFaultError(FaultError):
+    """An O-RU fault that cannot be selected (unknown name, or an '@' scope: O-RU faults take none)."""
 
 
-class OruFaultError(UserError, ValueError):
-    """An unknown fault name."""
+ORU_FAULTS = FaultRegistry("O-RU", (
+    Fault("no-hello", "never sends its hello", "behaviour"),
+    Fault("bad-hello", "its hello lacks the base:1.0 and base:1.1 capabilities", "behaviour"),
+    Fault("malformed-xml", "rpc replies are not well-formed XML", "bytes"),
+    Fault("rpc-error", "get and get-config answer rpc-error operation-failed", "value"),
+    Fault("no-supervision", "no supervision-notification is sent and a missed watchdog reset goes unnoticed",
+          "timing"),
+    Fault("late-supervision", "supervision-notifications leave guard + 2.5 s after the interval (late)", "timing"),
+    Fault("wrong-next-update", "next-update-at is three intervals ahead instead of one", "value"),
+    Fault("hang", "accepts the TCP connection and then says nothing (no SSH banner)", "timing"),
+    Fault("no-alarm-notif", "a raised alarm is listed but no alarm-notif is sent", "behaviour"),
+    Fault("wrong-host-key", "presents a freshly generated SSH host key instead of the known one", "behaviour"),
+    *oru_hostile.HOSTILE_ORU.faults(),  # attacks on the client's transport (harness/sim/oru_hostile.py)
+), error=OruFaultError)
 
 
 def check_fault(name: str | None) -> str | None:
-    if name is not None and name not in ORU_FAULTS:
-        raise OruFaultError(f"unknown O-RU fault '{name}'; known: {', '.join(ORU_FAULTS)}")
-    return name
+    """The fault name, checked against `ORU_FAULTS` (None for none).
+
+    Raises:
+        OruFaultError: unknown fault; the text lists the known ones.
+    """
+    return None if name is None else ORU_FAULTS.parse(name).name
 
 
 def now_iso(at: float | None = None) -> str:
     """RFC 3339 date-and-time (YANG ietf-yang-types), UTC, millisecond precision."""
-    t = dt.datetime.fromtimestamp(time.time() if at is None else at, dt.timezone.utc)
+    t = dt.datetime.fromtimestamp(time.time() if at is None else at, dt.UTC)
     return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -88,7 +93,7 @@ class OruConfig:
     host: str = "127.0.0.1"
     port: int = 0                              # 0: an ephemeral port (see OruSimulator.port)
     username: str = "oran"
-    password: str = "oran-sim"
+    password: str = "oran-sim"  # noqa: S105 -- the simulator's documented default login, not a secret
     host_key_dir: Path | None = None           # where the generated host key is kept (None: ~/.cache/oran-harness)
     fault: str | None = None
     call_home: tuple[str, int] | None = None   # connect out to the NETCONF client (RFC 8071)
@@ -144,7 +149,7 @@ class OruSimulator:
         return public_line(self.host_key)
 
     # ------------------------------------------------------------------ life cycle
-    def start(self) -> "OruSimulator":
+    def start(self) -> OruSimulator:
         if self.cfg.call_home is None:
             self._listener = socket.create_server((self.cfg.host, self.cfg.port))
             self._listener.settimeout(0.2)
@@ -157,6 +162,8 @@ class OruSimulator:
 
     def call_home(self) -> None:
         """Connect out to the NETCONF client (RFC 8071 clause 3.1) and serve SSH on that socket."""
+        if self.cfg.call_home is None:
+            raise ValueError("call_home() needs OruConfig.call_home")
         host, port = self.cfg.call_home
         try:
             sock = socket.create_connection((host, port), timeout=5.0)
@@ -199,10 +206,13 @@ class OruSimulator:
                 self.errors.append(f"{name}: {type(err).__name__}: {err}")
 
     def _accept_loop(self) -> None:
+        listener = self._listener
+        if listener is None:
+            raise ValueError("_accept_loop() runs after start() opened the listener")
         while not self.stopping.is_set():
             try:
-                sock, peer = self._listener.accept()
-            except socket.timeout:
+                sock, peer = listener.accept()
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -304,10 +314,8 @@ class _Session:
 
     def close(self) -> None:
         self.closed.set()
-        try:
+        with contextlib.suppress(Exception):     # closing twice, or a dead socket
             self.transport.close()
-        except Exception:  # closing twice, or a dead socket
-            pass
 
     # ------------------------------------------------------------------ I/O
     def send(self, xml: bytes) -> None:
@@ -331,7 +339,7 @@ class _Session:
             self.channel.settimeout(min(left, 0.2))
             try:
                 data = self.channel.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except (OSError, EOFError):
                 return None
@@ -407,7 +415,7 @@ class _Session:
             self._reply(None, _error("malformed-message", "rpc", f"not well-formed XML: {err}"))
             self.close()
             return
-        attrs = {k: v for k, v in rpc.attrib.items()}
+        attrs = dict(rpc.attrib)
         ops = [c for c in rpc if isinstance(c.tag, str)]
         if etree.QName(rpc).localname != "rpc" or not ops:
             self._reply(attrs, _error("operation-not-supported", "protocol", "not an rpc with an operation"))
@@ -420,7 +428,7 @@ class _Session:
             return
         try:
             body = handler(self, op)
-        except (EditError,) as err:
+        except EditError as err:
             body = _error(err.tag, "application", str(err), err.path)
         except FilterError as err:
             body = _error("invalid-value", "protocol", str(err))
@@ -445,11 +453,11 @@ class _Session:
         framed = frame(data, self.version)
         self.wire.append(("sent", data))
         if self.fault == "truncated":
-            self.send_raw(framed[:len(framed) // 2])
+            self.send_raw(oru_hostile.half(framed))
         elif self.fault == "dribble":
             oru_hostile.dribble(self.send_raw, framed, lambda: self.closed.is_set() or self.sim.stopping.is_set())
         elif self.fault == "disconnect-mid-message":
-            self.send_raw(framed[:len(framed) // 2])
+            self.send_raw(oru_hostile.half(framed))
             self.close()
         elif self.fault == "oversized" and body is not None and etree.QName(body).localname == "data":
             size, pieces = oru_hostile.padded_reply(data)

@@ -21,6 +21,10 @@ import os
 import tempfile
 from pathlib import Path
 
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from harness.errors import LabError
 
 SIMULATOR = "simulator"           # the lab profile's word for "the key the built-in simulator generated"
@@ -41,7 +45,6 @@ def load_or_create(cache_dir: Path | None = None):
     Raises:
         HostKeyError: the cache folder cannot be written, or the file there is not a key.
     """
-    import paramiko
     path = (cache_dir or default_cache_dir()) / KEY_NAME
     if not path.exists():
         _create(path)
@@ -63,17 +66,12 @@ def simulator_public_line(cache_dir: Path | None = None) -> str:
 
 def fresh_key():
     """A new Ed25519 key in memory (the wrong-host-key fault presents one)."""
-    import paramiko
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
     return paramiko.Ed25519Key.from_private_key(io.StringIO(pem.decode()))
 
 
 def _create(path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
     try:

@@ -2,7 +2,8 @@
 
 Events go to stdout as JSON lines ({"event": "listening", "port": N, "host_key": "ssh-ed25519 ..."}, ...;
 the host key is generated at first use, see harness/sim/oru_hostkey.py);
-control on stdin, one JSON object a line, like the E2 simulators:
+control on stdin, one JSON object a line, through the loop all simulators share
+(harness/sim/control.py):
 
     {"cmd": "trigger", "action": "raise-alarm", "params": {"fault_id": 5}}  -> {"ack": 1, "ok": true}
     {"cmd": "quit"}
@@ -12,26 +13,51 @@ SIGINT / SIGTERM stop it cleanly.
 
 from __future__ import annotations
 
-import json
-import signal
 import sys
-import threading
+
+from harness.sim.control import ControlLoop, run_until_signalled
+from harness.sim.faultspec import FaultError
+from harness.sim.oru import OruConfig, OruSimulator, check_fault
+from harness.sim.oru_hostkey import HostKeyError
+
+
+class OruStandalone(ControlLoop):
+    """The O-RU simulator process around a started `OruSimulator`."""
+
+    def __init__(self, sim: OruSimulator, out=None) -> None:
+        super().__init__(out)
+        self.sim = sim
+
+    def do_trigger(self, cmd: dict) -> None:
+        self.sim.trigger(cmd["action"], cmd.get("params") or {})
+
+    def begin(self) -> None:
+        cfg = self.sim.cfg
+        self.say(event="listening" if cfg.call_home is None else "calling-home", host=cfg.host, port=self.sim.port,
+                 fault=cfg.fault, host_key=self.sim.public_key)
+
+    def end(self) -> None:
+        try:
+            self.sim.stop()
+        except RuntimeError as err:
+            self.say(event="error", detail=str(err))
+
+    def stopped_details(self) -> dict:
+        return {"errors": self.sim.errors}
 
 
 def main(args) -> int:
-    from harness.sim.oru import OruConfig, OruFaultError, OruSimulator, check_fault
     try:
         check_fault(args.fault)
         call_home = None
         if args.call_home:
             host, _, port = args.call_home.rpartition(":")
             call_home = (host or "127.0.0.1", int(port))
-    except (OruFaultError, ValueError) as err:
+    except (FaultError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     cfg = OruConfig(host=args.host, port=args.port, username=args.username, password=args.password,
                     fault=args.fault, call_home=call_home)
-    from harness.sim.oru_hostkey import HostKeyError
     try:
         sim = OruSimulator(cfg).start()
     except HostKeyError as err:
@@ -40,34 +66,7 @@ def main(args) -> int:
     except OSError as err:
         print(f"error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 2
-    say = lambda **e: (sys.stdout.write(json.dumps(e) + "\n"), sys.stdout.flush())  # noqa: E731
-    say(event="listening" if call_home is None else "calling-home", host=args.host, port=sim.port,
-        fault=args.fault, host_key=sim.public_key)
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-
-    def control() -> None:
-        for n, line in enumerate(sys.stdin, 1):
-            try:
-                cmd = json.loads(line)
-                if cmd.get("cmd") == "quit":
-                    stop.set()
-                elif cmd.get("cmd") == "trigger":
-                    sim.trigger(cmd["action"], cmd.get("params") or {})
-                else:
-                    raise ValueError(f"unknown command {cmd.get('cmd')!r}; known: trigger, quit")
-                say(ack=n, ok=True)
-            except (ValueError, KeyError, TypeError) as err:
-                say(ack=n, ok=False, error=str(err))
-    threading.Thread(target=control, daemon=True, name="control").start()
-    stop.wait()
-    try:
-        sim.stop()
-    except RuntimeError as err:
-        say(event="error", detail=str(err))
-    say(event="stopped", errors=sim.errors)
-    return 0
+    return run_until_signalled(OruStandalone(sim))
 
 
 def register(roles) -> None:

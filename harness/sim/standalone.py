@@ -18,43 +18,28 @@ Ctrl-C (SIGINT) or SIGTERM stops everything cleanly: simulators, associations, l
 
 from __future__ import annotations
 
-import json
-import queue
-import signal
 import sys
-import threading
-
 from typing import Any
 
+from harness.sim.control import ControlLoop, parse_command, run_until_signalled
 from harness.sim.factory import SIMULATORS
-
-
-def run_until_signalled(runner) -> int:
-    """Run a standalone simulator's loop; SIGINT or SIGTERM sets its ``stopping`` event."""
-    def stop(_signum, _frame) -> None:
-        runner.stopping.set()
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    return runner.run()
-
-
-def parse_command(line: str) -> dict:
-    """One control line: a JSON object, or the short form 'ACTION {json params}' for a trigger.
-
-    Raises:
-        ValueError: the line is not valid JSON where JSON is needed.
-    """
-    if line.startswith("{"):
-        return json.loads(line)
-    action, _, rest = line.partition(" ")
-    return {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
+from harness.sim.faults import FaultError, check
 from harness.transport import sctp
 from harness.transport.base import TransportError
 
+__all__ = ["Standalone", "main", "parse_command", "register_roles", "run_until_signalled"]
 
-class Standalone:
+
+class Standalone(ControlLoop):
+    """The E2 simulator process: one simulator per association, over real SCTP."""
+
+    COMMANDS = ("trigger", "connect", "drop")
+    USER_ERRORS = (ValueError, KeyError, TypeError, TransportError)
+    FATAL_ERRORS = (TransportError,)
+
     def __init__(self, role: str, address: tuple[str, int], cfg: sctp.SctpConfig, *, fault: str | None,
                  seed: int, late_delay: float, connect_now: bool, out=None) -> None:
+        super().__init__(out)
         self.role = role                      # 'e2-node' (connects) | 'near-rt-ric' (listens)
         self.address = address
         self.cfg = cfg
@@ -62,17 +47,9 @@ class Standalone:
         self.seed = seed
         self.late_delay = late_delay
         self.connect_now = connect_now
-        self.out = out or sys.stdout
-        self.current = None
-        self.listener = None
-        self.stopping = threading.Event()
-        self.commands: queue.Queue = queue.Queue()
+        self.current: Any = None
+        self.listener: Any = None
         self.count = 0
-
-    # ------------------------------------------------------------------ output
-    def say(self, **event: Any) -> None:
-        self.out.write(json.dumps(event) + "\n")
-        self.out.flush()
 
     # ------------------------------------------------------------------ simulators
     def _start(self, transport) -> None:
@@ -88,7 +65,7 @@ class Standalone:
         if sim is not None:
             try:
                 sim.stop()
-            except Exception as err:  # a stuck simulator must not block the process
+            except Exception as err:  # noqa: BLE001 -- a stuck simulator must not block the process
                 self.say(event="error", detail=str(err))
             self.say(event="closed", n=self.count, errors=list(getattr(sim, "errors", [])))
 
@@ -97,76 +74,41 @@ class Standalone:
         transport = sctp.connect(host, port, self.cfg, timeout=5.0)
         self._start(transport)
 
-    # ------------------------------------------------------------------ control
-    def handle(self, line: str, n: int) -> None:
-        line = line.strip()
-        if not line:
-            return
-        try:
-            cmd = parse_command(line)
-            kind = cmd.get("cmd")
-            if kind == "trigger":
-                if self.current is None:
-                    raise ValueError("no association yet")
-                self.current.trigger(cmd["action"], cmd.get("params") or {})
-            elif kind == "connect":
-                if self.role != "e2-node":
-                    raise ValueError("only the e2-node simulator connects")
+    # ------------------------------------------------------------------ commands
+    def do_trigger(self, cmd: dict) -> None:
+        if self.current is None:
+            raise ValueError("no association yet")
+        self.current.trigger(cmd["action"], cmd.get("params") or {})
+
+    def do_connect(self, cmd: dict) -> None:
+        if self.role != "e2-node":
+            raise ValueError("only the e2-node simulator connects")
+        self._connect()
+
+    def do_drop(self, cmd: dict) -> None:
+        self._drop()
+
+    # ------------------------------------------------------------------ hooks
+    def begin(self) -> None:
+        if self.role == "near-rt-ric":
+            self.listener = sctp.listen(*self.address, self.cfg)
+            self.say(event="listening", address=f"{self.address[0]}:{self.address[1]}",
+                     backend=sctp.backend_of(self.cfg))
+        else:
+            self.say(event="ready", ric=f"{self.address[0]}:{self.address[1]}", backend=sctp.backend_of(self.cfg))
+            if self.connect_now:
                 self._connect()
-            elif kind == "drop":
-                self._drop()
-            elif kind == "quit":
-                self.stopping.set()
-            else:
-                raise ValueError(f"unknown command {kind!r}; known: trigger, connect, drop, quit")
-            self.say(ack=n, ok=True)
-        except (ValueError, KeyError, TypeError, TransportError) as err:
-            self.say(ack=n, ok=False, error=str(err))
-        except Exception as err:  # the simulator said no: report, keep running
-            self.say(ack=n, ok=False, error=f"{type(err).__name__}: {err}")
 
-    def _stdin(self) -> None:
-        for line in sys.stdin:
-            self.commands.put(line)
-        self.commands.put(None)
+    def poll(self) -> None:
+        if self.listener is not None:
+            transport = self.listener.accept(0.05)
+            if transport is not None:
+                self._start(transport)
 
-    # ------------------------------------------------------------------ main loop
-    def run(self, read_stdin: bool = True) -> int:
-        if read_stdin:
-            threading.Thread(target=self._stdin, daemon=True, name="control").start()
-        try:
-            if self.role == "near-rt-ric":
-                self.listener = sctp.listen(*self.address, self.cfg)
-                self.say(event="listening", address=f"{self.address[0]}:{self.address[1]}",
-                         backend=sctp.backend_of(self.cfg))
-            else:
-                self.say(event="ready", ric=f"{self.address[0]}:{self.address[1]}",
-                         backend=sctp.backend_of(self.cfg))
-                if self.connect_now:
-                    self._connect()
-            n = 0
-            while not self.stopping.is_set():
-                if self.listener is not None:
-                    transport = self.listener.accept(0.05)
-                    if transport is not None:
-                        self._start(transport)
-                try:
-                    line = self.commands.get(timeout=0.05)
-                except queue.Empty:
-                    continue
-                if line is None:          # stdin closed: run on until a signal stops us
-                    continue
-                n += 1
-                self.handle(line, n)
-        except TransportError as err:
-            self.say(event="error", detail=str(err))
-            return 2
-        finally:
-            self._drop()
-            if self.listener is not None:
-                self.listener.close()
-            self.say(event="stopped")
-        return 0
+    def end(self) -> None:
+        self._drop()
+        if self.listener is not None:
+            self.listener.close()
 
 
 def main(args) -> int:
@@ -177,6 +119,11 @@ def main(args) -> int:
         address = sctp.parse_address(target, 36421)
     except TransportError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        check(args.fault, role)
+    except FaultError as err:
+        print(f"error: --fault {args.fault}: {err}", file=sys.stderr)
         return 2
     sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
                      connect_now=not getattr(args, "wait", False))
@@ -190,7 +137,8 @@ def register_roles(roles) -> None:
                                     ("ric", "--listen", "where to listen for E2 nodes, HOST:PORT")):
         r = roles.add_parser(name, help=f"the {name} simulator")
         r.add_argument(target, required=True, help=help_text)
-        r.add_argument("--fault", default=None, help="a fault mode (harness/sim/faults.py), optionally @Message")
+        r.add_argument("--fault", default=None,
+                       help="a fault or hostile mode (harness/sim/faults.py), optionally @Message,...")
         r.add_argument("--seed", type=int, default=0)
         r.add_argument("--late-delay", type=float, default=3.0, help="seconds a late-response fault waits")
         r.add_argument("--sctp-backend", choices=("auto", "kernel", "usrsctp"), default="auto")

@@ -12,7 +12,8 @@ depends on the value, so the walk stops checking there (see docs/spec-format.md)
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from harness.codec.e2 import E2Codec
 from harness.codec.e2sm import CARRIER_TYPES
@@ -122,7 +123,7 @@ class E2Checker:
         desc, owner = self._resolve({"type": type_name})
         done = list(prefix)
         for part in parts:
-            if desc is OPEN:
+            if isinstance(desc, _Open):
                 return OPEN
             t = desc["type"]
             here = render_path(tuple(done))
@@ -151,7 +152,7 @@ class E2Checker:
         Raises:
             CheckError: the value does not fit; the text names the path inside it.
         """
-        if desc is OPEN or has_vars(value):
+        if isinstance(desc, _Open) or has_vars(value):
             return
         t = desc.get("type")
         owner = self._owner.get(id(desc))
@@ -169,7 +170,7 @@ class E2Checker:
 
     def _precheck(self, desc: dict | _Open, value: Any, path: tuple) -> None:
         """Plain-language complaints about scalars, before the codec's own (terser) ones."""
-        if desc is OPEN:
+        if isinstance(desc, _Open):
             return
         t = desc.get("type")
         if t in ("SEQUENCE", "SET", "CHOICE") and isinstance(value, dict):
@@ -190,7 +191,7 @@ class E2Checker:
                 raise CheckError(f"{render_path(path)}: {problem}")
 
     @staticmethod
-    def _rebase(text: str, type_name: str, path: tuple) -> str:
+    def _rebase(text: str, type_name: str | None, path: tuple) -> str:
         """'GlobalRIC-ID.pLMN-Identity: ...' -> '<path>.pLMN-Identity: ...' in the user's terms."""
         here = render_path(path)
         if type_name and text.startswith(type_name) and here:
@@ -230,7 +231,7 @@ class E2Checker:
         Returns:
             (path, problem) pairs; operators are checked by harness.spec.match.check_spec.
         """
-        if desc is OPEN or has_vars(spec):
+        if isinstance(desc, _Open) or has_vars(spec):
             return []
         if is_operator_set(spec):
             out = []

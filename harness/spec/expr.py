@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from harness.spec.errors import SpecError
 from harness.spec.model import Where
@@ -63,7 +64,7 @@ def tokenize(text: str) -> list[Token]:
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
-        if m is None:
+        if m is None or m.lastgroup is None:      # every alternative is a named group
             raise ValueError(f"unexpected character {text[pos]!r} at column {pos + 1}")
         kind = m.lastgroup
         if kind != "ws":
@@ -364,7 +365,7 @@ class _Compiled(Expr):
     source: str
 
     @property
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return self.source
 
     def value(self, pics):

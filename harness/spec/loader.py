@@ -15,21 +15,22 @@ collect every problem and keep reading (what `oran-harness validate` does).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from harness import bundled
 from harness.codec.e2 import E2Codec
-from harness.spec.asncheck import E2Checker
-from harness.spec.errors import SpecError
-from harness.spec.expr import compile as compile_expr
-from harness.spec.model import PixitParam, Reference, SpecFile, TestCase, Where
-from harness.spec.reader import Node, is_number
-from harness.spec.model import RepeatStep
+from harness.profiles.pics import catalogue
 from harness.spec import protocols
+from harness.spec.asncheck import E2Checker
+from harness.spec.errors import SourceError, SpecError
+from harness.spec.expr import compile as compile_expr
+from harness.spec.model import PixitParam, Reference, RepeatStep, SpecFile, TestCase, Where
+from harness.spec.reader import Node, is_number
 from harness.spec.steps import StepContext, message_names, read_steps, read_template
-from harness.spec.yamlload import LDict, Source, load_file, plain
+from harness.spec.yamlload import LDict, LList, Source, load_file, plain
 
 ID_RE = re.compile(r"^(?P<document>[A-Za-z][A-Za-z0-9.-]*?)-(?P<version>v\d{2}\.\d{2}):"
                    r"(?P<clause>\d+(?:\.\d+)*)(?:/(?P<suffix>[A-Za-z0-9._-]+))?$")
@@ -72,11 +73,10 @@ def yaml_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _default_pics() -> frozenset:
-    from harness.profiles.pics import catalogue
     return frozenset(catalogue())
 
 
-def _collect(errors: list | None, err: SpecError) -> None:
+def _collect(errors: list | None, err: SourceError) -> None:
     if errors is None:
         raise err
     errors.append(err)
@@ -198,9 +198,9 @@ def load_spec_file(path: str | Path, library: Library | None = None, codec: E2Co
     cases = []
     if top.has("testcases"):
         value = top.data["testcases"]
-        if not isinstance(value, list):
+        if not isinstance(value, LList):         # YAML sequences load as LList
             _collect(errors, source.error(top.value_line("testcases"), "'testcases' must be a list of test cases"))
-            value = []
+            value = LList()
         for i, raw in enumerate(value):
             try:
                 cases.append(_testcase(raw, source, value.item_line(i), library, errors))
@@ -289,7 +289,8 @@ def _pixit(node: Node) -> tuple:
                                        "a PIXIT parameter takes default and description")
             desc = spec.get("description", "")
             if not isinstance(desc, str):
-                raise node.error(spec.value_line("description"), f"pixit '{name}' description must be a string")
+                where = spec.value_line("description") if isinstance(spec, LDict) else line
+                raise node.error(where, f"pixit '{name}' description must be a string")
             out.append(PixitParam(name, plain(spec["default"]), desc, node.source.where(line)))
         else:
             out.append(PixitParam(name, plain(spec), "", node.source.where(line)))

@@ -8,7 +8,13 @@ The spec is plain data from YAML:
   (a one-key mapping) is matched by naming its alternative;
 * a mapping whose keys all start with '$' is an operator set, every operator
   must hold: `$any`, `$present`, `$absent`, `$exact`, `$range`, `$regex`,
-  `$one-of`, `$echo`, `$len`.
+  `$one-of`, `$echo`, `$len`, `$contains`, `$each`.
+
+`$echo: req.RICrequestID` is the value saved under that name: a variable, or a
+path into what a send step named with `as: req` sent, so a spec never copies a
+value of its own stimulus. `$len: {$echo: req.list}` asks for as many items as
+the echoed list has. `$contains: M` holds when at least one item of a list
+matches M; `$each: M` when every item does.
 
 `match` returns mismatches, one readable line of reason each; an empty list
 means the value matched. `check_spec` finds malformed matchers at load time
@@ -20,11 +26,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from harness.spec.errors import VariableError
 from harness.spec.reader import did_you_mean
+from harness.spec.vars import lookup
 
 
 class _Absent:
@@ -72,7 +80,7 @@ def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, (dict, list, tuple)) or isinstance(b, (dict, list, tuple)):
         return False
     return a == b
@@ -128,7 +136,7 @@ class _Matcher:
                 return [Mismatch(path, spec, observed,
                                  f"expected {len(spec)} item(s), observed {len(observed)}")]
             out = []
-            for i, (s, o) in enumerate(zip(spec, observed)):
+            for i, (s, o) in enumerate(zip(spec, observed, strict=True)):
                 out.extend(self.match(s, o, _join(path, i)))
             return out
         if not _equal(spec, observed):
@@ -191,9 +199,7 @@ class _Matcher:
                          f"{show(observed)} is none of {show(list(operand))}")]
 
     def op_echo(self, operand: Any, observed: Any, path: str) -> list[Mismatch]:
-        if operand not in self.variables:
-            raise VariableError(operand, list(self.variables))
-        saved = self.variables[operand]
+        saved = lookup(operand, self.variables)
         if observed is ABSENT:
             return [Mismatch(path, saved, observed, f"absent, expected {show(saved)} (saved as {operand})")]
         if _equal(saved, observed):
@@ -208,9 +214,41 @@ class _Matcher:
         if not isinstance(observed, (list, str, dict)):
             return [Mismatch(path, {"$len": operand}, observed,
                              f"expected something with a length, observed {show(observed)}")]
+        if isinstance(operand, dict) and set(operand) == {"$echo"}:
+            saved = lookup(operand["$echo"], self.variables)
+            if isinstance(saved, (list, str, dict)):        # as many items as the echoed list
+                if len(saved) == len(observed):
+                    return []
+                return [Mismatch(path, {"$len": operand}, observed, f"length: expected {len(saved)} (as many as "
+                                 f"{operand['$echo']}), observed {len(observed)}")]
         out = []
         for m in self.match(operand, len(observed), path):
             out.append(Mismatch(path, {"$len": operand}, observed, f"length: {m.reason}"))
+        return out
+
+
+    def _items(self, op: str, operand: Any, observed: Any, path: str) -> list[Mismatch]:
+        miss = self._needs(op, operand, observed, path)
+        if miss:
+            return miss
+        if not isinstance(observed, list):
+            return [Mismatch(path, {op: operand}, observed, f"expected a list, observed {show(observed)}")]
+        return []
+
+    def op_contains(self, operand: Any, observed: Any, path: str) -> list[Mismatch]:
+        miss = self._items("$contains", operand, observed, path)
+        if miss or any(not self.match(operand, item, _join(path, i)) for i, item in enumerate(observed)):
+            return miss
+        return [Mismatch(path, {"$contains": operand}, observed,
+                         f"none of the {len(observed)} item(s) matches {show(operand)}")]
+
+    def op_each(self, operand: Any, observed: Any, path: str) -> list[Mismatch]:
+        miss = self._items("$each", operand, observed, path)
+        if miss:
+            return miss
+        out: list[Mismatch] = []
+        for i, item in enumerate(observed):
+            out.extend(self.match(operand, item, _join(path, i)))
         return out
 
 
@@ -224,6 +262,8 @@ OPERATORS: dict[str, Callable[[_Matcher, Any, Any, str], list[Mismatch]]] = {
     "$one-of": _Matcher.op_one_of,
     "$echo": _Matcher.op_echo,
     "$len": _Matcher.op_len,
+    "$contains": _Matcher.op_contains,
+    "$each": _Matcher.op_each,
 }
 
 
@@ -249,7 +289,8 @@ def _operand_problem(op: str, operand: Any) -> str | None:
     if op == "$one-of":
         return None if isinstance(operand, list) and operand else f"$one-of takes a non-empty list, not {show(operand)}"
     if op == "$echo":
-        return None if isinstance(operand, str) else f"$echo takes a variable name, not {show(operand)}"
+        return None if isinstance(operand, str) and operand else \
+            f"$echo takes a variable name or a path such as req.RICrequestID, not {show(operand)}"
     if op == "$len":
         if isinstance(operand, int) and not isinstance(operand, bool) and operand >= 0:
             return None
@@ -283,7 +324,7 @@ def check_spec(spec: Any, path: str = "") -> list[tuple[str, str]]:
                 elif key == "$one-of":
                     for i, choice in enumerate(sub):
                         out.extend(check_spec(choice, _join(_join(path, key), i)))
-                elif key == "$len" and isinstance(sub, dict):
+                elif key in ("$len", "$contains", "$each") and isinstance(sub, (dict, list)):
                     out.extend(check_spec(sub, _join(path, key)))
             else:
                 out.extend(check_spec(sub, _join(path, key)))

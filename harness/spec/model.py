@@ -67,6 +67,9 @@ class SendStep:
     where: Where
     kind: str = "send"
     template: Template | None = None   # the template `message` names (None: a bare message name)
+    name: str | None = None      # `as:` the sent IEs are saved as this variable (`${req.TransactionID}`)
+    params: dict = field(default_factory=dict)   # values the tester picks (any is the same test): set like
+    #                              fields live; in a capture they are read from the observed message, not compared
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class ExpectStep:
     clause: str                  # the rule checked, for findings (defaults to the test case's)
     where: Where
     kind: str = "expect"
+    fail_on: tuple = ()          # message names that are a wrong answer: FAIL at once, naming it
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,16 @@ class RepeatStep:
     steps: tuple
     where: Where
     kind: str = "repeat"
+
+
+@dataclass(frozen=True)
+class PreambleStep:
+    """Steps that set up the test (`precondition: true`): if one of them fails, the DUT was not
+    judged on the test purpose, so the verdict is INCONC, not FAIL (an ERROR stays an ERROR)."""
+
+    steps: tuple
+    where: Where
+    kind: str = "preamble"
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,7 @@ class BodyTemplate:
     where: Where
 
 
-Step = (SendStep | ExpectStep | TriggerStep | WaitStep | SaveStep | RepeatStep | HttpRequestStep
+Step = (SendStep | ExpectStep | TriggerStep | WaitStep | SaveStep | RepeatStep | PreambleStep | HttpRequestStep
         | ExpectRequestStep | RespondStep)
 
 

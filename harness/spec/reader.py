@@ -9,7 +9,8 @@ loader and the profile loader alike.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from harness.spec.errors import SourceError, SpecError
 from harness.spec.model import Where
@@ -72,7 +73,7 @@ class Node:
 
     @classmethod
     def of(cls_, value: Any, source: Source, line: int, what: str,
-           cls: type[SourceError] = SpecError) -> "Node":
+           cls: type[SourceError] = SpecError) -> Node:
         if not isinstance(value, dict):
             raise source.error(line, f"{what} must be a mapping, not {type_name(value)}", cls=cls)
         return cls_(value if isinstance(value, LDict) else LDict(value), source, what, cls)

@@ -18,7 +18,8 @@ from harness.spec.asncheck import CheckError, E2Checker
 from harness.spec import protocols
 from harness.spec.errors import SpecError
 from harness.spec.match import check_spec
-from harness.spec.model import ExpectStep, Malform, RepeatStep, SaveStep, SendStep, Template, TriggerStep, WaitStep
+from harness.spec.model import (ExpectStep, Malform, PreambleStep, RepeatStep, SaveStep, SendStep, Template, TriggerStep,
+                                WaitStep)
 from harness.spec.paths import PathError, parse_path, render_path
 from harness.spec.reader import Node, did_you_mean, is_number, is_var, type_name
 from harness.spec.yamlload import LDict, LList, Source, plain
@@ -82,6 +83,8 @@ def read_step(raw: Any, source: Source, line: int, ctx: StepContext) -> list:
     if isinstance(raw, str) and raw in table:
         raise source.error(line, f"step '{raw}' needs a value ('{raw}: ...')")
     node = Node.of(raw, source, line, "step")
+    if "precondition" in node.data:
+        return _precondition(node, source, line, ctx)
     kinds = [k for k in node.data if k in table]
     owned = _sub_keys()
     for k in list(kinds):                # 'save' of an expect step, 'expect' of a request step: not kinds
@@ -98,13 +101,26 @@ def read_step(raw: Any, source: Source, line: int, ctx: StepContext) -> list:
     return table[kinds[0]](node, ctx)
 
 
+def _precondition(node: Node, source: Source, line: int, ctx: StepContext) -> list:
+    """`precondition: true` on any step: wrap it in a PreambleStep (its failure is INCONC, not FAIL)."""
+    flag = node.data["precondition"]
+    if not isinstance(flag, bool):
+        raise node.error(node.value_line("precondition"), f"'precondition' takes true or false, not {type_name(flag)}")
+    rest = LDict({k: v for k, v in node.data.items() if k != "precondition"})
+    if isinstance(node.data, LDict):
+        rest.line, rest.column = node.data.line, node.data.column
+        rest.key_lines, rest.value_lines = dict(node.data.key_lines), dict(node.data.value_lines)
+    inner = read_step(rest, source, line, ctx)
+    return [PreambleStep(tuple(inner), node.where())] if flag else inner
+
+
 def _fail(node: Node, line: int, err: Exception, hint: str | None = None) -> SpecError:
     return node.error(line, str(err), hint)
 
 
 # ------------------------------------------------------------------ send
 def _send(node: Node, ctx: StepContext) -> list:
-    node.only(["send", "fields", "omit", "malform", "raw", "stream"])
+    node.only(["send", "fields", "params", "omit", "malform", "raw", "stream", "as"])
     name = node.get("send", str, required=True)
     template = ctx.templates.get(name)
     raw = node.get("raw", str)
@@ -123,14 +139,20 @@ def _send(node: Node, ctx: StepContext) -> list:
             raise node.error(node.value_line("send"), f"{err}; no template has that name either",
                              f"templates: {', '.join(sorted(ctx.templates)) or 'none'}") from None
     fields = node.get("fields", dict, {})
+    params = node.get("params", dict, {})
     omit = node.strings("omit")
+    both = set(fields) & set(params)
+    if both:
+        raise node.error(node.key_line("params"), f"{', '.join(sorted(both))} is in both 'fields' and 'params'",
+                         "'fields' make the stimulus what it is; 'params' are values the tester picks")
     if spec is not None:
         for i, ie in enumerate(omit):
             _ie(node, ctx, [spec], ie, _item_line(node, "omit", i))
-        for key, value in fields.items():
-            _field(node, ctx, spec, key, value, fields.key_line(key))
+        for values in (fields, params):
+            for key, value in values.items():
+                _field(node, ctx, spec, key, value, values.key_line(key))
         if template is None and raw is None:
-            given = {parse_path(k)[0] for k in fields} | set(omit)
+            given = {parse_path(k)[0] for k in (*fields, *params)} | set(omit)
             missing = [ie.name for ie in spec.ies if ie.presence == "mandatory" and ie.name not in given]
             if missing:
                 raise node.error(node.value_line("send"), f"{msg_name} needs its mandatory IE(s) "
@@ -139,7 +161,11 @@ def _send(node: Node, ctx: StepContext) -> list:
                                  "or define a template")
     malform = _malform(node, ctx, spec) if node.has("malform") else None
     stream = node.get("stream", int, 0)
-    return [SendStep(name, plain(fields), omit, malform, raw, stream, node.where(), template=template)]
+    as_name = node.get("as", str)
+    if as_name is not None:
+        _check_var_name(node, as_name, node.value_line("as"))
+    return [SendStep(name, plain(fields), omit, malform, raw, stream, node.where(), template=template,
+                     name=as_name, params=plain(params))]
 
 
 def _item_line(node: Node, key: str, i: int) -> int:
@@ -205,7 +231,7 @@ def _malform(node: Node, ctx: StepContext, spec) -> Malform:
 
 # ------------------------------------------------------------------ expect
 def _expect(node: Node, ctx: StepContext) -> list:
-    node.only(["expect", "timer", "match", "check_ies", "ignore", "strict", "save", "clause"])
+    node.only(["expect", "timer", "match", "check_ies", "ignore", "strict", "save", "clause", "fail_on"])
     value = node.required("expect")
     line = node.value_line("expect")
     nothing = value == "nothing"
@@ -250,9 +276,13 @@ def _expect(node: Node, ctx: StepContext) -> list:
         except CheckError as err:
             raise _fail(node, vline, err) from None
     ignore = _messages(node, ctx, "ignore") if node.has("ignore") else ctx.ignore
+    fail_on = _messages(node, ctx, "fail_on") if node.has("fail_on") else ()
+    clash = set(fail_on) & set(names)
+    if clash:
+        raise node.error(node.value_line("fail_on"), f"{', '.join(sorted(clash))} is both expected and in 'fail_on'")
     return [ExpectStep(names, nothing, plain(match), node.get("check_ies", bool, True), timer, ignore,
                        node.get("strict", bool, True), plain(save), node.get("clause", str, ctx.clause),
-                       node.where())]
+                       node.where(), fail_on=fail_on)]
 
 
 def _deep_line(container: Any, key: Any, sub: Any, path: str, default: int) -> int:

@@ -8,14 +8,15 @@ Problems are deduplicated (a broken group used twice is reported once).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from harness import bundled
 from harness.codec.e2 import E2Codec
 from harness.spec.errors import SpecError
-from harness.spec.model import Where
 from harness.spec.loader import check_unique_ids, load_run_library, load_spec_file, yaml_files
+from harness.spec.model import Where
 
 
 def validate_paths(paths: Iterable[str | Path], codec: E2Codec | None = None) -> list[SpecError]:

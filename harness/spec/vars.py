@@ -2,7 +2,9 @@
 
 A string that is exactly `${x}` becomes the typed value of x (a number stays a
 number, a mapping a mapping); inside a longer string the value is interpolated
-as text. `${a.b}` looks up 'a.b' first, then walks a -> b through mappings.
+as text. `${a.b}` looks up 'a.b' first, then walks a -> b through mappings
+(and `[i]` through lists: `${req.RICsubscriptionDetails.ricAction-ToBeSetup-List[0]}`).
+A send step's `as: req` saves what it sent as `req`, so `${req.TransactionID}` is the sent value.
 `$${x}` is the literal text `${x}`. Substitution descends into lists and
 mappings (values only; keys are left alone).
 """
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from harness.spec.errors import VariableError
 from harness.spec.model import Where
 
-_REF = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
-_WHOLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}$")
+_REF = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_.\[\]-]*)\}")
+_WHOLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_.\[\]-]*)\}$")
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def references(value: Any) -> set[str]:
@@ -46,11 +50,14 @@ def lookup(name: str, variables: Mapping[str, Any], where: Where | None = None) 
     """
     if name in variables:
         return variables[name]
-    head, *rest = name.split(".")
-    if head in variables:
+    parts = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PART.finditer(name)]
+    head, rest = parts[0], parts[1:]
+    if isinstance(head, str) and head in variables:
         value = variables[head]
         for part in rest:
-            if isinstance(value, Mapping) and part in value:
+            if isinstance(part, str) and isinstance(value, Mapping) and part in value:
+                value = value[part]
+            elif isinstance(part, int) and isinstance(value, (list, tuple)) and part < len(value):
                 value = value[part]
             else:
                 raise VariableError(name, list(variables), where)

@@ -7,8 +7,8 @@ metadata, and says when the peer has gone. It never looks inside a payload.
 from __future__ import annotations
 
 import time
-from collections.abc import MutableSequence
 from abc import ABC, abstractmethod
+from collections.abc import MutableSequence
 from dataclasses import dataclass
 
 from harness.errors import LabError

@@ -31,8 +31,16 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from harness.transport import kernel_sctp_uapi as U
-from harness.transport.base import (E2AP_PPID, MAX_MESSAGE_SIZE, MessageTooLarge, Packet, PeerClosed, Transport,
-                                    TransportError, now)
+from harness.transport.base import (
+    E2AP_PPID,
+    MAX_MESSAGE_SIZE,
+    MessageTooLarge,
+    Packet,
+    PeerClosed,
+    Transport,
+    TransportError,
+    now,
+)
 
 DEFAULT_STREAMS = 16                   # outbound streams asked for, inbound accepted
 DEFAULT_RECV_BUFFER = 64 * 1024        # bytes per recvmsg()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.transport import kernel_sctp, usrsctp
+from harness.transport.backends import choose_backend
 from harness.transport.base import AcceptTimeout, Transport, TransportError
 
 
@@ -29,17 +31,16 @@ class SctpConfig:
     remote_udp_port: int = 9900
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SctpConfig":
+    def from_dict(cls, d: dict) -> SctpConfig:
         return cls(str(d.get("backend", "auto")), str(d.get("usrsctp_mode", "udp")),
                    int(d.get("udp_port", 9899)), int(d.get("remote_udp_port", 9900)))
 
-    def swapped(self) -> "SctpConfig":
+    def swapped(self) -> SctpConfig:
         """The peer's view (its UDP ports are ours reversed)."""
         return SctpConfig(self.backend, self.usrsctp_mode, self.remote_udp_port, self.udp_port)
 
 
 def backend_of(cfg: SctpConfig) -> str:
-    from harness.transport.backends import choose_backend
     return choose_backend(cfg.backend)
 
 
@@ -50,9 +51,7 @@ def connect(host: str, port: int, cfg: SctpConfig, timeout: float = 5.0) -> Tran
         TransportError: refused, unreachable or timed out (the text names host:port).
     """
     if backend_of(cfg) == "kernel":
-        from harness.transport import kernel_sctp
         return kernel_sctp.connect(host, port, timeout=timeout)
-    from harness.transport import usrsctp
     return usrsctp.connect(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port,
                            remote_udp_port=cfg.remote_udp_port, timeout=timeout)
 
@@ -60,9 +59,7 @@ def connect(host: str, port: int, cfg: SctpConfig, timeout: float = 5.0) -> Tran
 def listen(host: str, port: int, cfg: SctpConfig):
     """A listener with ``accept(timeout) -> Transport | None`` and ``close()``."""
     if backend_of(cfg) == "kernel":
-        from harness.transport import kernel_sctp
         return kernel_sctp.KernelSctpListener(host, port)
-    from harness.transport import usrsctp
     return _Listener(usrsctp.UsrsctpListener(host, port, mode=cfg.usrsctp_mode, local_udp_port=cfg.udp_port))
 
 

@@ -47,12 +47,23 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from ctypes import byref, c_int, c_uint, c_void_p, sizeof
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from harness.transport import usrsctp_ffi as ffi
-from harness.transport.base import (AcceptTimeout, E2AP_PPID, MAX_MESSAGE_SIZE, AssociationEvent,
-                                    MessageTooLarge, Packet, PeerClosed, Transport, TransportError, now)
+from harness.transport.base import (
+    E2AP_PPID,
+    MAX_MESSAGE_SIZE,
+    AcceptTimeout,
+    AssociationEvent,
+    MessageTooLarge,
+    Packet,
+    PeerClosed,
+    Transport,
+    TransportError,
+    now,
+)
 
 DEFAULT_UDP_PORT = 9899          # RFC 6951's registered SCTP-over-UDP port
 DEFAULT_STREAMS = 16

@@ -19,8 +19,20 @@ import ctypes
 import ctypes.util
 import socket
 import struct
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_int, c_size_t, c_ssize_t, c_uint,
-                    c_uint8, c_uint16, c_uint32, c_ulong, c_void_p)
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_int,
+    c_size_t,
+    c_ssize_t,
+    c_uint,
+    c_uint8,
+    c_uint16,
+    c_uint32,
+    c_ulong,
+    c_void_p,
+)
 
 LIBRARY_NAMES = ("libusrsctp.so.2", "usrsctp")
 

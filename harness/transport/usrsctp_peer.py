@@ -18,12 +18,16 @@ after each association ends. Used by the tests and ``harness.bench.transport_ben
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import signal
 import socket
 import struct
 import sys
 import threading
+from ctypes import byref, c_int, c_uint, sizeof
 
+from harness.transport import usrsctp_ffi as ffi
 from harness.transport.base import PeerClosed, TransportError
 from harness.transport.usrsctp import UsrsctpAssociation, UsrsctpListener, UsrsctpStack
 
@@ -108,10 +112,7 @@ def serve(assoc: UsrsctpAssociation, sniffer: Sniffer | None) -> None:
 def bare_echo(listener: UsrsctpListener) -> None:
     """The fastest echo: a blocking ctypes loop per association, no transport layer
     (the benchmark's reference peer). Notifications are skipped."""
-    import ctypes
-    from ctypes import byref, c_int, c_uint, sizeof
 
-    from harness.transport import usrsctp_ffi as ffi
 
     lib = ffi.lib()
     lib.usrsctp_set_non_blocking(listener._sock.so, 0)
@@ -145,8 +146,6 @@ def bare_echo(listener: UsrsctpListener) -> None:
 
 def _die_with_parent() -> None:
     """SIGKILL this peer when the process that started it dies (Linux prctl)."""
-    import ctypes
-    import signal
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

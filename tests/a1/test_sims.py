@@ -142,7 +142,7 @@ def test_triggers_misuse_and_dead_destination(ric, nonrt):
         nonrt.trigger("query-policy", {"policy_type_id": T})
     with pytest.raises(A1SimError, match="unknown A1 fault 'nope'"):
         A1RicSim(faults=("nope",))
-    with pytest.raises(A1SimError, match="unknown operation 'explode'"):
+    with pytest.raises(A1SimError, match="unknown A1 operation 'explode'"):
         A1RicSim(faults=("slow@explode",))
     dead = socket.socket()
     dead.bind(("127.0.0.1", 0))

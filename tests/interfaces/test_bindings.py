@@ -83,8 +83,8 @@ def test_each_binding_rejects_an_unknown_fault_naming_the_known_ones():
     oru = load_dut(PROFILES / "dut-sim-o-ru.yaml")
     e2_dut = load_dut(PROFILES / "dut-sim-e2-node.yaml")
     for dut, start in ((a1_dut, "--sim-fault nope: unknown A1 fault 'nope'; known: wrong-status"),
-                       (oru, "--sim-fault nope: unknown O-RU fault; known: "),
-                       (e2_dut, "--sim-fault nope: unknown fault 'nope'; known: wrong-transaction-id")):
+                       (oru, "--sim-fault nope: unknown O-RU fault 'nope'; known: no-hello"),
+                       (e2_dut, "--sim-fault nope: unknown E2 fault 'nope'; known: wrong-transaction-id")):
         try:
             primary(dut).check_fault(dut, "nope")
         except BindingError as err:

@@ -190,7 +190,7 @@ def test_unknown_trigger_and_fault_are_refused(sims):
     node, _ = sims(E2NodeSimulator, auto_setup=False)
     with pytest.raises(SimulatorError, match="has no action 'subscribe'; known: e2-setup, reset"):
         node.trigger("subscribe", {})
-    with pytest.raises(faults.FaultError, match="unknown fault 'slow'"):
+    with pytest.raises(faults.FaultError, match="unknown E2 fault 'slow'"):
         E2NodeSimulator(pair()[0], fault="slow")
 
 

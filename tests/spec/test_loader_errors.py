@@ -108,7 +108,7 @@ def test_unknown_matcher_operator(error):
     text = steps("- expect: E2setupResponse\n  match:\n    TransactionID: {$rnge: [0, 3]}")
     assert error(text) == (
         "x.yaml:10: match TransactionID.$rnge: unknown matcher operator '$rnge' (did you mean $range?); known: "
-        "$any, $present, $absent, $exact, $range, $regex, $one-of, $echo, $len\n"
+        "$any, $present, $absent, $exact, $range, $regex, $one-of, $echo, $len, $contains, $each\n"
         "    10 |           TransactionID: {$rnge: [0, 3]}")
 
 

@@ -63,7 +63,7 @@ def test_check_spec():
                        "D": {"$regex": "("}, "E": {"$present": 1}, "F": {"$one-of": []},
                        "G": {"$any": True, "x": 1}}) == [
         ("A.$rnge", "unknown matcher operator '$rnge' (did you mean $range?); known: $any, $present, $absent, "
-                    "$exact, $range, $regex, $one-of, $echo, $len"),
+                    "$exact, $range, $regex, $one-of, $echo, $len, $contains, $each"),
         ("B.$len", "$len takes a count or an operator set such as {$range: [1, 4]}, not \"x\""),
         ("C.$range", "$range takes [low, high] (numbers, null for open), not [1]"),
         ("D.$regex", "$regex /(/ does not compile: missing ), unterminated subpattern at position 0"),

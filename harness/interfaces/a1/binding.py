@@ -14,8 +14,8 @@ from harness.interfaces.a1 import analyze as a1analyze
 from harness.interfaces.a1 import run as a1run
 from harness.interfaces.base import Binding, BindingError
 from harness.sim import a1_standalone
-from harness.sim.a1 import NONRT_FAULTS, RIC_FAULTS, A1SimError
-from harness.sim.a1_faults import parse_faults
+from harness.sim.a1_faults import NONRT_FAULTS, RIC_FAULTS
+from harness.sim.faultspec import FaultRegistry
 from harness.spec.http_steps import A1_PROTOCOL
 
 
@@ -31,11 +31,8 @@ class A1Binding(Binding):
     def missing_reason(self, dut) -> str:
         return f"the test case is for A1; the DUT profile of {dut.name} has no a1: block"
 
-    def check_fault(self, dut, fault: str) -> None:
-        try:
-            parse_faults(fault, NONRT_FAULTS if dut.role == "non-rt-ric" else RIC_FAULTS)
-        except A1SimError as err:
-            raise BindingError(f"--sim-fault {fault}: {err}") from None
+    def fault_registry(self, dut) -> FaultRegistry:
+        return NONRT_FAULTS if dut.role == "non-rt-ric" else RIC_FAULTS
 
     def open(self, session) -> A1Lab | None:
         """The lab's a1: block, read when the DUT or the lab has one (so a bad block is found early)."""

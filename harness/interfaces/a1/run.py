@@ -80,6 +80,6 @@ def start_simulator(session, cfg: A1Lab, tc, server):
                        notify_timeout=session.timers.expect)
         sim.start()
         return sim, sim.base_url
-    sim = A1NonRtRicSim(server.base_url, faults, client_tls, cfg.token, timeout=session.timers.guard)
-    sim.start()
-    return sim, None
+    nonrt = A1NonRtRicSim(server.base_url, faults, client_tls, cfg.token, timeout=session.timers.guard)
+    nonrt.start()
+    return nonrt, None

@@ -21,5 +21,5 @@ def analyze_capture(capture, session, cases: list, issues: list) -> list:
         return RunEnv(E2Env(session.codec, session.messages), None, session.library.templates, session.timers,
                       dict(session.lab.pixit))
     results, _ = analyze(read_messages(capture, issues=issues), cases, env, session.dut.role,
-                         lambda: E2Codec(versions))
+                         lambda: E2Codec(versions), session.dut)
     return results

@@ -10,10 +10,11 @@ harness/capture/analyze.py, evidence harness/evidence/recorder.py.
 from __future__ import annotations
 
 from harness.codec.e2 import E2Codec, E2Versions
-from harness.interfaces.base import Binding, BindingError
+from harness.interfaces.base import Binding
 from harness.interfaces.e2 import run as e2run
 from harness.interfaces.e2.analyze import analyze_capture
-from harness.sim.faults import FaultError, check
+from harness.sim.faults import E2_FAULTS
+from harness.sim.faultspec import FaultRegistry
 from harness.sim.standalone import register_roles
 from harness.spec.steps import E2_PROTOCOL
 
@@ -37,12 +38,8 @@ class E2Binding(Binding):
     def missing_reason(self, dut) -> str:
         return f"the test case is for E2; the DUT profile of {dut.name} declares no e2ap"
 
-    def check_fault(self, dut, fault: str) -> None:
-        try:
-            check(fault.partition("@")[0])          # faults and hostile peer modes
-        except FaultError as err:
-            raise BindingError(f"--sim-fault {fault}: {err} "
-                               "(optionally '@Message,...' to limit it to those messages)") from None
+    def fault_registry(self, dut) -> FaultRegistry:
+        return E2_FAULTS                               # faults and hostile peer modes
 
     def open(self, session) -> e2run.E2State | None:
         # A1 needs no SCTP link (docs/a1.md): only a DUT with E2 opens one.

@@ -16,6 +16,7 @@ from harness.evidence.recorder import PcapRecorder
 from harness.interfaces.base import BindingError, add_trouble, evidence_path, setup_error, stop_simulator
 from harness.live import LiveConfig, LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
 from harness.e2.executors import E2Env
+from harness.interfaces.e2.monitor import E2Monitor
 from harness.runner.runner import RunEnv, run_testcase
 from harness.sim.factory import start_simulator
 from harness.transport import inproc
@@ -54,13 +55,19 @@ def recorder(session, tc):
     return PcapRecorder(path, tc.id, session.mode)
 
 
+def _monitor(session, tc) -> E2Monitor:
+    """The test case's protocol monitor: every message of its association, both directions."""
+    return E2Monitor(session.codec, session.messages, tc.dut_role, session.dut)
+
+
 def run_sim(session, tc):
     """The test case against the built-in simulator of the DUT's role, joined in-process."""
     harness_end, dut_end = inproc.pair("harness", "dut")
     simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab)
     adapter = session.adapter(simulator)
     rec = recorder(session, tc)
-    env = RunEnv(E2Env(session.codec, session.messages, harness_end), adapter, session.library.templates,
+    env = RunEnv(E2Env(session.codec, session.messages, harness_end, _monitor(session, tc)), adapter,
+                 session.library.templates,
                  session.timers, dict(session.lab.pixit), rec)
     try:
         env.step_listeners = session.step_listeners
@@ -78,6 +85,8 @@ def _link(session, state: E2State, dut_role: str) -> LiveLink:
     if state.link is None:
         sim = None
         try:
+            if state.live is None:
+                raise LiveError("the lab profile has no live E2 transport block")
             if state.live.spawn:
                 sim = SimulatorProcess(dut_role, state.live, session.options.fault, 1.5 * session.timers.expect)
             state.link, state.process = LiveLink(state.live, dut_role, sim), sim
@@ -98,7 +107,8 @@ def run_live(session, state: E2State, tc):
     except TransportError as err:
         return setup_error(tc, "transport.connect", f"no association with the DUT: {err}", started)
     rec = recorder(session, tc)
-    env = RunEnv(E2Env(session.codec, session.messages, transport), state.adapter, session.library.templates,
+    env = RunEnv(E2Env(session.codec, session.messages, transport, _monitor(session, tc)), state.adapter,
+                 session.library.templates,
                  session.timers, dict(session.lab.pixit), rec)
     try:
         env.step_listeners = session.step_listeners

@@ -7,10 +7,11 @@ client and evidence harness/mplane/, simulator and faults harness/sim/oru*.py.
 
 from __future__ import annotations
 
-from harness.interfaces.base import Binding, BindingError
+from harness.interfaces.base import Binding
 from harness.interfaces.mplane import run as mplane_run
 from harness.mplane.steps import MPLANE_PROTOCOL
 from harness.sim import oru_standalone
+from harness.sim.faultspec import FaultRegistry
 from harness.sim.oru import ORU_FAULTS
 
 
@@ -25,9 +26,8 @@ class MplaneBinding(Binding):
     def missing_reason(self, dut) -> str:
         return f"the test case is for the M-plane; the DUT profile of {dut.name} has no mplane: block"
 
-    def check_fault(self, dut, fault: str) -> None:
-        if fault not in ORU_FAULTS:
-            raise BindingError(f"--sim-fault {fault}: unknown O-RU fault; known: {', '.join(ORU_FAULTS)}")
+    def fault_registry(self, dut) -> FaultRegistry:
+        return ORU_FAULTS
 
     def run(self, session, tc):
         return mplane_run.run(session, tc)

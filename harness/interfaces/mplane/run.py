@@ -8,6 +8,7 @@ never a traceback.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from harness.interfaces.base import add_trouble, evidence_path, setup_error, stop_simulator
@@ -30,6 +31,7 @@ def run(session, tc) -> TestResult:
         known_key = _known_key(lab, session.mode, session.lab)
         target = SshTarget(lab.host, lab.port, lab.username, lab.password, known_key, lab.timeout, lab.key_file)
         adapter = None
+        start_call_home: Callable[[int], None] | None
         if session.mode == "sim":
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
                             identity=_identity(session.dut), hello_timeout=lab.timeout)
