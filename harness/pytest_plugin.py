@@ -12,7 +12,7 @@ Follows pytest's documented contract for non-Python tests
 * one `SpecItem` per test case; not-applicable ones (DUT role, PICS) are
   skipped with the reason, so the selection stays visible;
 * `runtest` runs the case against the DUT (in 'sim' mode a built-in simulator
-  on an in-process link) and maps its verdict through `harness.verdict.OUTCOMES`:
+  on an in-process link) and maps its verdict through `harness.core.verdict.OUTCOMES`:
   PASS passes, FAIL fails, ERROR shows as an error (not a DUT failure),
   INCONC is skipped as "INCONC: ..." (never a pass);
 * the verdict, its O-RAN status and the worst finding are item user properties,
@@ -35,12 +35,23 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from harness.errors import DutError, HarnessError, LabError, UserError
-from harness.verdict import OUTCOMES, Verdict
+from harness.codec.e2 import E2Codec, E2Versions
+from harness.core.errors import DutError, HarnessError, LabError, UserError
+from harness.core.verdict import OUTCOMES, Verdict
+from harness.parallel.duts import DutPlanError, dut_of, item_name, parse_dut_labs, plan_duts
+from harness.parallel.scheduler import DutScheduling
+from harness.parallel.sessions import DutSessions
+from harness.report.allure_steps import AllureReporter
+from harness.results import safe_name
+from harness.results.junit import keep_verdicts
+from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
+from harness.spec.errors import SpecError
+from harness.spec.loader import looks_like_spec
 
 _STATE = pytest.StashKey["HarnessSession"]()
 _DUTS = pytest.StashKey["DutSessions"]()          # deferred mode: several DUTs, or xdist
@@ -55,12 +66,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dut-lab", action="append", default=[], metavar="STEM=LAB",
                     help="a lab profile for one DUT (by its profile's file stem), e.g. for live DUTs at "
                          "different addresses")
-    group.addoption("--lab", default=None, help="lab profile (YAML); default: the bundled lab-sim.yaml (fixtures/profiles)")
+    group.addoption("--lab", default=None,
+                    help="lab profile (YAML); default: the bundled lab-sim.yaml (fixtures/profiles)")
     group.addoption("--mode", default=None, choices=("sim", "live", "replay"),
                     help="sim: built-in simulators on an in-process link (live and replay: later issues)")
-    group.addoption("--sim-fault", default=None, help="fault mode of the built-in simulator (harness.sim.faults)")
+    group.addoption("--sim-fault", default=None,
+                    help="fault mode of the built-in simulator (docs/robustness.md lists them)")
     group.addoption("--results", default=None, help="write results here as each test case ends")
-    group.addoption("--specs-root", default=None, help="collect only the YAML files under this folder, and add its templates and groups "
+    group.addoption("--specs-root", default=None,
+                    help="collect only the YAML files under this folder, and add its templates and groups "
                          "to the bundled ones (default: the folders and files named)")
     group.addoption("--wire-capture", default=None, metavar="IFACE",
                     help="also capture the real wire on IFACE with dumpcap (results/wire.pcapng)")
@@ -86,8 +100,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _slots(config: pytest.Config):
     """The DUTs of this run (one slot per --dut; the built-in E2 node when none is given)."""
-    from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
-    from harness.session import DEFAULT_DUT, DEFAULT_LAB
     results = config.getoption("--results")
     try:
         return plan_duts([Path(p) for p in config.getoption("--dut")] or [DEFAULT_DUT],
@@ -111,7 +123,6 @@ def _deferred(config: pytest.Config) -> bool:
 
 
 def _options(config: pytest.Config, slot):
-    from harness.session import Options
     root = _specs_root(config)
     return Options(dut=slot.profile, lab=slot.lab, mode=config.getoption("--mode"),
                    fault=config.getoption("--sim-fault"), results=slot.results,
@@ -123,7 +134,6 @@ def _session(config: pytest.Config):
     """The one harness session of a single-DUT run without xdist."""
     state = config.stash.get(_STATE, None)
     if state is None:
-        from harness.session import HarnessSession, SessionError
         try:
             state = HarnessSession(_options(config, _slots(config)[0]))
         except SessionError as err:
@@ -140,8 +150,6 @@ def _duts(config: pytest.Config):
     """The per-DUT sessions of a deferred run, every DUT's profiles checked once up front."""
     duts = config.stash.get(_DUTS, None)
     if duts is None:
-        from harness.parallel.sessions import DutSessions
-        from harness.session import SessionError
         reporter = _allure(config)
         options = _options(config, _slots(config)[0])
         duts = DutSessions(_slots(config), options.mode, options.fault, options.specs_root, options.wire_capture,
@@ -161,7 +169,6 @@ _ALLURE = pytest.StashKey["object"]()
 def _allure(config: pytest.Config):
     """The allure reporter, or None when allure-pytest is absent, disabled or not writing."""
     if _ALLURE not in config.stash:
-        from harness.report.allure_steps import AllureReporter
         config.stash[_ALLURE] = AllureReporter.for_config(config)
     return config.stash[_ALLURE]
 
@@ -178,7 +185,6 @@ def _named(config: pytest.Config) -> list[Path]:
 
 def _is_spec_file(path: Path) -> bool:
     """A YAML file whose top level is a spec's: profiles and other YAML in a named folder are not collected."""
-    from harness.spec.loader import looks_like_spec
     return looks_like_spec(path)
 
 
@@ -226,7 +232,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """
     if not (_runs_specs(config) or config.getoption("--dut")):
         return None
-    from harness.parallel.scheduler import DutScheduling
     return DutScheduling(config, log)
 
 
@@ -246,7 +251,6 @@ class SpecYamlFile(pytest.File):
         if _deferred(self.config):
             yield from self._collect_per_dut()
             return
-        from harness.spec.errors import SpecError
         session = _session(self.config)
         try:
             spec_file = session.load(self.path)
@@ -263,8 +267,6 @@ class SpecYamlFile(pytest.File):
 
     def _collect_per_dut(self):
         """One item per test case and DUT; not-applicable rows are written when the item comes up."""
-        from harness.parallel.duts import item_name
-        from harness.spec.errors import SpecError
         duts = _duts(self.config)
         for key in duts.order:
             session = duts.for_collection(key)
@@ -325,7 +327,6 @@ class SpecItem(pytest.Item):
         """The session that runs this item (deferred mode: its DUT's, opened on first use)."""
         if self.dut_key is None:
             return _session(self.config)
-        from harness.session import SessionError
         try:
             return _duts(self.config).for_run(self.dut_key)
         except SessionError as err:         # e.g. the results folder cannot be written
@@ -342,12 +343,12 @@ class SpecItem(pytest.Item):
         if reporter is not None:
             reporter.label(self.testcase, session.dut.name, session.mode, session.options.fault)
         try:
-            self.result = session.run(self.testcase)
+            result = self.result = session.run(self.testcase)
         finally:
             if reporter is not None:
                 reporter.close_open_steps()
-        verdict = self.result.verdict
-        worst = _worst(self.result)
+        verdict = result.verdict
+        worst = _worst(result)
         self.user_properties.extend([("verdict", verdict.name), ("oran", OUTCOMES[verdict].oran),
                                      ("finding", worst.line() if worst else "")])
         if reporter is not None:
@@ -376,7 +377,6 @@ def _worst(result):
 def _pcap(session, testcase):
     if session.writer is None:
         return None
-    from harness.results import safe_name
     name = safe_name(testcase.id)
     return session.writer.dir / "tests" / name / f"{name}.pcapng"
 
@@ -405,7 +405,6 @@ class VerdictTally:
         self.rows: list[tuple[str, str]] = []
 
     def pytest_runtest_logreport(self, report) -> None:
-        from harness.parallel.duts import dut_of
         if dut_of(report.nodeid) is None:
             return
         verdict = dict(report.user_properties).get("verdict") if report.when == "call" else None
@@ -431,7 +430,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     active = config.stash.get(_STATE, None) is not None or config.stash.get(_DUTS, None) is not None \
         or (_xdist_controller(config) and _runs_specs(config))
     if path and active and not _xdist_worker(config) and Path(path).exists():
-        from harness.report.junit import keep_verdicts
         keep_verdicts(Path(path))
 
 
@@ -470,7 +468,6 @@ def _notices(tr, session, prefix: str = "") -> None:
 @pytest.fixture(scope="session")
 def e2_codec(request: pytest.FixtureRequest):
     """An `E2Codec` for the versions given on the command line (defaults: newest)."""
-    from harness.codec.e2 import E2Codec, E2Versions
 
     versions = E2Versions()
     if request.config.getoption("--e2ap-version"):
@@ -508,7 +505,6 @@ def _diff(expected, observed) -> list[str]:
 def format_result(result) -> str:
     """The failure text: verdict, each finding with its spec lines and IE diff, the exchange."""
     tc = result.testcase
-    import os
     out = [f"{tc.id}  {tc.title}  [{result.verdict.name}: {OUTCOMES[result.verdict].meaning}]",
            f"  spec: {os.path.relpath(tc.where.file)}:{tc.where.line}"]
     for f in result.findings:
@@ -529,7 +525,6 @@ def format_result(result) -> str:
 
 def _per_dut_summary(tr, config: pytest.Config) -> None:
     """Verdicts per DUT, from the reports this process saw (its own items, or every worker's)."""
-    from harness.parallel.duts import dut_of
     tally = config.stash.get(_TALLY, None)
     if tally is None or not tally.rows:
         return

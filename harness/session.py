@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__, bundled
-from harness.e2.view import E2Messages
-from harness.errors import UserError
+from harness.core.errors import UserError
+from harness.evidence.wire import WireCapture
 from harness.interfaces import Binding, BindingError, binding_for, bindings, primary
 from harness.interfaces.e2 import session_codec
+from harness.interfaces.e2.view import E2Messages
+from harness.profiles.loader import ProfileError, load_dut, load_lab
 from harness.results import ResultsWriter
 from harness.runner.adapters import CommandAdapter, ManualAdapter, SimulatorAdapter
 from harness.runner.runner import Timers
+from harness.spec import expr
+from harness.spec.errors import SpecError
+from harness.spec.loader import load_run_library, load_spec_file
 
 DEFAULT_DUT = bundled.profile("dut-sim-e2-node.yaml")
 DEFAULT_LAB = bundled.profile("lab-sim.yaml")
@@ -33,7 +38,7 @@ class SessionError(UserError):
 class Options:
     dut: Path
     lab: Path
-    mode: str
+    mode: str | None
     fault: str | None
     results: Path | None
     specs_root: Path | tuple[Path, ...]     # folders/files adding templates and groups to the bundled ones
@@ -42,9 +47,6 @@ class Options:
 
 class HarnessSession:
     def __init__(self, options: Options) -> None:
-        from harness.profiles.loader import ProfileError, load_dut, load_lab
-        from harness.spec.errors import SpecError
-        from harness.spec.loader import load_run_library
 
         self.options = options
         try:
@@ -92,7 +94,6 @@ class HarnessSession:
         if options.wire_capture:
             wire = {"interface": options.wire_capture}
         if wire and self.writer is not None:
-            from harness.evidence.wire import WireCapture
             self.wire = WireCapture(wire["interface"], self.writer.dir / "wire.pcapng",
                                     wire.get("filter", "sctp or udp"))
             if self.wire.notice:
@@ -101,8 +102,6 @@ class HarnessSession:
     # ------------------------------------------------------------------ collection
     def load(self, path: Path):
         """Load one spec file; duplicate test ids across files are errors."""
-        from harness.spec.errors import SpecError
-        from harness.spec.loader import load_spec_file
         spec_file = load_spec_file(path, self.library, codec=self.codec)
         for tc in spec_file.testcases:
             first = self.seen_ids.get(tc.id)
@@ -118,7 +117,6 @@ class HarnessSession:
         if tc.dut_role != self.dut.role:
             return False, f"the test case is for a {tc.dut_role} DUT; {self.dut.name} is a {self.dut.role}"
         if tc.applicability:
-            from harness.spec import expr
             ok, reason = expr.compile(tc.applicability, tc.where).evaluate(self.dut.pics)
             if not ok:
                 return False, reason

@@ -3,7 +3,7 @@
     /tmp/venv/bin/python tools/make_fronthaul_captures.py
 
 The captures follow fixtures/profiles/lab-fronthaul.yaml; each faulty one carries one
-fault from harness.fronthaul.generate.FAULTS in its middle.  Deterministic: running it
+fault from harness.interfaces.cuplane.generate.FAULTS in its middle.  Deterministic: running it
 again writes the same bytes.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.fronthaul.generate import GenerateOptions, generate_file  # noqa: E402
-from harness.fronthaul.profile import load_fronthaul_profile  # noqa: E402
+from harness.interfaces.cuplane.generate import GenerateOptions, generate_file  # noqa: E402
+from harness.interfaces.cuplane.profile import load_fronthaul_profile  # noqa: E402
 
 CAPTURES = {
     "clean.pcap": None,

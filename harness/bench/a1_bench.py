@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.a1 import model
+from harness.interfaces.a1 import model
 from harness.http.client import HttpClient, HttpDutError, HttpLabError
 
 TYPE_ID, POLICY_ID = "20008", "bench-1"

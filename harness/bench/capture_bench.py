@@ -60,7 +60,7 @@ from pathlib import Path
 
 from harness.bench.codec_bench import REPO_ROOT, BenchError, PycrateSide, _pycrate_cache_dir, pycrate_e2sm_module
 from harness.capture.reader import ReaderStats, read_messages
-from harness.e2.association import E2Association
+from harness.interfaces.e2.association import E2Association
 from harness.evidence.pcapng import PcapngWriter
 
 GOLDEN = REPO_ROOT / "fixtures" / "golden" / "e2ap-v03.01"

@@ -45,7 +45,7 @@ from typing import Any
 from harness.codec import samples
 from harness.codec.catalog import ASN1_ROOT
 from harness.codec.e2 import E2Codec
-from harness.errors import LabError
+from harness.core.errors import LabError
 
 ROUNDS = 3
 LOAD_RUNS = 5

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from harness import bundled
-from harness.fronthaul.capture import check_capture
-from harness.fronthaul.crosscheck import tshark_options
-from harness.fronthaul.generate import GenerateOptions, generate_file
-from harness.fronthaul.profile import load_fronthaul_profile
+from harness.interfaces.cuplane.capture import check_capture
+from harness.interfaces.cuplane.crosscheck import tshark_options
+from harness.interfaces.cuplane.generate import GenerateOptions, generate_file
+from harness.interfaces.cuplane.profile import load_fronthaul_profile
 
 TARGET = 100_000
 FIELDS = ("ecpri.revision", "ecpri.type", "ecpri.size", "oran_fh_cus.du_port_id", "oran_fh_cus.cc_id",

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
-from harness.errors import LabError
+from harness.core.errors import LabError
 
 
 class BundledDataError(LabError):

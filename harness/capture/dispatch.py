@@ -43,11 +43,11 @@ __all__ = [
 ]
 
 # Interfaces (what decodes the message).
-E2AP = "e2ap"        # harness.e2.association.E2Association
+E2AP = "e2ap"        # harness.interfaces.e2.association.E2Association
 HTTP = "http"        # harness.capture.http.HttpFramer (A1)
 SCTP = "sctp"        # SCTP inside UDP (RFC 6951): the reader unwraps it
 IPV4, IPV6 = "ipv4", "ipv6"
-ECPRI = "ecpri"      # O-RAN fronthaul (harness.fronthaul)
+ECPRI = "ecpri"      # O-RAN fronthaul (harness.interfaces.cuplane)
 
 E2AP_SCTP_PORTS = (36421, 36422, 37464)    # seen in labs; 37464 is the port Wireshark 4.0 registers
 ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_ECPRI = 0x0800, 0x86DD, 0xAEFE

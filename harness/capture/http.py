@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import h11
 
 from harness.capture.model import CapturedMessage, CaptureIssue
-from harness.errors import DutError
+from harness.core.errors import DutError
 from harness.http.messages import HeaderAccess
 from harness.http.wire import MAX_HEAD, PeerBroke, first_line, framing, message_head
 

@@ -6,7 +6,12 @@ import sys
 from pathlib import Path
 
 from harness import bundled
-from harness.session import DEFAULT_LAB
+from harness.capture.model import CaptureError
+from harness.core.verdict import Verdict
+from harness.interfaces import BindingError, bindings, primary
+from harness.interfaces.e2.observe import AnalyzeError
+from harness.session import DEFAULT_LAB, HarnessSession, Options, SessionError
+from harness.spec.errors import SpecError
 
 
 def register(sub) -> None:
@@ -22,11 +27,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from harness.capture.analyze import AnalyzeError
-    from harness.capture.model import CaptureError
-    from harness.interfaces import BindingError, bindings, primary
-    from harness.session import HarnessSession, Options, SessionError
-    from harness.spec.errors import SpecError
     issues: list = []
     try:
         roots = args.specs or [bundled.testcases_dir()]
@@ -34,7 +34,7 @@ def run(args) -> int:
         files = []
         for p in roots:
             files.extend(sorted(p.rglob("*.y*ml")) if p.is_dir() else [p])
-        cases = []
+        cases: list = []
         for f in files:
             cases.extend(tc for tc in session.load(f).testcases if session.applicable(tc)[0])
         binding = primary(session.dut)
@@ -65,14 +65,12 @@ NOT_FOLLOWED = ("observe.diverges", "observe.end", "observe.nothing")
 def followed(result) -> bool:
     """The capture went through this test case to a verdict: not an INCONC whose only reason is that
     the capture shows another stimulus (or ends first)."""
-    from harness.verdict import Verdict
     if result.verdict != Verdict.INCONC:
         return True
     return any(f.verdict == Verdict.INCONC and f.check not in NOT_FOLLOWED for f in result.findings)
 
 
 def exit_status(worst) -> int:
-    from harness.verdict import Verdict
     if worst >= Verdict.FAIL:
         return EXIT_FAIL
     if worst == Verdict.INCONC:
@@ -81,7 +79,6 @@ def exit_status(worst) -> int:
 
 
 def _report(args, session, results: list, issues: list) -> int:
-    from harness.verdict import Verdict
     for issue in issues:
         print(f"packet {issue.packet}: {issue.message}", file=sys.stderr)
     worst = Verdict.NONE

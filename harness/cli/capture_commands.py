@@ -8,7 +8,7 @@ that a given capture path goes to `run_capture`.
 Decoding is stateful per association, as a real peer would be: one `E2Codec` per
 association; the side that sends the E2 Setup Request is the E2 node (the other the
 RIC); RAN functions learned from E2 Setup Request and RIC Service Update select the
-E2SM for later messages (all of it `harness.e2.association.E2Association`).  Which
+E2SM for later messages (all of it `harness.interfaces.e2.association.E2Association`).  Which
 decoder takes a message (E2AP: PPID 70, or 0 on an E2AP port; HTTP: TCP) is
 `harness.capture.dispatch.route`.  Undecodable messages are findings, not crashes: they show the codec's
 error (IE path, bit offset, version diagnosis) and exit status stays 0.  An unreadable
@@ -30,7 +30,7 @@ from harness.capture.model import CaptureError
 from harness.capture.reader import CaptureReader
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.jsonmap import to_json
-from harness.e2.association import E2Association
+from harness.interfaces.e2.association import E2Association
 from harness.interfaces.e2.ierules import message_problems
 
 _KEY_IES = ("TransactionID", "RICrequestID", "RANfunctionID", "RICactionID", "RICindicationSN",

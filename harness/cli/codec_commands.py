@@ -11,7 +11,7 @@ from harness.cli import capture_commands
 from harness.codec import catalog
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.jsonmap import from_json, to_json
-from harness.errors import UserError
+from harness.core.errors import UserError
 
 _DEFAULT_TYPE = {"e2ap": "E2AP-PDU"}
 

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.capture.crosscheck import ReferenceMissing, crosscheck, jsonl_records, table_lines
+from harness.interfaces.e2.crosscheck import ReferenceMissing, crosscheck, jsonl_records, table_lines
 from harness.capture.model import CaptureError
 
 

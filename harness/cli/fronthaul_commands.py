@@ -16,11 +16,11 @@ from pathlib import Path
 
 from harness import bundled
 from harness.capture.model import CaptureError
-from harness.fronthaul.capture import check_capture
-from harness.fronthaul.crosscheck import TsharkMissing, crosscheck
-from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_file
-from harness.fronthaul.profile import load_fronthaul_profile
-from harness.fronthaul.report import jsonl_records, table_lines, write_results
+from harness.interfaces.cuplane.capture import check_capture
+from harness.interfaces.cuplane.crosscheck import TsharkMissing, crosscheck
+from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_file
+from harness.interfaces.cuplane.profile import load_fronthaul_profile
+from harness.interfaces.cuplane.report import jsonl_records, table_lines, write_results
 from harness.profiles.loader import ProfileError, load_dut
 
 DEFAULT_LAB = bundled.profile("lab-fronthaul.yaml")

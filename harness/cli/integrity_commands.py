@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.report.integrity import IntegrityError, VerifyResult, generate_key, sign_dir, verify_dir
+from harness.integrity import IntegrityError, VerifyResult, generate_key, sign_dir, verify_dir
 
 
 def register(report_subparsers) -> None:

@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 
 ENV_VAR = "ORAN_HARNESS_LOG"
 NOISY = ("ncclient", "paramiko", "asyncio", "urllib3")     # chatty at INFO: quiet unless -vvv

@@ -2,7 +2,7 @@
 
 Every command reports bad input as one line on stderr and exit status 2; no
 traceback reaches the user for an error of theirs or of the DUT's. The rule lives
-here, once: a `harness.errors.UserError` (a spec, a profile, an argument, a file)
+here, once: a `harness.core.errors.UserError` (a spec, a profile, an argument, a file)
 that reaches this level is ``error: <message>`` and exit status 2. A `LabError` or
 `DutError` that escapes a command (a file that does not decode, a host that does
 not answer) is printed the same way, since the command could not do what was asked;
@@ -20,7 +20,7 @@ import sys
 from harness.bench import cli as bench_cli
 from harness.cli import (analyze_command, codec_commands, crosscheck_command, examples, fronthaul_commands,
                          fuzz_commands, logsetup, replay_command, report_commands, run_commands, sim_command)
-from harness.errors import HarnessError, UserError
+from harness.core.errors import HarnessError, UserError
 
 
 class UsageError(UserError):

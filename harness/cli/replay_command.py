@@ -8,11 +8,11 @@ from pathlib import Path
 from harness.capture.model import CaptureError
 from harness.capture.pacing import parse_spin
 from harness.capture.reader import read_messages
-from harness.capture.replay import ReplayError, plan, replay
-from harness.live import LiveConfig, LiveError, LiveLink, SimulatorProcess
+from harness.interfaces.e2.replay import ReplayError, plan, replay
+from harness.interfaces.e2.live import LiveConfig, LiveError, LiveLink, SimulatorProcess
 from harness.profiles.loader import ProfileError, load_dut, load_lab
 from harness.session import DEFAULT_LAB
-from harness.sim.factory import start_simulator
+from harness.interfaces.e2.sim.factory import start_simulator
 from harness.transport import inproc
 
 

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.report.export import ExportError, export_reports
-from harness.report.results_dir import read_results
+from harness.results.export import ExportError, export_reports
+from harness.results.reader import read_results
 
 
 def register_export(subparsers) -> argparse.ArgumentParser:

@@ -9,7 +9,11 @@ import time
 from pathlib import Path
 
 from harness import bundled
+from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
+from harness.parallel.joint import build_joint_report
 from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
+from harness.spec.errors import SpecError
+from harness.spec.validate import main as validate_main
 
 
 def register(sub) -> None:
@@ -67,7 +71,6 @@ def _common_args(args) -> list[str]:
 
 
 def run(args) -> int:
-    from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
     duts = args.dut or [DEFAULT_DUT]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = args.results or Path("results") / stamp
@@ -97,13 +100,12 @@ def run(args) -> int:
                    str(slot.results), *_common_args(args)]
             print(f"== {slot.profile.name}: {' '.join(cmd[3:])}", flush=True)
             status = max(status, subprocess.call(cmd))   # 1: a test case failed (a verdict)
-    runs = [(slot.profile, slot.results) for slot in slots]
+    runs = [(slot.profile, slot.results) for slot in slots if slot.results is not None]
     print()
     print(summary(runs))
     if len(slots) > 1 and not args.no_report:
-        present = [slot.results for slot in slots if (slot.results / "run.json").exists()]
+        present = [out for _dut, out in runs if (out / "run.json").exists()]
         if present:
-            from harness.parallel.joint import build_joint_report
             print(build_joint_report(present, base / "report.html").notice)
     return status
 
@@ -130,7 +132,6 @@ def list_cases(args) -> int:
     except SessionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from harness.spec.errors import SpecError
     rows = []
     for path in _spec_paths(args.paths):
         try:
@@ -151,5 +152,4 @@ def list_cases(args) -> int:
 
 
 def validate(args) -> int:
-    from harness.spec.validate import main as validate_main
     return validate_main([str(p) for p in _roots(args.paths)])

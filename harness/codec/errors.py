@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from harness.errors import DutError, HarnessError, UserError
+from harness.core.errors import DutError, HarnessError, UserError
 
 
 def render_path(path) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from asn1tools.codecs import per as _per
 from asn1tools.codecs.constraints_checker import IA5_STRING, NUMERIC_STRING, PRINTABLE_STRING, VISIBLE_STRING
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 class Fallback(HarnessError):

@@ -26,7 +26,7 @@ from asn1tools.codecs.per import Decoder
 
 from harness.codec.codec import Asn1Codec
 from harness.codec.errors import CodecError, EncodeError
-from harness.errors import UserError
+from harness.core.errors import UserError
 
 
 class MalformError(UserError):

@@ -21,13 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import harness.interfaces  # noqa: F401  (registers the protocols the spec loader reads)
 from harness import bundled
 from harness.capture.model import CaptureError
 from harness.capture.reader import ReaderStats, read_messages
 from harness.capture.sctp import SctpTracker
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.errors import CodecError, DecodeError
-from harness.errors import LabError
+from harness.core.errors import LabError
 from harness.profiles.loader import load_dut, load_lab
 from harness.spec.errors import ProfileError, SpecError
 from harness.spec.loader import load_specs

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 import h11
 
-from harness.errors import DutError, HarnessError, LabError
+from harness.core.errors import DutError, HarnessError, LabError
 from harness.http.messages import HttpMessage, redact
 from harness.http.wire import PeerBroke, PeerClosed, Wire, WireTimeout, printable
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import h11
 
-from harness.errors import DutError
+from harness.core.errors import DutError
 
 MAX_HEAD = 64 * 1024          # a start line and header block longer than this is the peer's fault
 _RECV = 65536

@@ -3,8 +3,9 @@
 Each entry is a `Binding` (harness/interfaces/base.py) from one sub-package:
 e2/, a1/, mplane/, cuplane/. The session, the CLI and the capture analyser loop
 over this table and never branch on a protocol name; importing this package
-registers each binding's spec-engine protocol (harness/spec/protocols.py loads
-it by name). Loaded explicitly, as tavern's plugins are: no entry points.
+registers each binding's spec-engine protocol (harness/spec/protocols.py, which
+imports no binding: whoever reads specs imports this package first). Loaded
+explicitly, as tavern's plugins are: no entry points.
 
 The table's order is the order of the spec engine's interface lists (error
 texts, `oran-harness list`). A DUT profile declaring several interfaces takes

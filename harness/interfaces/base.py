@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 from harness.results import safe_name
 from harness.runner.exchange import Exchange
 from harness.runner.runner import TestResult
 from harness.sim.faultspec import FaultError, FaultRegistry
-from harness.verdict import Finding, Verdict, worse
+from harness.core.verdict import Finding, Verdict, worse
 
 if TYPE_CHECKING:
     from harness.spec.protocols import Protocol

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.report import html
 from harness.report.model_view import build_view
-from harness.report.results_dir import read_results
+from harness.results.reader import read_results
 from harness.report.sources import ReportInputError, load_run
 
 
@@ -28,7 +28,7 @@ def verdicts(folder: Path) -> dict[str, str]:
     """Test id -> verdict (NOT-APPLICABLE included) of one results folder.
 
     Raises:
-        harness.report.results_dir.ResultsDirError: the folder cannot be read (the text names the file).
+        harness.results.reader.ResultsDirError: the folder cannot be read (the text names the file).
     """
     return {row.id: row.verdict for row in read_results(folder).rows}
 

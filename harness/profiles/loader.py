@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.profiles.model import Adapter, Contact, DutProfile, Equipment, LabProfile, RanFunction, Timers
-from harness.profiles.pics import PicsItem, catalogue
-from harness.report.integrity import IntegrityError, signing_config
+from harness.spec.pics import PicsItem, catalogue
+from harness.integrity import IntegrityError, signing_config
 from harness.spec.errors import ProfileError
 from harness.spec.reader import Node, did_you_mean, is_number
 from harness.spec.yamlload import LDict, LList, load_file, plain
@@ -53,7 +53,7 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
     node.only(DUT_KEYS + (("a1",) if node.has("a1") else ())    # a1: A1 settings (docs/a1.md)
               + (("mplane",) if node.has("mplane") else ()))     # mplane: an O-RU (docs/fronthaul.md)
     no_e2 = node.has("a1") or node.has("mplane")
-    # An A1-only DUT (an `a1:` block, no e2ap) needs no E2 versions; harness/http/a1config.py reads `a1:`.
+    # An A1-only DUT (an `a1:` block, no e2ap) needs no E2 versions; harness/interfaces/a1/config.py reads `a1:`.
     e2ap = node.get("e2ap", str, "v03.01" if no_e2 else None, required=not no_e2,
                     choices=E2AP_VERSIONS)
     e2sm = node.get("e2sm", dict, {})

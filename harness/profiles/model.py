@@ -99,6 +99,6 @@ class LabProfile:
     address: str = ""
     contacts: tuple = ()           # Contact...
     equipment: tuple = ()          # Equipment...: test equipment in the testbed
-    a1: dict = field(default_factory=dict)   # A1 lab settings (harness/http/a1config.py, docs/a1.md)
-    mplane: dict = field(default_factory=dict)   # NETCONF/SSH lab settings (harness/mplane/lab.py)
+    a1: dict = field(default_factory=dict)   # A1 lab settings (harness/interfaces/a1/config.py, docs/a1.md)
+    mplane: dict = field(default_factory=dict)   # NETCONF/SSH lab settings (harness/interfaces/mplane/lab.py)
     signing: dict = field(default_factory=dict)   # {key: path, passphrase_env: NAME}: sign results at the end

@@ -3,12 +3,12 @@
 Optional: `AllureReporter.for_config` returns None unless allure-pytest is installed, loaded
 and writing (--alluredir), so without it nothing here is imported and nothing changes.
 
-Labels: epic = interface, feature = procedure (from the title, harness.report.procedure),
+Labels: epic = interface, feature = procedure (from the title, harness.results.procedure),
 story = test id, severity from the test case status (mandatory -> critical, conditional ->
 normal, optional -> minor), tags for the test specification and its version, a link to the
 clause. The DUT, mode and fault are allure parameters, so the same test case run against two
 DUTs keeps two histories. Step status follows the step's worst finding, through
-harness.verdict.OUTCOMES (FAIL failed, ERROR broken, INCONC skipped).
+harness.core.verdict.OUTCOMES (FAIL failed, ERROR broken, INCONC skipped).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.errors import DutError, LabError
-from harness.report.procedure import parse_reference, procedure_of
-from harness.verdict import OUTCOMES, Verdict
+from harness.core.errors import DutError, LabError
+from harness.results.procedure import parse_reference, procedure_of
+from harness.core.verdict import OUTCOMES, Verdict
 
 SEVERITY = {"mandatory": "critical", "conditional": "normal", "optional": "minor"}
 SPEC_PORTAL = "https://specifications.o-ran.org/specifications"

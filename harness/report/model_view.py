@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from harness.mplane.xml_view import label, pretty
-from harness.report import charts, integrity, msc
+from harness.interfaces.mplane.xml_view import label, pretty
+from harness.report import charts, msc
+from harness import integrity
 from harness.report.sources import RunRecord, TestRecord, evidence_path, load_exchange
 
 # Verdicts from best to worst, for "the worst verdict" of a cell.

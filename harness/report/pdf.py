@@ -21,7 +21,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import LabError
+from harness.core.errors import LabError
 from harness.report.html import KNOWN_VERDICTS, environment
 from harness.report.model_view import ReportView, TestView
 from harness.report.sources import TestRecord

@@ -2,7 +2,7 @@
 
 Theory of operation: a results folder is written test by test, so a killed run
 leaves a valid prefix (run.json, some results.jsonl lines, evidence, no
-summary.json). Parsing is `harness.report.results_dir`'s job (the one reader);
+summary.json). Parsing is `harness.results.reader`'s job (the one reader);
 this module adapts its rows to what the report shows. What that reader refuses
 (no run.json, a corrupt row) is fatal, with its one-line file:line message;
 defects in one test's evidence (a corrupt exchange.json, a missing pcap, a cut
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UserError
-from harness.report.results_dir import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange, read_results
+from harness.core.errors import UserError
+from harness.results.reader import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange, read_results
 
 MERGED_FILE = "merged.json"
 
@@ -104,7 +104,7 @@ def _test(row: TestRow, jsonl: Path) -> TestRecord:
 
 
 def load_run(path: Path) -> RunRecord:
-    """Read one results folder through `harness.report.results_dir` (the one reader).
+    """Read one results folder through `harness.results.reader` (the one reader).
 
     Raises:
         ReportInputError: the folder cannot be read (the message names the file and line).

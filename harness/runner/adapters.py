@@ -13,9 +13,11 @@ import select
 import shlex
 import subprocess
 import sys
+import threading
+import time
 from typing import Any, Protocol
 
-from harness.errors import LabError
+from harness.core.errors import LabError
 
 
 class TriggerError(LabError):
@@ -55,7 +57,8 @@ class CommandAdapter:
         except KeyError as err:
             raise TriggerError(f"command for '{action}' needs parameter {err}") from None
         try:
-            done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(command, shell=True, capture_output=True, text=True,  # noqa: S602 -- the lab's own
+                                  timeout=timeout)             # command line; parameters are shlex-quoted
         except subprocess.TimeoutExpired:
             raise TriggerError(f"command for '{action}' did not finish within {timeout:g} s") from None
         if done.returncode != 0:
@@ -97,7 +100,6 @@ class BackgroundAdapter:
         self.threads: list = []
 
     def trigger(self, action: str, params: dict, prompt: str, timeout: float) -> None:
-        import threading
 
         def run() -> None:
             try:
@@ -109,7 +111,6 @@ class BackgroundAdapter:
         self.threads.append(t)
 
     def join(self, timeout: float) -> None:
-        import time
         deadline = time.monotonic() + timeout
         for t in self.threads:
             t.join(max(0.0, deadline - time.monotonic()))

@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, Protocol, overload
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.runner.exchange import Exchange
 from harness.spec import vars as variables_mod
 from harness.spec.model import ExpectStep
-from harness.verdict import Finding, Verdict, VerdictKeeper
+from harness.core.verdict import Finding, Verdict, VerdictKeeper
 
 LIVE = "live"
 OBSERVE = "observe"

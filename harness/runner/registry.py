@@ -1,10 +1,10 @@
 """The step table: step type -> executor, live and observe.
 
-One table for every interface: an interface's module registers its step
-types' executors when imported (harness/e2/executors.py, harness/runner/
-http_steps.py, harness/mplane/executors.py, loaded on first use), and a
-capture analyser registers the observe executors of the step types it can
-follow in a capture (harness/capture/analyze.py, analyze_http.py).
+One table for every interface: each binding's executors module registers its
+step types' executors when the binding is imported (harness.interfaces
+imports every binding), and its capture analyser registers the observe
+executors of the step types it can follow in a capture. The runner itself
+imports no interface: the layers point down (pyproject [tool.importlinter]).
 
 In observe mode a step type uses, in order: its observe executor for the
 capture's kind; its live executor when registered ``pure`` (no I/O: save,
@@ -14,7 +14,6 @@ or another interface's, so there is nothing to observe.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,6 @@ Executor = Callable[[Any, Any], None]          # execute(ctx: StepContext, step)
 _LIVE: dict[type, Executor] = {}
 _PURE: set[type] = set()
 _OBSERVE: dict[tuple[type, str], Executor] = {}
-_INTERFACE_MODULES = ("harness.e2.executors", "harness.runner.http_steps", "harness.mplane.executors")
 
 
 def register_executor(step_type: type, execute: Executor, *, pure: bool = False) -> None:
@@ -47,9 +45,6 @@ def _nothing(ctx: Any, step: Any) -> None:
 
 def executor_for(step_type: type, mode: str = LIVE, capture_kind: str | None = None) -> Executor | None:
     """The executor of ``step_type`` in ``mode``; None: no interface knows this step type (live)."""
-    if step_type not in _LIVE:
-        for module in _INTERFACE_MODULES:
-            importlib.import_module(module)
     if mode == LIVE:
         return _LIVE.get(step_type)
     observe = _OBSERVE.get((step_type, capture_kind or ""))

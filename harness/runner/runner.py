@@ -35,7 +35,7 @@ from harness.runner.context import (
 from harness.runner.exchange import Exchange
 from harness.runner.registry import executor_for, register_executor, register_observer
 from harness.spec.model import TestCase
-from harness.verdict import Finding, Verdict
+from harness.core.verdict import Finding, Verdict
 
 __all__ = [
     "LIVE",

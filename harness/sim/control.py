@@ -10,8 +10,8 @@ lines too. SIGINT or SIGTERM (`run_until_signalled`) or a ``quit`` command
 sets `stopping`; the loop then calls `end` and prints ``{"event": "stopped"}``.
 
 An interface subclasses it with its commands (``do_<name>`` methods, listed
-in `COMMANDS`) and hooks; harness/sim/standalone.py (E2),
-harness/sim/a1_standalone.py and harness/sim/oru_standalone.py are the three.
+in `COMMANDS`) and hooks; harness/interfaces/e2/sim/standalone.py (E2),
+harness/interfaces/a1/sim/standalone.py and harness/interfaces/mplane/sim/standalone.py are the three.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A fault makes a built-in simulator misbehave on purpose, so a test can show
 that its checker fails for the right reason. Each interface declares its
-faults once, in a `FaultRegistry` (E2: harness/sim/faults.py, A1:
-harness/sim/a1_faults.py, O-RU: harness/sim/oru.py); the simulators, the
+faults once, in a `FaultRegistry` (E2: harness/interfaces/e2/sim/faults.py, A1:
+harness/interfaces/a1/sim/faults.py, O-RU: harness/interfaces/mplane/sim/oru.py); the simulators, the
 standalone commands and the bindings' ``check_fault`` all select faults
 through `FaultRegistry.parse`, so a name that is accepted is a name that fires.
 
@@ -26,7 +26,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 
 STAGES = ("value", "bytes", "timing", "e2sm", "behaviour", "hostile")
 

@@ -3,9 +3,9 @@
 A fault bends one message's value; a hostile mode attacks the harness's own
 transport handling: volume, size, timing, the connection. The attacks are the
 same on every interface (`Attack`); what differs is the framing they break,
-so each interface keeps its own octet producer (E2: harness/sim/hostile.py on
-SCTP messages, A1: harness/sim/a1_hostile.py on HTTP, O-RU:
-harness/sim/oru_hostile.py on NETCONF chunks) and declares its modes here as
+so each interface keeps its own octet producer (E2: harness/interfaces/e2/sim/hostile.py on
+SCTP messages, A1: harness/interfaces/a1/sim/hostile.py on HTTP, O-RU:
+harness/interfaces/mplane/sim/hostile.py on NETCONF chunks) and declares its modes here as
 a `HostileTable`, which also feeds the interface's `FaultRegistry`. What the
 harness must answer to each mode is in docs/robustness.md.
 

@@ -14,7 +14,7 @@ runner reports it as ERROR.
 
 from __future__ import annotations
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 from harness.spec.model import Where
 
 

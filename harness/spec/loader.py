@@ -22,20 +22,17 @@ from typing import Any
 
 from harness import bundled
 from harness.codec.e2 import E2Codec
-from harness.profiles.pics import catalogue
 from harness.spec import protocols
-from harness.spec.asncheck import E2Checker
 from harness.spec.errors import SourceError, SpecError
 from harness.spec.expr import compile as compile_expr
 from harness.spec.model import PixitParam, Reference, RepeatStep, SpecFile, TestCase, Where
+from harness.spec.pics import catalogue
 from harness.spec.reader import Node, is_number
-from harness.spec.steps import StepContext, message_names, read_steps, read_template
+from harness.spec.steps import StepContext, read_steps
 from harness.spec.yamlload import LDict, LList, Source, load_file, plain
 
 ID_RE = re.compile(r"^(?P<document>[A-Za-z][A-Za-z0-9.-]*?)-(?P<version>v\d{2}\.\d{2}):"
                    r"(?P<clause>\d+(?:\.\d+)*)(?:/(?P<suffix>[A-Za-z0-9._-]+))?$")
-INTERFACES = ("near-rt-ric.e2", "e2-node.e2")   # E2's; every protocol's: harness.spec.protocols.interfaces()
-ROLES = {"near-rt-ric": "e2-node", "e2-node": "near-rt-ric"}
 STATUSES = ("mandatory", "conditional", "optional")
 TOP_KEYS = ("testcases", "templates", "groups")
 TESTCASE_KEYS = ("id", "title", "interface", "dut", "status", "applicability", "pixit", "preconditions",
@@ -44,17 +41,18 @@ TESTCASE_KEYS = ("id", "title", "interface", "dut", "status", "applicability", "
 
 @dataclass
 class Library:
-    """Templates and step groups from every library file, with the E2AP checks they were read with.
+    """Templates and step groups from every library file, with the name checks they were read with.
 
     Attributes:
+        checkers: protocol -> its checker of names/paths/values (`Protocol.make_checker`;
+            E2's for the E2AP version specs are checked against).
         templates: name -> Template.
         groups: name -> (raw step list, Source, line): expanded where used, so
             each expansion takes the using test case's defaults.
-        checker: E2AP names/paths/values of the version specs are checked against.
         pics_items: PICS item names applicability may use (None: unchecked).
     """
 
-    checker: E2Checker
+    checkers: dict = field(default_factory=dict)
     templates: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)
     pics_items: frozenset | None = None
@@ -129,14 +127,16 @@ def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
         paths: files or directories (searched for *.yaml / *.yml).
         replaceable: files (read first) whose definitions a later file may replace by name;
             any other name defined twice is an error.
-        codec: the E2 codec whose E2AP version templates are checked against (default E2Codec()).
+        codec: handed to each protocol's `make_checker` (E2's checks templates against its E2AP
+            version; None: the newest).
         pics_items: PICS item names for applicability checks (default: specs/pics/pics.yaml).
         errors: collect problems here instead of raising the first.
 
     Raises:
         SpecError: a malformed file or template, a name defined twice (both places named).
     """
-    lib = Library(E2Checker(codec), pics_items=frozenset(pics_items) if pics_items is not None else _default_pics())
+    lib = Library(protocols.checkers(codec),
+                  pics_items=frozenset(pics_items) if pics_items is not None else _default_pics())
     places: dict = {}
     base = {Path(p).resolve() for p in replaceable}
     for path in yaml_files(paths):
@@ -166,7 +166,7 @@ def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
                 places[key] = Where(str(path), line)
                 try:
                     if block == "templates":
-                        lib.templates[name] = read_template(name, value, source, line, lib.checker)
+                        lib.templates[name] = _read_template(lib, name, value, source, line)
                     else:
                         if not isinstance(value, list):
                             raise source.error(line, f"group '{name}' must be a list of steps")
@@ -174,6 +174,14 @@ def load_library(paths: Iterable[str | Path], codec: E2Codec | None = None, *,
                 except SpecError as err:
                     _collect(errors, err)
     return lib
+
+
+def _read_template(lib: Library, name: str, value: Any, source: Source, line: int):
+    """One `templates:` entry, read by the protocol that claims it (E2AP by default, A1 with `json:`)."""
+    protocol = protocols.template_protocol(value)
+    if protocol is None or protocol.read_template is None:
+        raise source.error(line, f"template '{name}': no interface reads templates")
+    return protocol.read_template(name, value, source, line, lib.checkers.get(protocol.name))
 
 
 def load_spec_file(path: str | Path, library: Library | None = None, codec: E2Codec | None = None, *,
@@ -210,7 +218,7 @@ def load_spec_file(path: str | Path, library: Library | None = None, codec: E2Co
     groups = {}
     for name, (raw, gsource, line) in library.groups.items():
         if gsource.path == str(path):
-            ctx = StepContext(library.checker, library.templates, library.groups, errors=errors, stack=(name,),
+            ctx = StepContext(library.checkers, library.templates, library.groups, errors=errors, stack=(name,),
                               kinds=protocols.kinds_for(None))
             try:
                 groups[name] = read_steps(raw, gsource, line, ctx, what=f"group {name}")
@@ -250,14 +258,14 @@ def _testcase(raw: Any, source: Source, line: int, lib: Library, errors: list | 
     if is_number(guard) and guard <= 0:
         raise node.error(node.value_line("guard"), f"'guard' must be more than 0 seconds, not {guard}")
     protocol = protocols.protocol_of(interface)
-    if protocol.ignore_messages:
-        ignore = message_names(node, lib.checker, "ignore")
+    if protocol.message_names is not None:
+        ignore = protocol.message_names(node, lib.checkers.get(protocol.name), "ignore")
     elif node.has("ignore"):
         raise node.error(node.key_line("ignore"), f"'ignore' lists E2AP messages; a {iface.protocol} test case "
                          "has none to ignore")
     else:
         ignore = ()
-    ctx = StepContext(lib.checker, lib.templates, lib.groups, str(ref), ignore, errors,
+    ctx = StepContext(lib.checkers, lib.templates, lib.groups, str(ref), ignore, errors,
                       kinds=protocols.kinds_for(iface.protocol), protocol=iface.protocol)
     before = len(errors) if errors is not None else 0
     steps = read_steps(node.required("steps"), source, node.value_line("steps"), ctx)

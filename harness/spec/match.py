@@ -30,7 +30,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.spec.errors import VariableError
 from harness.spec.reader import did_you_mean
 from harness.spec.vars import lookup
 

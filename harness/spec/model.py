@@ -132,7 +132,7 @@ class PreambleStep:
 
 @dataclass(frozen=True)
 class HttpResponseCheck:
-    """What a `request` step expects of the DUT's response (harness/spec/http_steps.py)."""
+    """What a `request` step expects of the DUT's response (harness/interfaces/a1/steps.py)."""
 
     status: tuple                # acceptable status codes; () accepts any (then nothing else is implied)
     headers: dict                # header name (lower case) -> matcher
@@ -140,6 +140,7 @@ class HttpResponseCheck:
     schema: Any                  # None | 'TypeName' | {'policy-type': id}: JSON Schema of the body
     content_type: str | None     # media type the body must have (default: JSON whenever body/schema is checked)
     where: Where
+    admits: Any = None           # a policy the returned PolicyTypeObject's policySchema must accept (None: unchecked)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,8 @@ class HttpRequestStep:
     clause: str
     where: Where
     kind: str = "request"
+    name: str | None = None      # `as:` the request and its response are saved as this variable
+    fail_on: tuple = ()          # status codes that are a wrong answer (FAIL `http.wrong-answer`, naming it)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ class ExpectRequestStep:
     where: Where
     kind: str = "expect-request"
     query: Any = None            # matcher over the query parameters (name -> value), None: not checked
+    name: str | None = None      # `as:` the DUT's request (and the harness's reply) are saved as this variable
 
 
 @dataclass(frozen=True)

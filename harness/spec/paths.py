@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 

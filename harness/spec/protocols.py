@@ -5,7 +5,14 @@ A test case's `interface` ('near-rt-ric.e2', 'non-rt-ric.a1', ...) selects one
 step kinds (E2: send/expect; A1: request/expect-request/respond); the common
 kinds (trigger, wait, save, repeat, use) are shared by all. The loader looks
 kinds up here (the runner keeps the matching table of executors), never in if/elif
-chains, so adding NETCONF is one more `register` call.
+chains, so adding NETCONF is one more `register` call. A protocol also brings
+its own name checks (`make_checker`), its `templates:` entries (`read_template`)
+and the message names a test case may `ignore` (`message_names`): the spec
+engine knows no protocol and never imports an interface.
+
+Registration: importing harness.interfaces registers every binding's protocol.
+Whoever reads specs (the session, the CLI, the pytest plugin, tests) imports it
+first; this module sits below the bindings and imports none of them.
 
 Invariants: an interface name is '<dut role>.<protocol>'; the harness plays
 `harness_role`; a step class is executed by exactly one registered executor.
@@ -13,14 +20,9 @@ Invariants: an interface name is '<dut role>.<protocol>'; the harness plays
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-
-# The interface bindings register their protocols when imported (harness/interfaces/__init__.py holds
-# the one table; kept explicit: no entry-point magic). Imported lazily, by name: the spec layer sits
-# below the bindings and must not import them at module level.
-_MODULES = ("harness.interfaces",)
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,15 @@ class Protocol:
         checking_steps: step classes that evaluate a check (a test case needs one).
         sub_keys: kind -> keys of its steps that are also kind names elsewhere
             ('expect' in a request step, 'save' in an expect step): not a second kind.
-        ignore_messages: a test case may list messages to `ignore` (E2AP message names).
         no_check_hint: the hint when a test case of this protocol has no checking step.
+        make_checker: codec -> the checker its readers use for names, IE paths and values
+            (StepContext.checkers[name]); None: it checks nothing against a codec.
+        read_template: (name, value, source, line, checker) -> the template of one
+            `templates:` entry; None: the protocol has no templates.
+        owns_template: value -> whether a `templates:` entry is this protocol's (A1: it has
+            `json:`); None with a read_template: the default, for entries no other claims.
+        message_names: (node, checker, key) -> the message names listed under ``key``, each
+            checked; None: a test case of this protocol may not `ignore` messages.
     """
 
     name: str
@@ -51,13 +60,15 @@ class Protocol:
     step_kinds: dict
     checking_steps: tuple
     sub_keys: dict = field(default_factory=dict)
-    ignore_messages: bool = False
     no_check_hint: str = "add a step that checks something"
+    make_checker: Callable[[Any], Any] | None = None
+    read_template: Callable[..., Any] | None = None
+    owns_template: Callable[[Any], bool] | None = None
+    message_names: Callable[..., tuple] | None = None
 
 
 _PROTOCOLS: dict[str, Protocol] = {}
 _COMMON: dict[str, Callable] = {}
-_LOADED = False
 
 
 def register(protocol: Protocol) -> None:
@@ -69,16 +80,14 @@ def register_common(kinds: dict[str, Callable]) -> None:
     _COMMON.update(kinds)
 
 
-def _load() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        for module in _MODULES:
-            importlib.import_module(module)
+class NoProtocolsError(RuntimeError):
+    """Specs read before any binding registered its protocol: a programming error, not the user's."""
 
 
 def protocols() -> dict[str, Protocol]:
-    _load()
+    """Every registered protocol, in registration order (the bindings' table order)."""
+    if not _PROTOCOLS:
+        raise NoProtocolsError("no protocol is registered: import harness.interfaces before reading specs")
     return dict(_PROTOCOLS)
 
 
@@ -123,3 +132,17 @@ def roles() -> dict[str, set]:
     for i in interfaces().values():
         out.setdefault(i.dut_role, set()).add(i.harness_role)
     return out
+
+
+def checkers(codec: Any = None) -> dict[str, Any]:
+    """protocol -> its name checker for ``codec`` (protocols without `make_checker` have none)."""
+    return {p.name: p.make_checker(codec) for p in protocols().values() if p.make_checker is not None}
+
+
+def template_protocol(value: Any) -> Protocol | None:
+    """The protocol that reads one `templates:` entry: the one claiming it, else the default one."""
+    readers = [p for p in protocols().values() if p.read_template is not None]
+    for p in readers:
+        if p.owns_template is not None and p.owns_template(value):
+            return p
+    return next((p for p in readers if p.owns_template is None), None)

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import MutableSequence
 from dataclasses import dataclass
 
-from harness.errors import LabError
+from harness.core.errors import LabError
 
 E2AP_PPID = 70        # SCTP payload protocol identifier for E2AP (IANA)
 # Largest message an SCTP transport sends or reassembles. E2AP messages are kilobytes; a hostile

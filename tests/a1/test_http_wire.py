@@ -17,7 +17,7 @@ from harness.capture.http import http_messages, pair
 from harness.capture.model import CapturedMessage
 from harness.http.client import HttpClient, HttpDutError
 from harness.http.server import HttpServer
-from harness.sim.a1 import A1RicSim
+from harness.interfaces.a1.sim import A1RicSim
 
 NEGATIVE_LENGTH = b"POST /cb HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}"
 NEGATIVE_CHUNK = (b"POST /cb HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.a1 import model, schemas
-from harness.a1.model import A1PathError, A1Resource, PolicyTypeFileError
-from harness.a1.schemas import SchemaProblem
+from harness.interfaces.a1 import model, schemas
+from harness.interfaces.a1.model import A1PathError, A1Resource, PolicyTypeFileError
+from harness.interfaces.a1.schemas import SchemaProblem
 
 QOS = "ORAN_QoSTarget_2.0.0"
 TSP = "ORAN_TrafficSteeringPreference_2.0.0"

@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from harness.a1 import model, schemas
-from harness.a1.testpki import make_test_pki
+from harness.interfaces.a1 import model, schemas
+from harness.interfaces.a1.testpki import make_test_pki
 from harness.http.client import HttpDutError, HttpLabError
-from harness.sim.a1 import A1NonRtRicSim, A1RicSim, A1SimError, TlsClient, TlsServer
+from harness.interfaces.a1.sim import A1NonRtRicSim, A1RicSim, A1SimError, TlsClient, TlsServer
 
 T = "20008"
 GOOD = {"threshold": 7}

@@ -122,9 +122,9 @@ def test_connection_refused_is_error_not_fail(tmp_path):
 
 
 def test_tls_with_unknown_ca_is_error(tmp_path):
-    from harness.a1.testpki import make_test_pki
+    from harness.interfaces.a1.testpki import make_test_pki
     from harness.http.client import HttpClient, HttpLabError, TlsConfig
-    from harness.sim.a1 import A1RicSim, TlsServer
+    from harness.interfaces.a1.sim import A1RicSim, TlsServer
     pki = make_test_pki(tmp_path / "pki")
     sim = A1RicSim(tls=TlsServer(pki.server_cert, pki.server_key))
     sim.start()

@@ -1,7 +1,7 @@
 """A1 over HTTPS with mutual TLS and an OAuth2 bearer token, end to end through the suite.
 
 The lab profile fixture (fixtures/profiles/lab-sim-a1-tls.yaml) names PEM files under pki/; each
-test copies it into tmp_path and generates that PKI there (harness/a1/testpki.py), so no key is
+test copies it into tmp_path and generates that PKI there (harness/interfaces/a1/testpki.py), so no key is
 ever in the repository. The simulator is started by the session with the lab's `a1.sim` TLS
 material and the lab's token."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.a1.testpki import make_test_pki
+from harness.interfaces.a1.testpki import make_test_pki
 from harness.session import SessionError
 from harness.suite import run_suite
 

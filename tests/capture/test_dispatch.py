@@ -10,7 +10,7 @@ from harness.capture import dispatch
 from harness.capture.model import CapturedMessage
 from harness.capture.reader import DEFAULT_UDP_PORTS, read_messages
 from harness.evidence.pcapng import PPID_E2AP
-from harness.fronthaul import fields
+from harness.interfaces.cuplane import fields
 from harness.transport.base import E2AP_PPID
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"

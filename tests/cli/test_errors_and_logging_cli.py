@@ -12,7 +12,7 @@ import pytest
 
 from harness.cli import logsetup
 from harness.cli.main import main
-from harness.errors import UserError
+from harness.core.errors import UserError
 from harness.results import ResultsWriter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,11 +77,11 @@ def test_the_environment_variable_sets_the_level_without_the_flag():
 
 
 def test_ncclient_and_paramiko_stay_quiet_below_warning_unless_vvv(fresh_logging):
-    import harness.mplane.client  # noqa: F401  (sets ncclient's wire loggers up for the evidence)
+    import harness.interfaces.mplane.client  # noqa: F401  (sets ncclient's wire loggers up for the evidence)
     logsetup.configure(2, environ={})
     for name in ("ncclient", "ncclient.operations.rpc", "paramiko", "paramiko.transport"):
         assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name
-    # ...but the wire recording of harness.mplane.client still gets every message
+    # ...but the wire recording of harness.interfaces.mplane.client still gets every message
     assert logging.getLogger("ncclient.transport.session").getEffectiveLevel() <= logging.INFO
     assert logging.getLogger("ncclient.transport.ssh").getEffectiveLevel() <= logging.DEBUG
     logsetup.configure(3, environ={})

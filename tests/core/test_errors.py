@@ -1,4 +1,4 @@
-"""The error hierarchy (harness/errors.py) holds for every exception class in the package.
+"""The error hierarchy (harness/core/errors.py) holds for every exception class in the package.
 
 Every module under harness/ is imported, so a new exception class that derives
 straight from a builtin fails here, naming itself.
@@ -13,7 +13,7 @@ import pkgutil
 import pytest
 
 import harness
-from harness.errors import DutError, HarnessError, LabError, UserError
+from harness.core.errors import DutError, HarnessError, LabError, UserError
 
 BRANCHES = (UserError, LabError, DutError)
 
@@ -27,7 +27,7 @@ OUTSIDE = {
 # control flow that never leaves its module.
 NO_BRANCH = {
     "harness.codec.errors.CodecError",          # DecodeError (DUT) / EncodeError (user)
-    "harness.mplane.client.MplaneError",        # LabError / PeerError / AuthenticationFailed
+    "harness.interfaces.mplane.client.MplaneError",        # LabError / PeerError / AuthenticationFailed
     "harness.pytest_plugin.VerdictFailure",     # VerdictError (lab) / DutFailure (DUT)
     "harness.codec.fastper.Fallback",           # the fast decoder declines: asn1tools decodes
     "harness.runner.context.StepStop",          # the steps end after a stopping finding
@@ -94,10 +94,10 @@ def test_the_listed_exceptions_exist():
     ("harness.transport.base.TransportError", LabError, None),
     ("harness.http.client.HttpLabError", LabError, None),
     ("harness.http.client.HttpDutError", DutError, None),
-    ("harness.mplane.client.LabError", LabError, None),
-    ("harness.mplane.client.PeerError", DutError, None),
-    ("harness.mplane.framing.FramingError", DutError, ValueError),
-    ("harness.sim.oru_hostkey.HostKeyError", LabError, OSError),
+    ("harness.interfaces.mplane.client.LabError", LabError, None),
+    ("harness.interfaces.mplane.client.PeerError", DutError, None),
+    ("harness.interfaces.mplane.framing.FramingError", DutError, ValueError),
+    ("harness.interfaces.mplane.sim.hostkey.HostKeyError", LabError, OSError),
     ("harness.report.allure_steps.StepFailed", DutError, AssertionError),
     ("harness.report.allure_steps.StepBroken", LabError, RuntimeError),
     ("harness.pytest_plugin.DutFailure", DutError, AssertionError),
@@ -117,5 +117,5 @@ def test_allure_tells_a_fail_from_an_error_by_assertion_error():
 
 
 def test_an_os_error_subclass_keeps_errno_and_strerror():
-    err = CLASSES["harness.sim.oru_hostkey.HostKeyError"](2, "No such file or directory")
+    err = CLASSES["harness.interfaces.mplane.sim.hostkey.HostKeyError"](2, "No such file or directory")
     assert (err.errno, err.strerror, isinstance(err, LabError)) == (2, "No such file or directory", True)

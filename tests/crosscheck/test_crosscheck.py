@@ -1,4 +1,4 @@
-"""``oran-harness crosscheck CAPTURE`` (harness/capture/crosscheck.py, harness/cli/crosscheck_command.py)."""
+"""``oran-harness crosscheck CAPTURE`` (harness/interfaces/e2/crosscheck.py, harness/cli/crosscheck_command.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("pycrate_asn1dir")
 
-from harness.capture import crosscheck as cc  # noqa: E402
+from harness.interfaces.e2 import crosscheck as cc  # noqa: E402
 from harness.capture.reader import read_messages  # noqa: E402
 from harness.cli.crosscheck_command import main  # noqa: E402
 from harness.evidence.pcapng import PcapngWriter  # noqa: E402

@@ -1,4 +1,4 @@
-"""`E2Association`: the one stateful decoder of an E2 association (harness/e2/association.py).
+"""`E2Association`: the one stateful decoder of an E2 association (harness/interfaces/e2/association.py).
 
 On the real captures of fixtures/captures, on golden vectors, and on an E2 Setup Request
 encoded by pycrate (an independent APER encoder), so that what is learned does not come
@@ -15,7 +15,7 @@ import pytest
 
 from harness.capture.reader import read_messages
 from harness.codec.e2 import E2Codec
-from harness.e2.association import DecodedE2, E2Association, learn_from
+from harness.interfaces.e2.association import DecodedE2, E2Association, learn_from
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "fixtures" / "captures"

@@ -13,7 +13,7 @@ import yaml
 from harness.capture import dispatch
 from harness.capture.reader import read_messages
 from harness.codec.e2 import E2Codec, E2Versions
-from harness.e2.association import E2Association
+from harness.interfaces.e2.association import E2Association
 from harness.interfaces.e2.ierules import message_problems
 from harness.interfaces.e2.monitor import E2Monitor
 from harness.profiles.loader import load_dut

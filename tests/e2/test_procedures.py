@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.e2.events import (ConnectionChanged, LocalMisuse, MessageReceived, ProcedureCompleted,
+from harness.interfaces.e2.events import (ConnectionChanged, LocalMisuse, MessageReceived, ProcedureCompleted,
                                ProtocolViolation, TimerExpired)
-from harness.e2.procedures import E2Endpoint
-from harness.e2.tables import CONNECTION_TABLE, MESSAGE_INDEX, PROCEDURES, Conn, Sub
-from harness.sim import content
+from harness.interfaces.e2.procedures import E2Endpoint
+from harness.interfaces.e2.tables import CONNECTION_TABLE, MESSAGE_INDEX, PROCEDURES, Conn, Sub
+from harness.interfaces.e2.sim import content
 
 
 class Link:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.fronthaul.profile import load_fronthaul_profile
+from harness.interfaces.cuplane.profile import load_fronthaul_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "fixtures/profiles/lab-fronthaul.yaml"

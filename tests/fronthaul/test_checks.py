@@ -6,10 +6,10 @@ import struct
 
 import pytest
 
-from harness.fronthaul.capture import check_capture
-from harness.fronthaul.checks import CHECKS, FronthaulChecker
-from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_file, generate_frames
-from harness.verdict import Verdict
+from harness.interfaces.cuplane.capture import check_capture
+from harness.interfaces.cuplane.checks import CHECKS, FronthaulChecker
+from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_file, generate_frames
+from harness.core.verdict import Verdict
 
 from .conftest import CAPTURES
 

@@ -32,7 +32,7 @@ def test_check_writes_a_results_folder_like_e2_runs(tmp_path, capsys):
     assert bad["findings"][0]["evidence"] == [101] and bad["findings"][0]["clause"] == \
         "eCPRI Specification v2.0 3.1.3.1.1"
     assert (results / "run.json").exists() and (results / "summary.json").exists()
-    from harness.report.results_dir import read_results      # the one reader of results folders
+    from harness.results.reader import read_results      # the one reader of results folders
     assert len(read_results(results).rows) == 11
 
 

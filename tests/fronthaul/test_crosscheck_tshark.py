@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from harness.fronthaul.crosscheck import crosscheck
-from harness.fronthaul.generate import GenerateOptions, generate_file
+from harness.interfaces.cuplane.crosscheck import crosscheck
+from harness.interfaces.cuplane.generate import GenerateOptions, generate_file
 
 from .conftest import CAPTURES
 

@@ -1,6 +1,6 @@
 """The fast parser and the scapy layers read every field of every generated frame alike.
 
-Both are made from the same declared layouts (harness/fronthaul/fields.py); this shows
+Both are made from the same declared layouts (harness/interfaces/cuplane/fields.py); this shows
 the generated unpackers agree with scapy's own bit fields, for C-plane types 1 and 3
 (with extensions), U-plane with and without udCompHdr, VLAN and untagged frames, and
 for the frames damaged by each fault that still reads.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from scapy.layers.l2 import Ether
 
-from harness.fronthaul.fastparse import as_fields, ecpri_offset, parse_frame
-from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_frames
-from harness.fronthaul.layers import CPlane, ECPRI, IQData, RTCData, uplane_class
+from harness.interfaces.cuplane.fastparse import as_fields, ecpri_offset, parse_frame
+from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_frames
+from harness.interfaces.cuplane.layers import CPlane, ECPRI, IQData, RTCData, uplane_class
 
 
 def scapy_fields(frame: bytes, profile) -> dict:

@@ -11,9 +11,9 @@ import random
 
 import pytest
 
-from harness.fronthaul.checks import FronthaulChecker
-from harness.fronthaul.generate import GenerateOptions, generate_frames
-from harness.verdict import Verdict
+from harness.interfaces.cuplane.checks import FronthaulChecker
+from harness.interfaces.cuplane.generate import GenerateOptions, generate_frames
+from harness.core.verdict import Verdict
 
 
 def _key(checker) -> tuple:

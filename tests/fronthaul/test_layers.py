@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from scapy.layers.l2 import Dot1Q, Ether
 
-from harness.fronthaul import fields as F
-from harness.fronthaul.layers import (CPlane, CPlaneSection1, CPlaneSection3, ECPRI, IQData, RTCData,
+from harness.interfaces.cuplane import fields as F
+from harness.interfaces.cuplane.layers import (CPlane, CPlaneSection1, CPlaneSection3, ECPRI, IQData, RTCData,
                                       SectionExtension, UPlaneFormat, uplane_class)
 
 

@@ -1,6 +1,6 @@
 """Checking a capture in several processes gives exactly what one pass gives.
 
-The file is cut into byte ranges at record boundaries (harness/fronthaul/capture.py);
+The file is cut into byte ranges at record boundaries (harness/interfaces/cuplane/capture.py);
 sequence continuity is stitched across the cuts.  Compared: frame / message counts,
 and every check's verdict, counters, findings (text, packet, field) and remarks.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.fronthaul import capture
-from harness.fronthaul.capture import check_capture, merge
-from harness.fronthaul.checks import FronthaulChecker
-from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_file
-from harness.verdict import Verdict
+from harness.interfaces.cuplane import capture
+from harness.interfaces.cuplane.capture import check_capture, merge
+from harness.interfaces.cuplane.checks import FronthaulChecker
+from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_file
+from harness.core.verdict import Verdict
 
 from .conftest import CAPTURES
 

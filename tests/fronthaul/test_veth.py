@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from harness.fronthaul.capture import check_capture
-from harness.fronthaul.generate import GenerateOptions, generate_frames, write_pcap
-from harness.verdict import Verdict
+from harness.interfaces.cuplane.capture import check_capture
+from harness.interfaces.cuplane.generate import GenerateOptions, generate_frames, write_pcap
+from harness.core.verdict import Verdict
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not hasattr(socket, "AF_PACKET"),
                                 reason="needs root and AF_PACKET")

@@ -2,7 +2,7 @@
 
 A Near-RT RIC under test sends policy type definitions (with their JSON Schemas),
 policies and status objects; a Non-RT RIC sends policies. Property: each check in
-harness/a1/schemas.py returns a tuple of `SchemaProblem` lines (or nothing), never
+harness/interfaces/a1/schemas.py returns a tuple of `SchemaProblem` lines (or nothing), never
 raises, whatever the JSON (schemas included: a DUT's policySchema is outside input
 too); `model.parse_path` gives a resource or `A1PathError`. O-RAN.WG2.A1TD-v03.01
 clause 4 describes these objects; O-RAN.WG2.A1AP-v03.01 clause 6 their transport.
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from harness.a1 import model, schemas
-from harness.a1.model import A1PathError
+from harness.interfaces.a1 import model, schemas
+from harness.interfaces.a1.model import A1PathError
 from tests.fuzz.conftest import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]

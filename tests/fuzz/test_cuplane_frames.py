@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from harness.fronthaul.checks import FronthaulChecker
-from harness.fronthaul.fastparse import as_fields, ecpri_offset, parse_frame
-from harness.fronthaul.generate import FAULTS, GenerateOptions, generate_frames
-from harness.fronthaul.profile import load_fronthaul_profile
+from harness.interfaces.cuplane.checks import FronthaulChecker
+from harness.interfaces.cuplane.fastparse import as_fields, ecpri_offset, parse_frame
+from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_frames
+from harness.interfaces.cuplane.profile import load_fronthaul_profile
 from harness.fuzz.mutators import mutate
 from tests.fronthaul.test_differential import scapy_fields
 from tests.fuzz.conftest import fuzz_settings
@@ -106,7 +106,7 @@ def test_the_differential_check_is_exercised_and_can_fail():
     compared = sum(agree_with_scapy(f) for f in seeds()[:60])
     assert compared >= 30
     frame = next(f for f in seeds() if agree_with_scapy(f))
-    import harness.fronthaul.fastparse as fp
+    import harness.interfaces.cuplane.fastparse as fp
     real = fp.as_fields
 
     def wrong(msg, config):

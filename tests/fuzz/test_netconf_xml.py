@@ -1,10 +1,10 @@
 """Fuzzing the NETCONF input paths: RFC 6242 deframing and the O-RU datastore's filters.
 
-1. `Deframer` (harness/mplane/framing.py) cuts a peer's byte stream into messages,
+1. `Deframer` (harness/interfaces/mplane/framing.py) cuts a peer's byte stream into messages,
    base:1.0 end-of-message or base:1.1 chunks (RFC 6242 clause 4.1-4.2): any octets, fed
    in any pieces, give messages or `FramingError` naming the octet, never anything
    else, and never more message octets than were fed.
-2. `Datastore.get` (harness/mplane/datastore.py) answers get / get-config with a
+2. `Datastore.get` (harness/interfaces/mplane/datastore.py) answers get / get-config with a
    subtree (RFC 6241 clause 6) or XPath (clause 8.9) filter a client sent: any
    well-formed filter gives a `<data>` element or `FilterError`.
 The client's reply parsing meets hostile peers in tests/hostile/test_mplane_hostile.py.
@@ -20,8 +20,8 @@ from hypothesis import given, strategies as st
 from lxml import etree
 
 from harness.fuzz.mutators import mutate, mutate_text
-from harness.mplane.datastore import Datastore, FilterError
-from harness.mplane.framing import Deframer, FramingError, frame
+from harness.interfaces.mplane.datastore import Datastore, FilterError
+from harness.interfaces.mplane.framing import Deframer, FramingError, frame
 from tests.fuzz.conftest import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.codec.e2 import E2Codec
-from harness.e2.view import E2Messages
+from harness.interfaces.e2.view import E2Messages
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Run bundled E2 spec cases in-process against a simulator in a hostile mode.
 
 The mode goes in as --sim-fault would (`HarnessSession` accepts faults and hostile
-modes alike through harness.sim.faults.check).
+modes alike through harness.interfaces.e2.sim.faults.check).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile A1 Near-RT RIC peers (harness/sim/a1_hostile.py) against bundled A1TS spec cases.
+"""Hostile A1 Near-RT RIC peers (harness/interfaces/a1/sim/hostile.py) against bundled A1TS spec cases.
 
 Each mode breaks the HTTP transport under an A1-P answer; the harness, as the
 Non-RT RIC, must give the right verdict with a one-line finding naming the
@@ -16,7 +16,7 @@ import pytest
 
 from harness.session import HarnessSession, Options
 from tests.conftest import ROOT
-from harness.sim import a1_hostile
+from harness.interfaces.a1.sim import hostile as a1_hostile
 
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-a1-ric.yaml"
 LAB = ROOT / "fixtures" / "profiles" / "lab-sim-fast.yaml"          # expect timer 3 s

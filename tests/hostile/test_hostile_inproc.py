@@ -1,7 +1,7 @@
 """Bundled E2 spec cases against a hostile simulator, in-process: the verdict, the finding, the time.
 
-Each mode (harness/sim/hostile.py, and the byte faults garbage / malformed-pdu of
-harness/sim/faults.py) must give FAIL with a finding that says what the peer
+Each mode (harness/interfaces/e2/sim/hostile.py, and the byte faults garbage / malformed-pdu of
+harness/interfaces/e2/sim/faults.py) must give FAIL with a finding that says what the peer
 did, never ERROR (that would blame the lab) nor a hang: every case is bounded
 well below its guard timer (15 s in lab-sim-fast.yaml). A fault-free run
 afterwards shows the harness is still fine.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.sim import hostile
+from harness.interfaces.e2.sim import hostile
 from tests.hostile.support import NODE, RIC, run_cases
 
 RESET_BY_NODE = "E2TS-R003-v02.00:5.2.1.2.1"        # RIC DUT; harness is the E2 node

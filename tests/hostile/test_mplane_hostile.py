@@ -1,4 +1,4 @@
-"""Hostile O-RU M-plane peers (harness/sim/oru_hostile.py) against bundled WG4 CONF spec cases.
+"""Hostile O-RU M-plane peers (harness/interfaces/mplane/sim/hostile.py) against bundled WG4 CONF spec cases.
 
 Real SSH on loopback (paramiko server, ncclient client). Each mode must end in
 the right verdict with a one-line finding naming host:port and what broke
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.mplane.client import MAX_MESSAGE_OCTETS, MplaneClient, PeerError, SshTarget
+from harness.interfaces.mplane.client import MAX_MESSAGE_OCTETS, MplaneClient, PeerError, SshTarget
 from harness.session import HarnessSession, Options
 from tests.conftest import ROOT
-from harness.sim import oru_hostile
+from harness.interfaces.mplane.sim import hostile as oru_hostile
 
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"
 LAB = ROOT / "fixtures" / "profiles" / "lab-sim-mplane.yaml"        # rpc-reply timer 4 s

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from harness.mplane import client as mc
+from harness.interfaces.mplane import client as mc
 from harness.session import HarnessSession, Options
-from harness.verdict import Verdict
+from harness.core.verdict import Verdict
 from tests.mplane import netconfd_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_hello_subtree_get_and_subscription(server):
 
 
 def test_wrong_known_host_key_is_refused(server, tmp_path):
-    from harness.sim.oru_hostkey import fresh_key, public_line
+    from harness.interfaces.mplane.sim.hostkey import fresh_key, public_line
     with pytest.raises(mc.HostKeyMismatch, match=r"SSH host key mismatch: the server offered a key with MD5"):
         mc.MplaneClient().connect(_target(server, key=public_line(fresh_key())))
 

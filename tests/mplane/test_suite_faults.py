@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.session import HarnessSession, Options
-from harness.verdict import Verdict
+from harness.core.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 DUT = ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from harness.mplane.datastore import NC, Datastore, EditError
-from harness.mplane.framing import Deframer, FramingError, frame
+from harness.interfaces.mplane.datastore import NC, Datastore, EditError
+from harness.interfaces.mplane.framing import Deframer, FramingError, frame
 
 
 def test_chunked_framing_reassembles_byte_by_byte():

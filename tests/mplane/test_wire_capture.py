@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from importlib.metadata import version
 
-from harness.mplane.client import MplaneClient, SshTarget
-from harness.sim.oru import OruConfig, OruSimulator
+from harness.interfaces.mplane.client import MplaneClient, SshTarget
+from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator
 
 GET = ('<get xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><filter type="subtree">'
        '<hardware xmlns="urn:ietf:params:xml:ns:yang:ietf-hardware"><component><name/></component></hardware>'
@@ -42,7 +42,7 @@ def _first_difference(captured: list, server: list) -> str | None:
 
 
 def test_ncclient_is_the_pinned_version():
-    assert version("ncclient") == "0.7.1", "re-check harness/mplane/client.py _WireLog, then move the pin"
+    assert version("ncclient") == "0.7.1", "re-check harness/interfaces/mplane/client.py _WireLog, then move the pin"
 
 
 def test_captured_frames_equal_the_servers_own_record(tmp_path):

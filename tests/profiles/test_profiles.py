@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from harness.profiles.loader import load_dut, load_lab
-from harness.profiles.pics import catalogue
+from harness.spec.pics import catalogue
 from harness.spec.errors import ProfileError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_pics_catalogue_covers_every_e2ap_procedure(tmp_path):
     from harness.codec.e2 import E2Codec
-    from harness.e2.view import E2Messages
+    from harness.interfaces.e2.view import E2Messages
     procedures = {m.procedure for m in E2Messages(E2Codec().e2ap).messages.values()}
     covered = {i.procedure for i in catalogue().values() if i.procedure}
     assert procedures - covered == set()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from harness.capture.reader import read_messages
-from harness.capture.replay import ReplayError, plan, replay
+from harness.interfaces.e2.replay import ReplayError, plan, replay
 from tests.conftest import ROOT
-from harness.sim.factory import start_simulator
+from harness.interfaces.e2.sim.factory import start_simulator
 from harness.suite import run_suite
 from harness.transport import inproc
 

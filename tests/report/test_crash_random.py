@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from harness.capture.files import frames
-from harness.report.results_dir import read_results
+from harness.results.reader import read_results
 from tests.report.runs import RIC, ROOT, reset_rounds, specs
 
 POINTS = int(os.environ.get("ORAN_CRASH_POINTS", "5"))

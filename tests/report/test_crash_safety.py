@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from harness.cli.report_export import main as export_main
-from harness.report.results_dir import read_exchange, read_results
+from harness.results.reader import read_exchange, read_results
 from tests.report.runs import RIC, ROOT, SCHEMA, reset_rounds, specs
 
 TOTAL = 12

@@ -143,7 +143,7 @@ def test_killed_run_renders_what_was_recorded(runs, tmp_path, capsys):
 
 
 def test_integrity_state_and_key_are_shown(runs, tmp_path):
-    integrity = pytest.importorskip("harness.report.integrity")
+    integrity = pytest.importorskip("harness.integrity")
     folder = _copy(runs, tmp_path)
     fp = integrity.generate_key(tmp_path / "k.pem", tmp_path / "k.pub")
     integrity.sign_dir(folder, tmp_path / "k.pem")

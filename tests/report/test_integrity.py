@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import integrity_commands
-from harness.report import integrity
-from harness.report.integrity import (MANIFEST_NAME, SIGNATURE_NAME, IntegrityError, generate_key, sign_dir,
+from harness import integrity
+from harness.integrity import (MANIFEST_NAME, SIGNATURE_NAME, IntegrityError, generate_key, sign_dir,
                                       signing_config, verify_dir, write_manifest)
 
 ROOT = Path(__file__).resolve().parents[2]

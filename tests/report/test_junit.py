@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness.report.junit import junit_tree
-from harness.report.results_dir import read_results
+from harness.results.junit import junit_tree
+from harness.results.reader import read_results
 from tests.report.runs import ERROR_ID, FAIL_ID, PASS_ID, RIC, ROOT, finding, handmade, pytest_run, specs
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 
 from harness.cli.report_export import main as export_main
-from harness.report.oran_json import oran_document
-from harness.report.results_dir import ResultsDirError, read_results
+from harness.results.oran_json import oran_document
+from harness.results.reader import ResultsDirError, read_results
 from tests.report.runs import (ERROR_ID, FAIL_ID, PASS_ID, RIC, ROOT, SCHEMA, finding, handmade, pytest_run,
                                specs)
 

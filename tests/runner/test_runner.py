@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from harness.codec.e2 import E2Codec
-from harness.e2.executors import E2Env
-from harness.e2.view import E2Messages
+from harness.interfaces.e2.executors import E2Env
+from harness.interfaces.e2.view import E2Messages
 from harness.runner.adapters import TriggerError
 from harness.runner.runner import RunEnv, Timers, run_testcase
 from tests.conftest import ROOT
 from harness.spec.loader import load_library, load_spec_file
 from harness.transport import inproc
 from harness.transport.base import PeerClosed
-from harness.verdict import Verdict
+from harness.core.verdict import Verdict
 
 CODEC = E2Codec()
 MESSAGES = E2Messages(CODEC.e2ap)

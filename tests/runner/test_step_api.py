@@ -8,7 +8,7 @@ from harness.runner.registry import register_executor, register_observer
 from harness.runner.runner import OBSERVE, RunEnv, Runner, run_testcase
 from harness.spec import model
 from harness.spec.model import Reference, SaveStep, TriggerStep, Where
-from harness.verdict import Verdict
+from harness.core.verdict import Verdict
 
 
 @dataclass(frozen=True)

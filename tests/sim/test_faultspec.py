@@ -14,15 +14,15 @@ import sys
 
 import pytest
 
-from harness.errors import UserError
+from harness.core.errors import UserError
 from harness.interfaces import BindingError, binding_for
 from harness.profiles.loader import load_dut
-from harness.sim.a1_faults import NONRT_FAULTS, RIC_FAULTS, A1FaultError
-from harness.sim.a1_http import A1SimError
-from harness.sim.faults import E2_FAULTS, FAULTS
+from harness.interfaces.a1.sim.faults import NONRT_FAULTS, RIC_FAULTS, A1FaultError
+from harness.interfaces.a1.sim.http import A1SimError
+from harness.interfaces.e2.sim.faults import E2_FAULTS, FAULTS
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
-from harness.sim.hostile import HOSTILE
-from harness.sim.oru import ORU_FAULTS, OruFaultError
+from harness.interfaces.e2.sim.hostile import HOSTILE
+from harness.interfaces.mplane.sim.oru import ORU_FAULTS, OruFaultError
 from tests.conftest import ROOT
 
 PROFILES = ROOT / "fixtures" / "profiles"

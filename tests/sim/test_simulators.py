@@ -12,11 +12,11 @@ import pytest
 
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.errors import DecodeError
-from harness.e2.view import E2Messages
-from harness.sim import content, faults
-from harness.sim.base import SimulatorError
-from harness.sim.e2node import E2NodeSimulator
-from harness.sim.ric import RicSimulator
+from harness.interfaces.e2.view import E2Messages
+from harness.interfaces.e2.sim import content, faults
+from harness.interfaces.e2.sim.base import SimulatorError
+from harness.interfaces.e2.sim.e2node import E2NodeSimulator
+from harness.interfaces.e2.sim.ric import RicSimulator
 from harness.transport.inproc import pair
 
 

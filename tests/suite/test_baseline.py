@@ -15,7 +15,7 @@ import pytest
 
 from harness import baseline
 from tests.conftest import ROOT
-from harness.sim.faults import FAULTS
+from harness.interfaces.e2.sim.faults import FAULTS
 
 PATH = ROOT / "fixtures" / "baselines" / "e2-sim.yaml"
 LAB, RUNS = baseline.load(PATH)

@@ -1,22 +1,22 @@
 """The A1 binding: A1-P over HTTP(S), against a Near-RT RIC or a Non-RT RIC.
 
 Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/spec/http_steps.py, executors harness/runner/http_steps.py,
-HTTP client/server and evidence harness/http/, policy model harness/a1/,
+step readers harness/interfaces/a1/steps.py, executors harness/interfaces/a1/executors.py,
+HTTP client/server and evidence harness/http/, policy model harness/interfaces/a1/,
 simulators and faults harness/sim/a1*.py, capture analyser
-harness/capture/analyze_http.py.
+harness/interfaces/a1/observe.py.
 """
 
 from __future__ import annotations
 
-from harness.http.a1config import A1ConfigError, A1Lab
+from harness.interfaces.a1.config import A1ConfigError, A1Lab
 from harness.interfaces.a1 import analyze as a1analyze
 from harness.interfaces.a1 import run as a1run
 from harness.interfaces.base import Binding, BindingError
-from harness.sim import a1_standalone
-from harness.sim.a1_faults import NONRT_FAULTS, RIC_FAULTS
+from harness.interfaces.a1.sim import standalone as a1_standalone
+from harness.interfaces.a1.sim.faults import NONRT_FAULTS, RIC_FAULTS
 from harness.sim.faultspec import FaultRegistry
-from harness.spec.http_steps import A1_PROTOCOL
+from harness.interfaces.a1.steps import A1_PROTOCOL
 
 
 class A1Binding(Binding):

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import time
 
-from harness.a1.model import load_policy_types
-from harness.http.a1config import A1Lab
+from harness.interfaces.a1.model import load_policy_types
+from harness.interfaces.a1.config import A1Lab
 from harness.http.client import HttpClient, HttpLabError
 from harness.http.evidence import HttpPcapRecorder
 from harness.http.server import HttpServer
 from harness.interfaces.base import add_trouble, evidence_path, setup_error, stop_simulator
 from harness.runner.adapters import BackgroundAdapter, SimulatorAdapter
-from harness.runner.http_steps import HttpEnv
+from harness.interfaces.a1.executors import HttpEnv
 from harness.runner.runner import RunEnv, run_testcase
-from harness.sim.a1 import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
+from harness.interfaces.a1.sim import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
 
 
 def recorder(session, tc):
@@ -51,8 +51,8 @@ def run(session, cfg: A1Lab, tc):
         text = str(err) if isinstance(err, HttpLabError) else f"{type(err).__name__}: {err}"
         return setup_error(tc, "a1.setup", f"the A1 set-up failed: {text}", started)
     rec = recorder(session, tc)
-    env = RunEnv(HttpEnv(client, server, policy_types, server.base_url + cfg.callback_path), adapter,
-                 session.library.templates, session.timers, dict(session.lab.pixit), rec)
+    env = RunEnv(HttpEnv(client, server, policy_types, server.base_url + cfg.callback_path, cfg.policy.variables()),
+                 adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec)
     try:
         result = run_testcase(tc, env)
     finally:

@@ -3,13 +3,13 @@
 It has no YAML test cases yet (no spec-engine protocol): its checks run over
 a capture and a fronthaul lab profile (``oran-harness fronthaul check``,
 harness/cli/fronthaul_commands.py). Its
-pieces live in harness/fronthaul/ (layers, checks, capture reader, generator,
+pieces live in harness/interfaces/cuplane/ (layers, checks, capture reader, generator,
 report), to be moved in here.
 """
 
 from __future__ import annotations
 
-from harness.fronthaul.capture import check_capture
+from harness.interfaces.cuplane.capture import check_capture
 from harness.interfaces.base import Binding
 
 

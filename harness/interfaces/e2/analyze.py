@@ -1,11 +1,11 @@
-"""E2 capture analysis: SCTP associations out of the capture, judged by harness/capture/analyze.py."""
+"""E2 capture analysis: SCTP associations out of the capture, judged by harness/interfaces/e2/observe.py."""
 
 from __future__ import annotations
 
-from harness.capture.analyze import analyze
+from harness.interfaces.e2.observe import analyze
 from harness.capture.reader import read_messages
 from harness.codec.e2 import E2Codec, E2Versions
-from harness.e2.executors import E2Env
+from harness.interfaces.e2.executors import E2Env
 from harness.runner.runner import RunEnv
 
 

@@ -1,10 +1,10 @@
 """The E2 binding: E2AP over SCTP, against a Near-RT RIC or an E2 node.
 
 Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/spec/steps.py, executors harness/e2/executors.py, codec
-harness/codec/, procedures harness/e2/, simulators and faults harness/sim/
+step readers harness/interfaces/e2/steps.py, executors harness/interfaces/e2/executors.py, codec
+harness/codec/, procedures harness/interfaces/e2/, simulators and faults harness/sim/
 (ric.py, e2node.py, faults.py, hostile.py, standalone.py), capture analyser
-harness/capture/analyze.py, evidence harness/evidence/recorder.py.
+harness/interfaces/e2/observe.py, evidence harness/evidence/recorder.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from harness.codec.e2 import E2Codec, E2Versions
 from harness.interfaces.base import Binding
 from harness.interfaces.e2 import run as e2run
 from harness.interfaces.e2.analyze import analyze_capture
-from harness.sim.faults import E2_FAULTS
+from harness.interfaces.e2.sim.faults import E2_FAULTS
 from harness.sim.faultspec import FaultRegistry
-from harness.sim.standalone import register_roles
-from harness.spec.steps import E2_PROTOCOL
+from harness.interfaces.e2.sim.standalone import register_roles
+from harness.interfaces.e2.steps import E2_PROTOCOL
 
 
 def session_codec(dut) -> E2Codec:

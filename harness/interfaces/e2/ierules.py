@@ -1,10 +1,10 @@
 """The IE rules of one E2AP message: presence, duplicates, order, criticality (E2AP v03.01 9.1, 10.3).
 
 One function, `ie_problems`, shared by every place that judges a decoded E2AP message: the
-live expect checks (harness/e2/executors.py), the protocol monitor (monitor.py here) and
+live expect checks (harness/interfaces/e2/executors.py), the protocol monitor (monitor.py here) and
 ``oran-harness decode`` (harness/cli/capture_commands.py), so a message that breaks an IE
 rule is "not ok" wherever it is looked at. The rules come from the ASN.1 object sets only
-(`harness.e2.view.MessageSpec`): the IE set of the message gives which IEs exist, their
+(`harness.interfaces.e2.view.MessageSpec`): the IE set of the message gives which IEs exist, their
 presence, criticality and their order (the order of the message's tabular definition).
 """
 

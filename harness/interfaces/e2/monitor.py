@@ -1,6 +1,6 @@
 """The E2 protocol monitor: judges every message of one association, whether or not a test looks at it.
 
-Theory of operation (sans-I/O, like `harness.e2.procedures.E2Endpoint`, whose tables it reads):
+Theory of operation (sans-I/O, like `harness.interfaces.e2.procedures.E2Endpoint`, whose tables it reads):
 the caller feeds every message of one E2 association in order, in both directions, saying
 which side sent it ('dut', and 'harness' live or 'peer' in a capture); `observe` returns the
 rules that message broke, each a `MonitorFinding` naming the side at fault (the sender), a
@@ -33,10 +33,10 @@ from harness.codec import catalog
 from harness.codec.e2 import load_module_set
 from harness.codec.e2sm import FAMILIES, builtin_oids, resolve_family
 from harness.codec.errors import CodecError
-from harness.e2.procedures import correlation_key, describe_key, expects_answer
-from harness.e2.tables import BY_RIC_REQUEST, BY_TRANSACTION, MESSAGE_INDEX, PROCEDURES
+from harness.interfaces.e2.procedures import correlation_key, describe_key, expects_answer
+from harness.interfaces.e2.tables import BY_RIC_REQUEST, BY_TRANSACTION, MESSAGE_INDEX, PROCEDURES
 from harness.interfaces.e2.ierules import E2AP_CLAUSE, clause_of, message_problems
-from harness.verdict import Finding, Verdict
+from harness.core.verdict import Finding, Verdict
 
 __all__ = ["DUT", "E2Monitor", "MonitorFinding", "verdict_for"]
 
@@ -293,7 +293,8 @@ class E2Monitor:
             if rf_id not in declared:
                 same = [i for i, (p, _v) in declared.items() if offered and p == offered[0]]
                 where = (f"the DUT profile declares {FAMILIES[offered[0]].short_name} as RAN function "
-                         f"{', '.join(map(str, same))}") if same else "the DUT profile declares no such RAN function"
+                         f"{', '.join(map(str, same))}") if same and offered else \
+                    "the DUT profile declares no such RAN function"
                 add("monitor.declaration.ran-function", f"RAN function {rf_id} (OID {oid}) is offered; {where}",
                     clause, "RANfunctionsAdded")
                 continue
@@ -379,7 +380,7 @@ class E2Monitor:
             self.last[last_key] = value
         return found
 
-    def _fits(self, protocol: str, version: str, carrier: str, octets: bytes) -> tuple | None:
+    def _fits(self, protocol: str, version: str, carrier: str, octets: bytes | bytearray) -> tuple | None:
         """(protocol, version) of another known E2SM version or family that encodes ``octets`` exactly."""
         candidates = [(protocol, v) for v in catalog.versions(protocol) if v != version]
         candidates += [(p, v) for p in FAMILIES if p != protocol for v in catalog.versions(p)]

@@ -2,7 +2,7 @@
 
 Moved here from harness/session.py so the session runs every interface the
 same way (harness/interfaces/base.py). In live mode one association
-(`harness.live.LiveLink`) serves the whole session; a simulator process plays
+(`harness.interfaces.e2.live.LiveLink`) serves the whole session; a simulator process plays
 the DUT when the lab says `spawn`.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 from harness.evidence.recorder import PcapRecorder
 from harness.interfaces.base import BindingError, add_trouble, evidence_path, setup_error, stop_simulator
-from harness.live import LiveConfig, LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
-from harness.e2.executors import E2Env
+from harness.interfaces.e2.live import LiveConfig, LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
+from harness.interfaces.e2.executors import E2Env
 from harness.interfaces.e2.monitor import E2Monitor
 from harness.runner.runner import RunEnv, run_testcase
-from harness.sim.factory import start_simulator
+from harness.interfaces.e2.sim.factory import start_simulator
 from harness.transport import inproc
 from harness.transport.base import TransportError
 

@@ -1,18 +1,18 @@
 """The M-plane binding: Open Fronthaul M-plane, NETCONF over SSH, against an O-RU.
 
 Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/mplane/steps.py, executors harness/mplane/executors.py,
-client and evidence harness/mplane/, simulator and faults harness/sim/oru*.py.
+step readers harness/interfaces/mplane/steps.py, executors harness/interfaces/mplane/executors.py,
+client and evidence harness/interfaces/mplane/, simulator and faults harness/sim/oru*.py.
 """
 
 from __future__ import annotations
 
 from harness.interfaces.base import Binding
 from harness.interfaces.mplane import run as mplane_run
-from harness.mplane.steps import MPLANE_PROTOCOL
-from harness.sim import oru_standalone
+from harness.interfaces.mplane.steps import MPLANE_PROTOCOL
+from harness.interfaces.mplane.sim import standalone as oru_standalone
 from harness.sim.faultspec import FaultRegistry
-from harness.sim.oru import ORU_FAULTS
+from harness.interfaces.mplane.sim.oru import ORU_FAULTS
 
 
 class MplaneBinding(Binding):

@@ -1,6 +1,6 @@
 """Run one M-plane test case: the O-RU (the built-in simulator in sim mode), the runner, clean-up.
 
-Moved here from harness/mplane/run.py. A set-up problem (bad `mplane:`
+Moved here from harness/interfaces/mplane/run.py. A set-up problem (bad `mplane:`
 block, a simulator that cannot start) is one ERROR finding with the reason,
 never a traceback.
 """
@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from harness.interfaces.base import add_trouble, evidence_path, setup_error, stop_simulator
-from harness.mplane.client import SshTarget
-from harness.mplane.datastore import Identity
-from harness.mplane.evidence import NetconfPcapRecorder
-from harness.mplane.executors import MplaneEnv
-from harness.mplane.lab import MplaneLab, MplaneLabError
+from harness.interfaces.mplane.client import SshTarget
+from harness.interfaces.mplane.datastore import Identity
+from harness.interfaces.mplane.evidence import NetconfPcapRecorder
+from harness.interfaces.mplane.executors import MplaneEnv
+from harness.interfaces.mplane.lab import MplaneLab, MplaneLabError
 from harness.runner.adapters import SimulatorAdapter
 from harness.runner.runner import RunEnv, TestResult, run_testcase
-from harness.sim.oru import OruConfig, OruSimulator
-from harness.sim.oru_hostkey import SIMULATOR, HostKeyError, simulator_public_line
+from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator
+from harness.interfaces.mplane.sim.hostkey import SIMULATOR, HostKeyError, simulator_public_line
 
 
 def run(session, tc) -> TestResult:

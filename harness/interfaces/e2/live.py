@@ -1,0 +1,218 @@
+"""Live mode: the DUT at the other end of a real SCTP association.
+
+The DUT is real equipment, or a built-in simulator started as a separate
+process (`oran-harness sim ...`, possibly in another network namespace) when
+the lab profile says `spawn_simulator: true` — that is how CI runs the E2
+suite over real SCTP. Roles: a Near-RT RIC DUT listens and the harness
+connects, once per test case; an E2 node DUT connects to the harness, which
+listens for the whole run.
+
+Lab profile `transport:` for live mode:
+    kind: sctp
+    backend: auto | kernel | usrsctp        usrsctp_mode: udp | raw
+    udp_port / remote_udp_port: usrsctp UDP encapsulation ports (harness / DUT side)
+    dut: {host, port}       where a Near-RT RIC DUT listens
+    listen: {host, port}    where the harness listens for an E2 node DUT
+    spawn_simulator: true   start the built-in simulator of the DUT's role
+    simulator_netns: NAME   run that simulator in this network namespace
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO
+
+from harness.core.errors import LabError
+from harness.runner.adapters import TriggerError
+from harness.transport import sctp
+from harness.transport.base import TransportError
+
+
+class LiveError(LabError):
+    """The live set-up is unusable (a lab problem); the text says what to fix."""
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    sctp: sctp.SctpConfig
+    dut: tuple
+    listen: tuple
+    spawn: bool
+    netns: str | None
+    connect_timeout: float
+
+    @classmethod
+    def from_lab(cls, lab) -> LiveConfig:
+        t = lab.transport
+        where = f"{lab.where}: transport"
+        if t.get("kind") != "sctp":
+            raise LiveError(f"{where}: live mode needs kind: sctp (got {t.get('kind')!r})")
+
+        def addr(key: str, default_port: int) -> tuple:
+            d = t.get(key) or {}
+            if not isinstance(d, dict):
+                raise LiveError(f"{where}.{key}: expected {{host, port}}")
+            return str(d.get("host", "127.0.0.1")), int(d.get("port", default_port))
+        return cls(sctp.SctpConfig.from_dict(t), addr("dut", 36421), addr("listen", 36422),
+                   bool(t.get("spawn_simulator", False)), t.get("simulator_netns"),
+                   float(t.get("connect_timeout", 5.0)))
+
+
+class SimulatorProcess:
+    """A built-in simulator in its own process, driven over its stdin/stdout control lines."""
+
+    def __init__(self, role: str, cfg: LiveConfig, fault: str | None, late_delay: float) -> None:
+        peer = cfg.sctp.swapped()
+        cmd = [sys.executable, "-m", "harness.cli.main", "sim"]
+        if role == "near-rt-ric":
+            cmd += ["ric", "--listen", f"{cfg.dut[0]}:{cfg.dut[1]}"]
+        else:
+            cmd += ["e2-node", "--ric", f"{cfg.listen[0]}:{cfg.listen[1]}", "--wait"]
+        cmd += ["--sctp-backend", peer.backend, "--usrsctp-mode", peer.usrsctp_mode,
+                "--udp-port", str(peer.udp_port), "--remote-udp-port", str(peer.remote_udp_port),
+                "--late-delay", str(late_delay)]
+        if fault:
+            cmd += ["--fault", fault]
+        if cfg.netns:
+            cmd = ["ip", "netns", "exec", cfg.netns] + cmd
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self._stdin, self._stdout, self._stderr = _pipes(self.proc)
+        self.lines: queue.Queue = queue.Queue()
+        self.events: list = []
+        self._n = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True, name="sim-stdout").start()
+        first = self.wait_event(("listening", "ready", "error"), 15.0)
+        if first is None or first.get("event") == "error":
+            err = self._stderr.read() if self.proc.poll() is not None else ""
+            self.close()
+            detail = (first or {}).get("detail") or err.strip().splitlines()[-1:] or ["no answer"]
+            raise LiveError(f"the simulator process did not start: {detail if isinstance(detail, str) else detail[0]}")
+
+    def _read(self) -> None:
+        for line in self._stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        self.lines.put(None)
+
+    def wait_event(self, kinds: tuple, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return None
+            if msg is None:
+                return None
+            self.events.append(msg)
+            if msg.get("event") in kinds:
+                return msg
+        return None
+
+    def command(self, cmd: dict, timeout: float = 10.0) -> dict:
+        with self._lock:
+            self._n += 1
+            n = self._n
+            try:
+                self._stdin.write(json.dumps(cmd) + "\n")
+                self._stdin.flush()
+            except (BrokenPipeError, OSError) as err:
+                raise TriggerError(f"the simulator process has gone: {err}") from None
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    msg = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if msg is None:
+                    raise TriggerError("the simulator process has gone")
+                self.events.append(msg)
+                if msg.get("ack") == n:
+                    return msg
+            raise TriggerError(f"the simulator process did not answer {cmd.get('cmd')} within {timeout:g} s")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self._stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+                self._stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+class ProcessSimulatorAdapter:
+    """Trigger steps for a simulator in another process."""
+
+    def __init__(self, sim: SimulatorProcess) -> None:
+        self.sim = sim
+
+    def trigger(self, action: str, params: dict, prompt: str, timeout: float) -> None:
+        answer = self.sim.command({"cmd": "trigger", "action": action, "params": params}, timeout)
+        if not answer.get("ok"):
+            raise TriggerError(f"the simulator cannot '{action}': {answer.get('error')}")
+
+
+def _pipes(proc: subprocess.Popen) -> tuple[IO[str], IO[str], IO[str]]:
+    """stdin, stdout and stderr of a process started with all three as pipes."""
+    if proc.stdin is None or proc.stdout is None or proc.stderr is None:
+        raise LiveError("the simulator process was started without its pipes")
+    return proc.stdin, proc.stdout, proc.stderr
+
+
+class LiveLink:
+    """Opens one association per test case towards (or from) the DUT."""
+
+    def __init__(self, cfg: LiveConfig, dut_role: str, simulator: SimulatorProcess | None) -> None:
+        self.cfg = cfg
+        self.role = dut_role
+        self.sim = simulator
+        self.listener = None
+        if dut_role == "e2-node":
+            try:
+                self.listener = sctp.listen(cfg.listen[0], cfg.listen[1], cfg.sctp)
+            except TransportError as err:
+                raise LiveError(f"cannot listen on {cfg.listen[0]}:{cfg.listen[1]}: {err}") from None
+
+    def open(self, timeout: float):
+        """The association for one test case.
+
+        Raises:
+            TransportError: the DUT could not be reached (a verdict of ERROR
+                for the lab, unless the runner decides otherwise).
+        """
+        if self.role == "near-rt-ric":
+            return sctp.connect(self.cfg.dut[0], self.cfg.dut[1], self.cfg.sctp, timeout=self.cfg.connect_timeout)
+        if self.sim is not None:
+            self.sim.command({"cmd": "connect"}, timeout=self.cfg.connect_timeout + 5)
+        if self.listener is None:
+            raise LiveError(f"a DUT in role {self.role!r} neither accepts the harness nor connects to it")
+        transport = self.listener.accept(timeout)
+        if transport is None:
+            raise TransportError(f"no E2 node connected to {self.cfg.listen[0]}:{self.cfg.listen[1]} "
+                                 f"within {timeout:g} s")
+        return transport
+
+    def after(self) -> None:
+        if self.sim is not None:
+            try:
+                self.sim.command({"cmd": "drop"}, timeout=5.0)
+            except TriggerError:
+                pass
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()

@@ -1,0 +1,330 @@
+"""What both E2 simulators share: the thread, the I/O loop, error handling, faults.
+
+Theory of operation: a simulator owns one `Transport`, one `E2Codec` (its RAN
+function table is per association) and one sans-I/O `E2Endpoint`. A single
+thread runs `_run`: it executes queued triggers, sends responses whose (fault-
+induced) delay is over, runs periodic work, drives the endpoint's guard timers
+and waits at most `poll` seconds for the next message. Everything that touches
+the endpoint happens on that thread, so `trigger` only enqueues. Every wait is
+bounded, so `stop` always returns.
+
+Erroneous data from the peer is answered as E2AP clause 10 asks: an
+undecodable PDU with an Error Indication (cause protocol
+transfer-syntax-error, criticality diagnostics from the PDU header when it can
+be read); a request missing a mandatory IE with the procedure's failure message
+(cause abstract-syntax-error-reject) or, when the procedure has none, an Error
+Indication (abstract-syntax-error-falsely-constructed-message); a message
+the receiver's state does not allow with an Error Indication
+(message-not-compatible-with-receiver-state).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import random
+import threading
+import time
+from typing import Any
+from collections.abc import Callable
+
+from harness.codec.e2 import E2Codec
+from harness.codec.errors import CodecError, DecodeError
+from harness.interfaces.e2.events import LocalMisuse, MessageReceived, ProcedureCompleted, ProtocolViolation
+from harness.interfaces.e2.procedures import E2Endpoint
+from harness.interfaces.e2.tables import MESSAGE_INDEX
+from harness.interfaces.e2.view import E2Messages
+from harness.core.errors import LabError
+from harness.interfaces.e2.sim import content, faults, hostile
+from harness.sim import hostilespec
+from harness.transport.base import PeerClosed, Transport, TransportError
+
+_KINDS = {0: "initiatingMessage", 1: "successfulOutcome", 2: "unsuccessfulOutcome"}
+_CRIT = {0: "reject", 1: "ignore", 2: "notify"}
+
+
+class SimulatorError(LabError):
+    """The simulator was misused or broke (a harness problem, not a DUT finding)."""
+
+
+def peek_header(data: bytes) -> tuple[str, int, str] | None:
+    """(PDU kind, procedure code, procedure criticality) from the first octets of
+    an aligned-PER E2AP-PDU, or None when they cannot be read."""
+    if len(data) < 3 or data[0] & 0x80:
+        return None
+    kind = _KINDS.get((data[0] >> 5) & 0x03)
+    crit = _CRIT.get(data[2] >> 6)
+    if kind is None or crit is None:
+        return None
+    return kind, data[1], crit
+
+
+class Simulator:
+    """Base of `E2NodeSimulator` and `RicSimulator`.
+
+    Args:
+        transport: the link to the harness side (one E2 association).
+        codec: an E2 codec; a fresh default one when None.
+        fault: ``NAME[@Message,...]`` of `harness.interfaces.e2.sim.faults.E2_FAULTS`, or None.
+        seed: seeds every random choice (values, faults).
+        late_delay: seconds a 'late-response' fault holds each response.
+        poll: longest single wait for a message, seconds.
+        timeouts: guard timers per procedure for the endpoint.
+        clock: monotonic seconds; injectable for tests.
+    """
+
+    role = ""
+    ACTIONS: dict[str, str] = {}          # trigger action -> method name
+
+    def __init__(self, transport: Transport, *, codec: E2Codec | None = None, fault: str | None = None,
+                 seed: int = 0, late_delay: float = 3.0, poll: float = 0.02,
+                 timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.transport = transport
+        # 'fault@Msg1,Msg2' limits the fault to those messages (requests included);
+        # a bare fault applies to every response.
+        chosen = faults.E2_FAULTS.parse(fault, self.role) if fault else None
+        self.fault = chosen.name if chosen else None
+        self.fault_scope = chosen.scope if chosen else None
+        self.codec = codec or E2Codec()
+        self.messages = E2Messages(self.codec.e2ap)
+        self.endpoint = E2Endpoint(self.role, self.messages, timeouts=timeouts)
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.fault_rng = random.Random(seed + 1)
+        self.late_delay = late_delay
+        self.poll = poll
+        self.clock = clock
+        self.events: list = []           # every endpoint event, in order
+        self.sent: list = []             # Packet, as the transport returned them
+        self.received: list = []
+        self.errors: list[str] = []      # harness-side problems met in the loop
+        self.withheld: list[str] = []    # responses a 'no-response' fault never sent
+        self.peer_closed = False
+        self._commands: queue.Queue = queue.Queue()
+        self._outbox: list = []
+        self._seq = itertools.count()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ control
+    def start(self) -> None:
+        if self._thread is not None:
+            raise SimulatorError(f"{type(self).__name__} already started")
+        self._thread = threading.Thread(target=self._run, name=f"{self.role}-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the loop, join the thread (bounded) and close the transport.
+
+        Raises:
+            SimulatorError: the thread did not end within ``timeout``.
+        """
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise SimulatorError(f"{type(self).__name__} thread did not stop within {timeout} s")
+        self.transport.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def trigger(self, action: str, params: dict | None = None) -> None:
+        """Ask the simulator to do ``action`` (runs on the simulator's thread).
+
+        Raises:
+            SimulatorError: unknown action (the text lists the known ones).
+        """
+        if action not in self.ACTIONS:
+            raise SimulatorError(f"{type(self).__name__} has no action '{action}'; "
+                                 f"known: {', '.join(self.ACTIONS)}")
+        self._commands.put((action, dict(params or {})))
+
+    # ------------------------------------------------------------------ loop
+    def _run(self) -> None:
+        try:
+            self.on_start()
+            while not self._stop.is_set():
+                while True:
+                    try:
+                        action, params = self._commands.get_nowait()
+                    except queue.Empty:
+                        break
+                    try:
+                        getattr(self, self.ACTIONS[action])(params)
+                    except (LocalMisuse, SimulatorError, CodecError, KeyError, ValueError) as err:
+                        self.errors.append(f"trigger {action}: {err}")
+                if self._stop.is_set():
+                    break
+                now = self.clock()
+                self._flush(now)
+                self.periodic(now)
+                self.events.extend(self.endpoint.tick(now))
+                wait = self.poll
+                if self._outbox:
+                    wait = max(0.0, min(wait, self._outbox[0][0] - now))
+                packet = self.transport.recv(wait)
+                if packet is not None:
+                    self.received.append(packet)
+                    self.handle_bytes(packet.data)
+        except PeerClosed:
+            self.peer_closed = True
+        except TransportError as err:
+            self.errors.append(f"transport: {err}")
+        except Exception as err:   # keep the thread's death visible to the test
+            self.errors.append(f"simulator crashed: {type(err).__name__}: {err}")
+
+    def on_start(self) -> None:
+        """Run once on the thread before the loop."""
+
+    def periodic(self, now: float) -> None:
+        """Run on every loop turn (indications and the like)."""
+
+    def _flush(self, now: float) -> None:
+        while self._outbox and self._outbox[0][0] <= now:
+            _, _, data = heapq.heappop(self._outbox)
+            self.sent.append(self.transport.send(data))
+
+    # ------------------------------------------------------------------ sending
+    def faulted(self, name: str | None, response: bool) -> bool:
+        """Whether the fault applies to a message of that name."""
+        if self.fault is None:
+            return False
+        if self.fault_scope is None:
+            return response
+        return name in self.fault_scope
+
+    def transmit(self, pdu: Any, *, response: bool = False) -> None:
+        """Encode and send; faulted messages pass through the fault first."""
+        name = self.messages.parse(pdu).name
+        hit = self.faulted(name, response) if self.fault else False
+        if hit and name is not None and self.fault in hostile.HOSTILE:
+            return self._transmit_hostile(pdu, name)
+        if hit:
+            pdu = faults.apply_value_fault(self.fault, self.messages, pdu)
+        data = self.codec.encode(pdu)
+        if hit:
+            data = faults.apply_bytes_fault(self.fault, data, self.fault_rng)
+            if self.fault == "late-response":
+                heapq.heappush(self._outbox, (self.clock() + self.late_delay, next(self._seq), data))
+                return
+        self.sent.append(self.transport.send(data))
+
+    def _transmit_hostile(self, pdu: Any, name: str) -> None:
+        """A faulted message under a hostile mode (harness.interfaces.e2.sim.hostile): the link is attacked."""
+        data = self.codec.encode(pdu)
+        if self.fault == "disconnect":
+            self.withheld.append(name)
+            self.close_link()
+            return
+        if self.fault == "disconnect-mid-message":
+            self.sent.append(self.transport.send(hostilespec.half(data)))
+            self.close_link()
+            return
+        if self.fault == "slow-peer":
+            heapq.heappush(self._outbox, (self.clock() + hostile.slow_delay(self.late_delay), next(self._seq), data))
+            return
+        if self.fault == "oversized":
+            data += bytes(hostile.OVERSIZE_OCTETS)
+        else:
+            hostile.before_response(self, name)
+        self.sent.append(self.transport.send(data))
+
+    def request(self, name: str, ies: dict) -> Any:
+        pdu = self.endpoint.send(name, ies, now=self.clock())
+        self.transmit(pdu)
+        return pdu
+
+    def respond(self, msg: MessageReceived, name: str, ies: dict | None = None) -> Any:
+        if self.fault == "no-response" and self.faulted(name, True):
+            self.withheld.append(name)
+            return None
+        pdu = self.endpoint.respond(msg, name, ies, now=self.clock())
+        self.transmit(pdu, response=True)
+        return pdu
+
+    def error_indication(self, cause: tuple, *, diagnostics: dict | None = None,
+                         about: MessageReceived | None = None) -> None:
+        ies: dict = {"Cause": cause}
+        if about is not None:
+            for ie_name in ("TransactionID", "RICrequestID", "RANfunctionID"):
+                if ie_name in about.ies:
+                    ies[ie_name] = about.ies[ie_name]
+        if diagnostics:
+            ies["CriticalityDiagnostics"] = diagnostics
+        try:
+            self.request("ErrorIndication", ies)
+        except LocalMisuse as err:
+            self.errors.append(f"could not send Error Indication: {err}")
+
+    def close_link(self) -> None:
+        self.transport.close()
+        self._stop.set()
+
+    # ------------------------------------------------------------------ receiving
+    def handle_bytes(self, data: bytes) -> None:
+        notes: list = []
+        try:
+            pdu = self.codec.decode(data, notes=notes)
+        except DecodeError as err:
+            self.events.extend(self.endpoint.receive_undecodable(str(err)))
+            header = peek_header(data)
+            diag = None
+            if header is not None:
+                diag = content.criticality_diagnostics(header[1], content.TRIGGERING[header[0]], header[2])
+            self.error_indication(("protocol", "transfer-syntax-error"), diagnostics=diag)
+            return
+        self.learn(pdu)
+        events = self.endpoint.receive(pdu)
+        self.events.extend(events)
+        received = next((e for e in events if isinstance(e, MessageReceived)), None)
+        violations = [e for e in events if isinstance(e, ProtocolViolation)]
+        if received is None:
+            self.error_indication(("protocol", "abstract-syntax-error-falsely-constructed-message"))
+            return
+        if self.on_violations(received, violations):
+            return
+        for event in events:
+            if isinstance(event, ProcedureCompleted):
+                self.on_completed(event)
+        handler = getattr(self, "on_" + received.name, None)
+        if handler is not None:
+            handler(received)
+
+    def learn(self, pdu: Any) -> None:
+        """Learn RAN functions from the PDU (the RIC does; the E2 node knows its own)."""
+
+    def on_completed(self, event: ProcedureCompleted) -> None:
+        """A procedure we started got its outcome."""
+
+    def on_violations(self, msg: MessageReceived, violations: list) -> bool:
+        """Answer erroneous messages (clause 10); True when the message is dealt with."""
+        missing = [v for v in violations if v.kind == "missing-ie"]
+        proc, part = MESSAGE_INDEX[msg.name]
+        spec = self.messages.spec(msg.name)
+        if missing:
+            diag = content.criticality_diagnostics(
+                spec.procedure_code, content.TRIGGERING[spec.kind], spec.procedure_criticality,
+                [(v.ie[1], v.ie[2]) for v in missing])
+            if part == "request" and proc.failure and msg.key is not None:
+                try:
+                    self.respond(msg, proc.failure, {"Cause": ("protocol", "abstract-syntax-error-reject"),
+                                                     "CriticalityDiagnostics": diag})
+                    return True
+                except LocalMisuse:
+                    pass
+            self.error_indication(("protocol", "abstract-syntax-error-falsely-constructed-message"),
+                                  diagnostics=diag, about=msg)
+            return True
+        if any(v.kind in ("state", "wrong-direction", "unknown-transaction") for v in violations):
+            diag = content.criticality_diagnostics(spec.procedure_code, content.TRIGGERING[spec.kind],
+                                                   spec.procedure_criticality)
+            self.error_indication(("protocol", "message-not-compatible-with-receiver-state"),
+                                  diagnostics=diag, about=msg)
+            return True
+        if any(v.kind in ("unknown-subscription", "unknown-action") for v in violations):
+            self.error_indication(("ricRequest", "request-id-unknown"), about=msg)
+            return True
+        return False

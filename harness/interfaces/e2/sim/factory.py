@@ -1,0 +1,27 @@
+"""Start the built-in simulator that plays a DUT role (sim mode)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.interfaces.e2.sim.e2node import E2NodeSimulator
+from harness.interfaces.e2.sim.ric import RicSimulator
+
+SIMULATORS = {"e2-node": E2NodeSimulator, "near-rt-ric": RicSimulator}
+
+
+def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: Any = None, seed: int = 0):
+    """A started simulator of ``dut_role`` on ``transport``.
+
+    A 'late-response' fault answers 1.5 times the lab's expect timer late, so
+    the late answer is always after the harness stopped waiting.
+    """
+    cls = SIMULATORS.get(dut_role)
+    if cls is None:
+        raise ValueError(f"no built-in simulator for a {dut_role} DUT; known: {', '.join(SIMULATORS)}")
+    expect = 5.0
+    if lab is not None:
+        expect = float(lab.timers.expect)
+    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect)
+    sim.start()
+    return sim

@@ -1,0 +1,150 @@
+"""Standalone simulators: ``oran-harness sim e2-node|ric``, over real SCTP.
+
+A lab points a real Near-RT RIC or E2 node at them; the harness's own live
+runs in CI use them as the DUT in another network namespace or process.
+
+Control (one JSON object per line on stdin, one answer per line on stdout),
+so that an operator can type and a harness can script:
+
+    {"cmd": "trigger", "action": "reset", "params": {}}   -> {"ack": 1, "ok": true}
+    {"cmd": "connect"}      (e2-node) open a new association to the RIC
+    {"cmd": "drop"}         stop the current simulator and close its association
+    {"cmd": "quit"}
+    reset {"k": 1}          shorthand for a trigger
+
+Events are printed as they happen: {"event": "listening"|"association"|"closed", ...}.
+Ctrl-C (SIGINT) or SIGTERM stops everything cleanly: simulators, associations, listener.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from harness.sim.control import ControlLoop, parse_command, run_until_signalled
+from harness.interfaces.e2.sim.factory import SIMULATORS
+from harness.interfaces.e2.sim.faults import FaultError, check
+from harness.transport import sctp
+from harness.transport.base import TransportError
+
+__all__ = ["Standalone", "main", "parse_command", "register_roles", "run_until_signalled"]
+
+
+class Standalone(ControlLoop):
+    """The E2 simulator process: one simulator per association, over real SCTP."""
+
+    COMMANDS = ("trigger", "connect", "drop")
+    USER_ERRORS = (ValueError, KeyError, TypeError, TransportError)
+    FATAL_ERRORS = (TransportError,)
+
+    def __init__(self, role: str, address: tuple[str, int], cfg: sctp.SctpConfig, *, fault: str | None,
+                 seed: int, late_delay: float, connect_now: bool, out=None) -> None:
+        super().__init__(out)
+        self.role = role                      # 'e2-node' (connects) | 'near-rt-ric' (listens)
+        self.address = address
+        self.cfg = cfg
+        self.fault = fault
+        self.seed = seed
+        self.late_delay = late_delay
+        self.connect_now = connect_now
+        self.current: Any = None
+        self.listener: Any = None
+        self.count = 0
+
+    # ------------------------------------------------------------------ simulators
+    def _start(self, transport) -> None:
+        self._drop()
+        self.count += 1
+        cls = SIMULATORS[self.role]
+        self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay)
+        self.current.start()
+        self.say(event="association", n=self.count, peer=getattr(transport, "peer_address", ""))
+
+    def _drop(self) -> None:
+        sim, self.current = self.current, None
+        if sim is not None:
+            try:
+                sim.stop()
+            except Exception as err:  # noqa: BLE001 -- a stuck simulator must not block the process
+                self.say(event="error", detail=str(err))
+            self.say(event="closed", n=self.count, errors=list(getattr(sim, "errors", [])))
+
+    def _connect(self) -> None:
+        host, port = self.address
+        transport = sctp.connect(host, port, self.cfg, timeout=5.0)
+        self._start(transport)
+
+    # ------------------------------------------------------------------ commands
+    def do_trigger(self, cmd: dict) -> None:
+        if self.current is None:
+            raise ValueError("no association yet")
+        self.current.trigger(cmd["action"], cmd.get("params") or {})
+
+    def do_connect(self, cmd: dict) -> None:
+        if self.role != "e2-node":
+            raise ValueError("only the e2-node simulator connects")
+        self._connect()
+
+    def do_drop(self, cmd: dict) -> None:
+        self._drop()
+
+    # ------------------------------------------------------------------ hooks
+    def begin(self) -> None:
+        if self.role == "near-rt-ric":
+            self.listener = sctp.listen(*self.address, self.cfg)
+            self.say(event="listening", address=f"{self.address[0]}:{self.address[1]}",
+                     backend=sctp.backend_of(self.cfg))
+        else:
+            self.say(event="ready", ric=f"{self.address[0]}:{self.address[1]}", backend=sctp.backend_of(self.cfg))
+            if self.connect_now:
+                self._connect()
+
+    def poll(self) -> None:
+        if self.listener is not None:
+            transport = self.listener.accept(0.05)
+            if transport is not None:
+                self._start(transport)
+
+    def end(self) -> None:
+        self._drop()
+        if self.listener is not None:
+            self.listener.close()
+
+
+def main(args) -> int:
+    role = "e2-node" if args.sim_role == "e2-node" else "near-rt-ric"
+    target = args.ric if role == "e2-node" else args.listen
+    cfg = sctp.SctpConfig(args.sctp_backend, args.usrsctp_mode, args.udp_port, args.remote_udp_port)
+    try:
+        address = sctp.parse_address(target, 36421)
+    except TransportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        check(args.fault, role)
+    except FaultError as err:
+        print(f"error: --fault {args.fault}: {err}", file=sys.stderr)
+        return 2
+    sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
+                     connect_now=not getattr(args, "wait", False))
+
+    return run_until_signalled(sim)
+
+
+def register_roles(roles) -> None:
+    """Add the E2 roles to ``oran-harness sim`` (harness/cli/sim_command.py; the E2 binding calls it)."""
+    for name, target, help_text in (("e2-node", "--ric", "the Near-RT RIC to connect to, HOST:PORT"),
+                                    ("ric", "--listen", "where to listen for E2 nodes, HOST:PORT")):
+        r = roles.add_parser(name, help=f"the {name} simulator")
+        r.add_argument(target, required=True, help=help_text)
+        r.add_argument("--fault", default=None,
+                       help="a fault or hostile mode (harness/interfaces/e2/sim/faults.py), optionally @Message,...")
+        r.add_argument("--seed", type=int, default=0)
+        r.add_argument("--late-delay", type=float, default=3.0, help="seconds a late-response fault waits")
+        r.add_argument("--sctp-backend", choices=("auto", "kernel", "usrsctp"), default="auto")
+        r.add_argument("--usrsctp-mode", choices=("udp", "raw"), default="udp")
+        r.add_argument("--udp-port", type=int, default=9900, help="local UDP encapsulation port (usrsctp udp)")
+        r.add_argument("--remote-udp-port", type=int, default=9899, help="the peer's UDP encapsulation port")
+        if name == "e2-node":
+            r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
+        r.set_defaults(handler=main)

@@ -1,0 +1,86 @@
+"""The lab profile's `mplane:` block -> typed NETCONF/SSH settings (PIXIT of the M-plane).
+
+    mplane:
+      host: 192.0.2.10            # the O-RU's NETCONF server (ignored in sim mode: the simulator's)
+      port: 830
+      username: oran
+      password: secret            # or password_env: NAME (read from the environment of the run)
+      key_file: path              # or an SSH private key (public-key authentication; relative to the profile)
+      known_host_key: "ssh-ed25519 AAAA..."   # or known_host_key_file: path (OpenSSH .pub line);
+                                              # 'simulator': the built-in simulator's generated key (sim mode)
+      call_home_port: 4334        # where the harness listens for RFC 8071 call home
+      timeout: 10                 # SSH connect + hello, seconds
+
+A wrong or missing value is a `MplaneLabError` naming the key: a lab problem
+(ERROR), never a DUT failure.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.core.errors import UserError
+
+KEYS = ("host", "port", "username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
+        "call_home_port", "call_home_host", "timeout")
+
+
+class MplaneLabError(UserError, ValueError):
+    """The lab profile's mplane block is unusable; the text names the key."""
+
+
+@dataclass(frozen=True)
+class MplaneLab:
+    host: str
+    port: int
+    username: str
+    password: str | None
+    known_host_key: str
+    call_home_port: int
+    call_home_host: str
+    timeout: float
+    key_file: str | None = None
+
+    @classmethod
+    def from_lab(cls, lab) -> MplaneLab:
+        block = dict(getattr(lab, "mplane", None) or {})
+        where = f"{lab.where} mplane"
+        if not block:
+            raise MplaneLabError(f"{where}: the lab profile has no 'mplane:' block (host, port, credentials, "
+                                 "known host key)")
+        unknown = sorted(set(block) - set(KEYS))
+        if unknown:
+            raise MplaneLabError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+        key = block.get("known_host_key")
+        if key is None and "known_host_key_file" in block:
+            path = Path(block["known_host_key_file"])
+            if not path.is_absolute():
+                path = Path(lab.where.file).resolve().parent / path
+            try:
+                key = path.read_text().strip()
+            except OSError as err:
+                raise MplaneLabError(f"{where}.known_host_key_file: cannot read {path}: {err.strerror}") from None
+        if not key:
+            raise MplaneLabError(f"{where}: needs known_host_key (an OpenSSH public key line) or known_host_key_file")
+        password = block.get("password")
+        if "password_env" in block:
+            password = os.environ.get(str(block["password_env"]))
+            if password is None:
+                raise MplaneLabError(f"{where}.password_env: environment variable {block['password_env']} is not set")
+        try:
+            port, ch_port, timeout = int(block.get("port", 830)), int(block.get("call_home_port", 4334)), \
+                float(block.get("timeout", 10))
+        except (TypeError, ValueError) as err:
+            raise MplaneLabError(f"{where}: port, call_home_port and timeout must be numbers: {err}") from None
+        key_file = None
+        if block.get("key_file"):
+            path = Path(str(block["key_file"]))
+            if not path.is_absolute():
+                path = Path(lab.where.file).resolve().parent / path
+            if not path.is_file():
+                raise MplaneLabError(f"{where}.key_file: {path} is not a file")
+            key_file = str(path)
+        return cls(str(block.get("host", "127.0.0.1")), port, str(block.get("username", "oran")), password,
+                   str(key), ch_port, str(block.get("call_home_host", "0.0.0.0")), timeout, key_file)
