@@ -11,4 +11,6 @@ echo "lint: ruff check harness" >&2
 .venv/bin/ruff check --quiet harness
 echo "lint: mypy harness" >&2
 .venv/bin/mypy harness
+echo "lint: lint-imports (the layers and the one-package-per-interface contracts)" >&2
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest -q "$@"

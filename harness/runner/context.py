@@ -170,9 +170,14 @@ class StepContext:
         clause = kw.pop("clause", None) or self.clause(step)
         return Finding(verdict, check, message, clause=clause, step=where(step) if step is not None else None, **kw)
 
-    def finding(self, verdict: Verdict, check: str, message: str, **kw: Any) -> None:
-        """Record one finding (see `make` for the keywords); a FAIL or ERROR stops the steps."""
-        self.add(self.make(verdict, check, message, **kw))
+    def finding(self, verdict: Verdict, check: str, message: str, *, rule: bool = False, **kw: Any) -> None:
+        """Record one finding (see `make` for the keywords); a FAIL or ERROR stops the steps.
+
+        ``rule=True``: the finding judges a protocol rule every message must keep (a PDU that
+        does not decode, a wrong PPID, the protocol monitor's checks), not the test purpose, so a
+        DUT's violation is FAIL even inside a preamble (`precondition: true`).
+        """
+        self.add(self.make(verdict, check, message, **kw), rule=rule)
 
     def pass_(self, check: str, message: str, **kw: Any) -> None:
         """Record a PASS: a check that held."""
@@ -190,9 +195,9 @@ class StepContext:
         if stop:
             raise StepStop
 
-    def fail(self, check: str, message: str, **kw: Any) -> NoReturn:
-        """Record a FAIL (the DUT broke the spec) and end the steps."""
-        self.finding(Verdict.FAIL, check, message, **kw)
+    def fail(self, check: str, message: str, *, rule: bool = False, **kw: Any) -> NoReturn:
+        """Record a FAIL (the DUT broke the spec) and end the steps (``rule``: see `finding`)."""
+        self.finding(Verdict.FAIL, check, message, rule=rule, **kw)
         raise StepStop   # not reached: finding() stops on a FAIL
 
     def error(self, check: str, message: str, **kw: Any) -> NoReturn:
@@ -207,24 +212,25 @@ class StepContext:
                                        message=f"precondition not met: {finding.message}")
         return finding
 
-    def add(self, finding: Finding) -> None:
+    def add(self, finding: Finding, *, rule: bool = False) -> None:
         """Record a prepared finding as it is; a FAIL or ERROR stops the steps.
 
         In a preamble (`precondition: true`) a FAIL is recorded as INCONC, and still stops the steps.
         """
         stops = finding.verdict >= Verdict.FAIL
-        self.keeper.add(self._unmet(finding))
+        self.keeper.add(finding if rule else self._unmet(finding))
         if stops:
             raise StepStop
 
-    def add_all(self, findings: Iterable[Finding], *, stop: bool = True) -> None:
+    def add_all(self, findings: Iterable[Finding], *, stop: bool = True, rule: bool = False) -> None:
         """Record every finding (all the problems at once), then stop if any is a FAIL or worse.
 
         ``stop=False`` records them without stopping (the caller adds more, then calls `stop`).
+        ``rule=True``: the findings judge protocol rules (see `finding`): FAIL even in a preamble.
         """
         findings = list(findings)
         for f in findings:
-            self.keeper.add(self._unmet(f))
+            self.keeper.add(f if rule else self._unmet(f))
         if stop and any(f.verdict >= Verdict.FAIL for f in findings):
             raise StepStop
 

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.core.errors import LabError
+
 
 @dataclass(frozen=True)
 class Interface:
@@ -80,8 +82,9 @@ def register_common(kinds: dict[str, Callable]) -> None:
     _COMMON.update(kinds)
 
 
-class NoProtocolsError(RuntimeError):
-    """Specs read before any binding registered its protocol: a programming error, not the user's."""
+class NoProtocolsError(LabError, RuntimeError):
+    """Specs read before any binding registered its protocol: the program using the library is set up
+    wrongly (it must import harness.interfaces first), never the spec author's fault."""
 
 
 def protocols() -> dict[str, Protocol]:

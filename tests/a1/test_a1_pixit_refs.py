@@ -75,10 +75,10 @@ def _lab(tmp_path: Path, url: str) -> Path:
     return lab
 
 
-def _run_case(lab: Path, clause: str, dut: Path = RIC):
+def _run_case(lab: Path, clause: str, dut: Path = RIC, file: str = "policies.yaml"):
     session = HarnessSession(Options(dut, lab, None, None, None, SPECS))
     try:
-        tc = next(tc for tc in session.load(SPECS / "near-rt-ric/policies.yaml").testcases if tc.id.endswith(clause))
+        tc = next(tc for tc in session.load(SPECS / "near-rt-ric" / file).testcases if tc.id.endswith(clause))
         return session.run(tc)
     finally:
         session.finish()
@@ -137,6 +137,21 @@ def test_a_server_without_a1p_v2_gives_inconc_not_pass_on_the_negative_cases(tmp
         assert out[tc_id].verdict == "INCONC", out[tc_id]
         assert "precondition not met: GET /A1-P/v2/policytypes answered 404, expected 200" in out[tc_id].message
     assert out["A1TS-v02.00:6.2.1"].verdict == "FAIL"      # the test purpose itself: the DUT earned it
+
+
+def test_a_negative_case_answered_200_is_a_wrong_answer(tmp_path):
+    def answer(method, path, body):
+        if path == "/A1-P/v2/policytypes":
+            return 200, {}, [QOS]
+        return 200, {}, {"policySchema": {"type": "object"}}      # "knows" every type: fail_on [200]
+    server = _Server(answer)
+    try:
+        result = _run_case(_lab(tmp_path, server.url), ":6.2.2/unknown-type", file="policy-types.yaml")
+    finally:
+        server.close()
+    bad = next(f for f in result.findings if f.verdict.name == "FAIL")
+    assert (result.verdict.name, bad.check) == ("FAIL", "http.wrong-answer")
+    assert bad.message == ("GET /A1-P/v2/policytypes/no-such-type_9.9.9 answered 200: a wrong answer, expected 404")
 
 
 def _types_with(tmp_path: Path, name: str, edit) -> Path:

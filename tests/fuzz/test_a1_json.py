@@ -24,7 +24,8 @@ from tests.fuzz.conftest import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "fuzz" / "a1-json"
-TYPES = sorted((ROOT / "fixtures" / "a1" / "policy-types").glob("*.json"))
+TYPES = sorted((ROOT / "specs" / "a1" / "policy-types").glob("*.json"))
+assert TYPES, "no bundled A1 policy types under specs/a1/policy-types"
 
 KEYWORDS = ["type", "properties", "required", "additionalProperties", "items", "enum", "pattern", "minimum",
             "maxLength", "$ref", "$schema", "oneOf", "anyOf", "allOf", "not", "format", "const", "$id",

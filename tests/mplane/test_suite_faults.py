@@ -63,6 +63,9 @@ FAULTS = [
     ("wrong-host-key", "handshake.yaml", "3.1.1.1", Verdict.ERROR, "connect.host-key", "SSH host key mismatch"),
     ("malformed-xml", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "rpc.reply", "is not well-formed XML"),
     ("rpc-error", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "reply.rpc-error", "operation-failed"),
+    # the reply is judged against the message-id the harness sent, not a literal of the spec
+    ("wrong-message-id", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "rpc.message-id",
+     "the rpc-reply's message-id is 'xurn:uuid:"),
     ("no-supervision", "supervision.yaml", "3.1.1.4", Verdict.FAIL, "notification.timer",
      "no supervision-notification notification within 3.5 s"),
     ("no-supervision", "supervision.yaml", "3.1.1.5", Verdict.FAIL, "session.kept", "the O-RU kept the session"),

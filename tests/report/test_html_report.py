@@ -52,11 +52,17 @@ def test_failing_run_is_summarised_as_failing_with_clauses(runs, tmp_path):
     cert = view.runs[0].certification
     assert cert.failed > 0 and not cert.all_required_passed
     test = _test(view, "E2TS-R003-v02.00:6.2.1.2.1")
+    # The protocol monitor sees the wrong echo (a DUT rule broken: FAIL even in the preamble); the
+    # subscription step's own check says it too, as an unmet precondition of this Reset test.
     fail = next(f for f in test.record.findings if f.verdict == "FAIL")
-    assert fail.clause == "O-RAN.WG3.E2AP v03.01 8.2.1.2" and fail.ie_path == "RICrequestID.ricInstanceID"
+    assert fail.check == "monitor.response.unsolicited" and "RIC request ID 1001/2" in fail.text
+    assert fail.clause.startswith("O-RAN.WG3.E2AP v03.01 8.2.1 (RIC Subscription)")
+    unmet = next(f for f in test.record.findings if f.check == "expect.match")
+    assert unmet.verdict == "INCONC" and unmet.clause == "O-RAN.WG3.E2AP v03.01 8.2.1.2"
+    assert unmet.ie_path == "RICrequestID"          # echoed whole: {$echo: sub.RICrequestID}
     assert charts.COLOURS["FAIL"] in test.msc_svg          # the cited message's arrow is drawn red
     page = html.render(view)
-    assert "expected 1, observed 2" in page and ">NO<" in page
+    assert "answers RIC request ID 1001/2" in page and "precondition not met" in page and ">NO<" in page
 
 
 def test_msc_draws_one_arrow_per_message_in_order(runs, tmp_path):

@@ -20,7 +20,7 @@ from tests.report.report_runs import sim_run
 from tests.report.runs import finding, handmade
 
 FAIL_ID = "E2TS-R003-v02.00:6.2.1.2.1"       # fails under the simulator fault wrong-transaction-id
-FAIL_CLAUSE = "O-RAN.WG3.E2AP v03.01 8.2.1.2"
+FAIL_CLAUSE = "O-RAN.WG3.E2AP v03.01 8.2.1 (RIC Subscription)"   # the protocol monitor's finding comes first
 REQUIRED = "all mandatory and applicable conditional passed"
 
 
@@ -49,7 +49,8 @@ def test_failing_run_pdf_names_the_failure_its_clause_and_the_verdict(built):
     flat = _squash(text)
     assert _squash(f"FAIL{FAIL_ID}") in flat                      # the failing test, marked FAIL
     assert _squash(f"FAIL {FAIL_CLAUSE}") in flat                 # its finding, with the clause
-    assert "RICrequestID.ricInstanceID" in flat and _squash("expected 1, observed 2") in flat
+    assert _squash("monitor.response.unsolicited: RICsubscriptionResponse answers RIC request ID 1001/2") in flat
+    assert _squash("INCONC O-RAN.WG3.E2AP v03.01 8.2.1.2 expect.match: precondition not met") in flat
     assert _squash(f"{REQUIRED} NO") in flat
     assert "(!)" in flat                                           # the cited message, flagged in the chart
     meta = json.loads((folder / "run.json").read_text())          # front matter: identity, hashes

@@ -51,7 +51,7 @@ def test_every_fault_mode_is_shown_failing_some_test_case():
 def test_scoped_faults_fail_only_the_test_cases_that_use_the_message():
     run = next(r for r in RUNS if r.name == "ric/wrong-transaction-id@ResetResponse")
     assert {k: v for k, v in run.expect.items() if v != "PASS"} == {
-        "E2TS-R003-v02.00:5.2.1.2.1": "FAIL expect.match TransactionID"}
+        "E2TS-R003-v02.00:5.2.1.2.1": "FAIL monitor.transaction-id.echo TransactionID"}
 
 
 def test_a_difference_is_reported_in_words():

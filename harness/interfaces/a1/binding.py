@@ -1,10 +1,10 @@
 """The A1 binding: A1-P over HTTP(S), against a Near-RT RIC or a Non-RT RIC.
 
-Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/interfaces/a1/steps.py, executors harness/interfaces/a1/executors.py,
-HTTP client/server and evidence harness/http/, policy model harness/interfaces/a1/,
-simulators and faults harness/sim/a1*.py, capture analyser
-harness/interfaces/a1/observe.py.
+Everything A1 is in this package (docs/architecture.md): step readers (steps.py),
+executors (executors.py), the lab block and policy PIXIT (config.py, policy.py), the A1-P
+data model (model.py, schemas.py), simulators, faults and hostile peers (sim/), the capture
+analyser (observe.py, analyze.py). It shares the HTTP core (harness/http/, h11) with nobody
+else's rules: only framing lives there.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ class _State:
     """Per-run HTTP state: the request awaiting a reply."""
 
     def __init__(self) -> None:
-        self.pending = None        # (Incoming, step) the last expect-request matched, not yet answered
+        self.pending: tuple | None = None        # (Incoming, step) the last expect-request matched, not yet answered
 
 
 def _state(ctx: StepContext) -> _State:
@@ -184,7 +184,7 @@ def _json_error(data: bytes) -> str:
         json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as err:
         return f"not UTF-8 ({err.reason} at octet {err.start})"
-    except ValueError as err:
+    except json.JSONDecodeError as err:
         return f"{err.msg} at line {err.lineno} column {err.colno}"
     return "?"
 
@@ -195,6 +195,7 @@ def _save(ctx: StepContext, step, spec: dict, msg: HttpMessage, parsed: Any, ext
     for var, text in spec.items():
         parts = paths.parse_path(text)
         root = parts[0]
+        value: Any
         if root == "status":
             value = msg.status
         elif root == "headers":
@@ -260,8 +261,9 @@ def _admits(ctx: StepContext, step, parsed: Any, entry, where: str, out: list) -
     policy = ctx.resolve(step.expect.admits)
     schema = parsed.get("policySchema") if isinstance(parsed, dict) else None
     bad = check_schema(schema)
-    if bad:
-        _fail(ctx, out, step, "http.admits", f"{where}: the body has no usable policySchema: {bad[0]}", entry)
+    if bad or not isinstance(schema, dict):
+        _fail(ctx, out, step, "http.admits", f"{where}: the body has no usable policySchema: "
+              f"{bad[0] if bad else 'not a JSON object'}", entry)
         return
     for p in validate(policy, schema)[:3]:
         _fail(ctx, out, step, "http.admits", f"{where}: the DUT's policySchema does not accept the lab's policy "

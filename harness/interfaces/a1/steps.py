@@ -21,10 +21,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.interfaces.a1.http_schemas import schema_names
 from harness.spec import protocols
 from harness.spec.match import check_spec
-from harness.spec.model import (BodyTemplate, ExpectRequestStep, HttpReply, HttpRequestStep, HttpResponseCheck,
-                                RespondStep)
+from harness.spec.model import (
+    BodyTemplate,
+    ExpectRequestStep,
+    HttpReply,
+    HttpRequestStep,
+    HttpResponseCheck,
+    RespondStep,
+)
 from harness.spec.paths import PathError, parse_path
 from harness.spec.reader import Node, did_you_mean, is_number, is_var
 from harness.spec.yamlload import LDict, Source, plain
@@ -72,7 +79,6 @@ def _schema(node: Node, key: str = "schema") -> Any:
         return None
     value = node.raw(key)
     line = node.value_line(key)
-    from harness.interfaces.a1.http_schemas import schema_names
     if isinstance(value, str):
         names = schema_names()
         if value not in names:
@@ -154,12 +160,14 @@ def _request(node: Node, ctx) -> list:
     method = _method(r, r.get("method", str, required=True), r.value_line("method"))
     path = r.get("path", str, required=True)
     if not path.startswith("/") and not is_var(path):
-        raise r.error(r.value_line("path"), f"path '{path}' must start with '/' (the base URL comes from the lab profile)")
+        raise r.error(r.value_line("path"),
+                      f"path '{path}' must start with '/' (the base URL comes from the lab profile)")
     query = plain(r.get("query", dict, {}))
     headers = _headers(r, "headers", matchers=False)
     given = [k for k in ("body", "raw", "template") if r.has(k)]
     if len(given) > 1:
-        raise r.error(r.key_line(given[1]), f"a request has one of body, raw, template; this one has {' and '.join(given)}")
+        raise r.error(r.key_line(given[1]),
+                      f"a request has one of body, raw, template; this one has {' and '.join(given)}")
     template = None
     if r.has("template"):
         name = r.get("template", str)

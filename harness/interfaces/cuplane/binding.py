@@ -3,8 +3,7 @@
 It has no YAML test cases yet (no spec-engine protocol): its checks run over
 a capture and a fronthaul lab profile (``oran-harness fronthaul check``,
 harness/cli/fronthaul_commands.py). Its
-pieces live in harness/interfaces/cuplane/ (layers, checks, capture reader, generator,
-report), to be moved in here.
+pieces are all in this package: layers, checks, capture reader, generator, report.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The E2 binding: E2AP over SCTP, against a Near-RT RIC or an E2 node.
 
-Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/interfaces/e2/steps.py, executors harness/interfaces/e2/executors.py, codec
-harness/codec/, procedures harness/interfaces/e2/, simulators and faults harness/sim/
-(ric.py, e2node.py, faults.py, hostile.py, standalone.py), capture analyser
-harness/interfaces/e2/observe.py, evidence harness/evidence/recorder.py.
+Everything E2 is in this package (docs/architecture.md): step readers (steps.py,
+asncheck.py), executors (executors.py), the live link (live.py), the sans-I/O association
+decoder and procedures (association.py, procedures.py, tables.py, view.py), the protocol
+monitor (monitor.py, ierules.py), simulators, faults and hostile peers (sim/), the capture
+analyser, replay and cross-check (observe.py, analyze.py, replay.py, crosscheck.py). The
+ASN.1 codec (harness/codec/) and the SCTP pcapng recorder (harness/evidence/) are shared
+layers below it.
 """
 
 from __future__ import annotations

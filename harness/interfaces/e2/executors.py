@@ -208,14 +208,14 @@ def run_expect(ctx: StepContext, step: ExpectStep) -> None:
             entry.role = "unexpected"
             ctx.fail("transport.ppid", f"the DUT sent E2AP with SCTP PPID {packet.ppid}, not {E2AP_PPID}",
                      clause=f"{E2AP_CLAUSE} 7 (transport: PPID {E2AP_PPID})", expected=E2AP_PPID,
-                     observed=packet.ppid, evidence=(entry.index,))
+                     observed=packet.ppid, evidence=(entry.index,), rule=True)
         notes: list = []
         try:
             pdu = env.codec.decode(packet.data, notes=notes)
         except DecodeError as err:
             entry.error, entry.role = str(err), "unexpected"
             ctx.fail("decode", f"the DUT sent a PDU that does not decode: {err}",
-                     clause=f"{E2AP_CLAUSE} 9 (ASN.1)", evidence=(entry.index,))
+                     clause=f"{E2AP_CLAUSE} 9 (ASN.1)", evidence=(entry.index,), rule=True)
         entry.notes = [f"{n.path}: {n.text}" for n in notes]
         parsed = env.messages.parse(pdu)
         entry.message = parsed.name or f"procedure {parsed.procedure_code} {parsed.kind}"
@@ -263,7 +263,12 @@ def check_expect(ctx: StepContext, step: ExpectStep, parsed, notes: list, entry)
     spec = env.messages.spec(parsed.name)
     problems: list[Finding] = []
     if step.check_ies:
-        problems.extend(ie_rules(ctx, step, spec, parsed, notes, entry))
+        # IE presence, criticality and E2SM payloads are rules every message must keep (protocol
+        # rules): a DUT breaking one is FAIL even in a preamble, where a matcher miss is INCONC.
+        broken = ie_rules(ctx, step, spec, parsed, notes, entry)
+        ctx.add_all(broken, stop=False, rule=True)
+    else:
+        broken = []
     for ie_name, matcher in step.match.items():
         expected = ctx.resolve(matcher)
         if ie_name in parsed.ies:
@@ -274,6 +279,8 @@ def check_expect(ctx: StepContext, step: ExpectStep, parsed, notes: list, entry)
             problems.append(ctx.make(Verdict.FAIL, "expect.match", miss.reason, step=step, ie_path=miss.path,
                                      expected=miss.expected, observed=miss.observed, evidence=(entry.index,)))
     ctx.add_all(problems)                    # every problem at once; any stops the steps
+    if any(f.verdict >= Verdict.FAIL for f in broken):
+        ctx.stop()
     ctx.pass_("expect", f"received {parsed.name} and every check on it passed", evidence=(entry.index,))
     for var, path in step.save.items():
         ctx.vars[var] = _saved(ctx, env, parsed, spec, path)

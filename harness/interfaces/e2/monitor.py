@@ -438,4 +438,5 @@ def live_observe(ctx, monitor: E2Monitor | None, parsed, side: str, data: bytes 
     if step_checks_ies:
         found = [f for f in found if not f.check.startswith("ie.")]
     if found:
-        ctx.add_all([as_finding(f, live=True, evidence=(entry.index,)) for f in found], stop=False)
+        ctx.add_all([as_finding(f, live=True, evidence=(entry.index,), step=ctx.where()) for f in found], stop=False,
+                    rule=True)

@@ -63,7 +63,8 @@ def _monitor(session, tc) -> E2Monitor:
 def run_sim(session, tc):
     """The test case against the built-in simulator of the DUT's role, joined in-process."""
     harness_end, dut_end = inproc.pair("harness", "dut")
-    simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab)
+    simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab,
+                                offered=frozenset(rf.id for rf in session.dut.ran_functions))
     adapter = session.adapter(simulator)
     rec = recorder(session, tc)
     env = RunEnv(E2Env(session.codec, session.messages, harness_end, _monitor(session, tc)), adapter,

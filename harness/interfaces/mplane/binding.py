@@ -1,8 +1,9 @@
 """The M-plane binding: Open Fronthaul M-plane, NETCONF over SSH, against an O-RU.
 
-Its pieces live where they were before the bindings (to be moved in here):
-step readers harness/interfaces/mplane/steps.py, executors harness/interfaces/mplane/executors.py,
-client and evidence harness/interfaces/mplane/, simulator and faults harness/sim/oru*.py.
+Everything M-plane is in this package (docs/architecture.md): step readers (steps.py),
+executors (executors.py), the NETCONF client and framing (client.py, framing.py), the lab
+block (lab.py), evidence (evidence.py, xml_view.py), the O-RU simulator, its faults, host
+key and hostile peer (sim/).
 """
 
 from __future__ import annotations

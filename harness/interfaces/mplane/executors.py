@@ -259,11 +259,51 @@ def run_rpc(ctx: StepContext, step: RpcStep) -> None:
         env.reply_time = time.time()
     except mc.PeerError as err:
         entries = _evidence(ctx, env, label)
+        sent_id = _sent_message_id(entries)
+        _name_rpc(ctx, step, sent_id)
+        _check_echo(ctx, entries, sent_id)           # a reply to another message-id is why none arrived
         ctx.fail("rpc.reply", str(err), clause=f"{RFC6241} 4.2, 4.4",
                  evidence=tuple(e.index for e in entries))
     entries = _evidence(ctx, env, label)
     for e in entries:
         e.role = "sent" if e.frame.direction == "sent" else "matched"
+    sent_id = _sent_message_id(entries)
+    _name_rpc(ctx, step, sent_id)
+    _check_echo(ctx, entries, sent_id)
+
+
+def _message_id(xml: str) -> str | None:
+    try:
+        return etree.fromstring(xml.encode()).get("message-id")
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _sent_message_id(entries: list) -> str | None:
+    """The message-id of the rpc this step sent (from the evidence: what really crossed the channel)."""
+    sent = next((e for e in entries if e.frame.direction == "sent" and e.frame.kind == "rpc"), None)
+    return _message_id(sent.frame.xml) if sent is not None else None
+
+
+def _name_rpc(ctx: StepContext, step: RpcStep, sent_id: str | None) -> None:
+    """`as: NAME`: the rpc as sent (operation, message-id, params), for later steps to refer to."""
+    if step.name:
+        ctx.vars[step.name] = {"operation": step.operation, "message-id": sent_id,
+                               "params": ctx.resolve(dict(step.params))}
+
+
+def _check_echo(ctx: StepContext, entries: list, sent_id: str | None) -> None:
+    """Every rpc-reply this step received echoes the sent rpc's message-id (RFC 6241 4.2); judged
+    against what was sent, never a literal of the spec."""
+    if sent_id is None:
+        return
+    for e in entries:
+        if e.frame.direction == "received" and e.frame.kind == "rpc-reply":
+            got = _message_id(e.frame.xml)
+            if got != sent_id:
+                ctx.fail("rpc.message-id", f"the rpc-reply's message-id is {got!r}, the rpc's was {sent_id!r}: "
+                         "a reply echoes its rpc's message-id", clause=f"{RFC6241} 4.2",
+                         expected=sent_id, observed=got, evidence=(e.index,))
 
 
 # ---------------------------------------------------------------------- checks

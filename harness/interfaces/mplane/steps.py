@@ -7,7 +7,9 @@ Kinds (registered for protocol 'mplane', interface 'o-ru.mplane'):
 * `disconnect`: close-session and drop SSH;
 * `rpc`: a named operation (get, get-config, edit-config, create-subscription,
   supervision-watchdog-reset, close-session) with `filter`, `config`, `params`,
-  or `body:` raw XML (with ${vars}); `timer` bounds the wait for the reply;
+  or `body:` raw XML (with ${vars}); `timer` bounds the wait for the reply; `as: NAME`
+  saves the rpc as sent (`${NAME.params.x}`, `${NAME.message-id}`); every reply must echo
+  the sent message-id (checked by the executor, never written in a spec);
 * `expect-reply`: checks the last reply: `ok`, `rpc-error` (error-tag/-type),
   `data` (XPath -> value or `$` matcher), `time-ahead` (a date-time leaf
   N +/- T seconds after the reply), `save` (variable -> XPath);
@@ -75,6 +77,7 @@ class RpcStep:
     timer: Any
     where: Any
     kind: str = "rpc"
+    name: str | None = None        # `as:` the rpc as sent ({operation, message-id, params}) is saved as this variable
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ def _disconnect(node: Node, ctx) -> list:
 
 
 def _rpc(node: Node, ctx) -> list:
-    node.only(["rpc", "filter", "config", "params", "body", "timer"])
+    node.only(["rpc", "filter", "config", "params", "body", "timer", "as"])
     op = node.get("rpc", str, required=True, choices=OPERATIONS + ("raw",))
     filt = None
     if node.has("filter"):
@@ -214,7 +217,11 @@ def _rpc(node: Node, ctx) -> list:
         _xml(node, "body", body, "'body'")
     elif body is not None:
         raise node.error(node.key_line("body"), f"'body' is for rpc: raw; {op} is built from its parameters")
-    return [RpcStep(op, filt, config, plain(node.get("params", dict, {})), body, _timer(node), node.where())]
+    name = node.get("as", str)
+    if name is not None and not _NAME.match(name):
+        raise node.error(node.value_line("as"), f"'{name}' is not a variable name")
+    return [RpcStep(op, filt, config, plain(node.get("params", dict, {})), body, _timer(node), node.where(),
+                    name=name)]
 
 
 def _expect_reply(node: Node, ctx) -> list:

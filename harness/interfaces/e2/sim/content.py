@@ -65,14 +65,19 @@ def global_gnb_id(gnb_id: int = 3000, plmn: bytes = PLMN) -> tuple:
     return ("gNB", {"global-gNB-ID": {"plmn-id": plmn, "gnb-id": ("gnb-ID", (gnb_id.to_bytes(3, "big"), 22))}})
 
 
-def ran_functions(kpm_version: str = "v03.00") -> list[dict]:
-    """RAN function 2 = E2SM-KPM, 3 = E2SM-RC, as RANfunction-Item containers."""
-    return [item("RANfunction-Item", {"ranFunctionID": KPM_RAN_FUNCTION, "ranFunctionRevision": 1,
+def ran_functions(kpm_version: str = "v03.00", offered: frozenset[int] | None = None) -> list[dict]:
+    """RAN function 2 = E2SM-KPM, 3 = E2SM-RC, as RANfunction-Item containers.
+
+    ``offered``: only these RAN function ids (the DUT profile's declaration, so that a simulator
+    standing in for a DUT offers what its profile says); None: both.
+    """
+    every = [item("RANfunction-Item", {"ranFunctionID": KPM_RAN_FUNCTION, "ranFunctionRevision": 1,
                                        "ranFunctionDefinition": kpm_ran_function_definition(kpm_version),
                                        "ranFunctionOID": KPM_OID[kpm_version]}),
             item("RANfunction-Item", {"ranFunctionID": RC_RAN_FUNCTION, "ranFunctionRevision": 1,
                                        "ranFunctionDefinition": rc_ran_function_definition(),
                                        "ranFunctionOID": RC_OID})]
+    return [f for f in every if offered is None or f["value"][1]["ranFunctionID"] in offered]
 
 
 NG_COMPONENT = ("e2nodeComponentInterfaceTypeNG", {"amf-name": "amf.5gc.example"})
@@ -91,8 +96,8 @@ def component_addition_ack() -> list[dict]:
         "e2nodeComponentConfigurationAck": {"updateOutcome": "success"}})]
 
 
-def e2_setup_request_ies(gnb_id: int = 3000) -> dict:
-    return {"GlobalE2node-ID": global_gnb_id(gnb_id), "RANfunctionsAdded": ran_functions(),
+def e2_setup_request_ies(gnb_id: int = 3000, offered: frozenset[int] | None = None) -> dict:
+    return {"GlobalE2node-ID": global_gnb_id(gnb_id), "RANfunctionsAdded": ran_functions(offered=offered),
             "E2nodeComponentConfigAddition": component_addition()}
 
 

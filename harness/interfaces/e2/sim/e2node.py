@@ -48,9 +48,10 @@ class E2NodeSimulator(Simulator):
                "error-indication": "do_error_indication", "disconnect": "do_disconnect"}
 
     def __init__(self, transport, *, gnb_id: int = 3000, auto_setup: bool = True, min_period: float = 0.05,
-                 **kwargs) -> None:
+                 offered: frozenset[int] | None = None, **kwargs) -> None:
         super().__init__(transport, **kwargs)
         self.gnb_id = gnb_id
+        self.offered = offered              # RAN function ids to offer (None: KPM and RC)
         self.auto_setup = auto_setup
         self.min_period = min_period
         self.codec.set_ran_function(KPM_RAN_FUNCTION, "e2sm-kpm")
@@ -66,13 +67,14 @@ class E2NodeSimulator(Simulator):
             self.do_e2_setup({})
 
     def do_e2_setup(self, params: dict) -> None:
-        self.request("E2setupRequest", content.e2_setup_request_ies(params.get("gnb_id", self.gnb_id)))
+        self.request("E2setupRequest", content.e2_setup_request_ies(params.get("gnb_id", self.gnb_id),
+                                                                    self.offered))
 
     def do_reset(self, params: dict) -> None:
         self.request("ResetRequest", {"Cause": tuple(params.get("cause", ("misc", "om-intervention")))})
 
     def do_service_update(self, params: dict) -> None:
-        self.request("RICserviceUpdate", {"RANfunctionsModified": content.ran_functions()})
+        self.request("RICserviceUpdate", {"RANfunctionsModified": content.ran_functions(offered=self.offered)})
 
     def do_configuration_update(self, params: dict) -> None:
         self.request("E2nodeConfigurationUpdate", content.configuration_update_ies())
@@ -102,7 +104,7 @@ class E2NodeSimulator(Simulator):
     def on_RICserviceQuery(self, msg: MessageReceived) -> None:
         known = {v["ranFunctionID"]: v["ranFunctionRevision"]
                  for v in items_of(msg.ies.get("RANfunctionsAccepted"))}
-        ours = content.ran_functions()
+        ours = content.ran_functions(offered=self.offered)
         added = [f for f in ours if f["value"][1]["ranFunctionID"] not in known]
         deleted = [item("RANfunctionID-Item", {"ranFunctionID": rf, "ranFunctionRevision": rev})
                    for rf, rev in known.items() if rf not in (KPM_RAN_FUNCTION, RC_RAN_FUNCTION)]

@@ -10,8 +10,12 @@ from harness.interfaces.e2.sim.ric import RicSimulator
 SIMULATORS = {"e2-node": E2NodeSimulator, "near-rt-ric": RicSimulator}
 
 
-def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: Any = None, seed: int = 0):
+def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: Any = None, seed: int = 0,
+                    offered: frozenset[int] | None = None):
     """A started simulator of ``dut_role`` on ``transport``.
+
+    ``offered``: for an E2 node simulator, the RAN function ids the DUT profile declares (it
+    offers those only, as the DUT it stands in for would).
 
     A 'late-response' fault answers 1.5 times the lab's expect timer late, so
     the late answer is always after the harness stopped waiting.
@@ -22,6 +26,7 @@ def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: 
     expect = 5.0
     if lab is not None:
         expect = float(lab.timers.expect)
-    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect)
+    extra = {"offered": offered} if offered is not None and dut_role == "e2-node" else {}
+    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect, **extra)
     sim.start()
     return sim

@@ -61,6 +61,7 @@ ORU_FAULTS = FaultRegistry("O-RU", (
     Fault("bad-hello", "its hello lacks the base:1.0 and base:1.1 capabilities", "behaviour"),
     Fault("malformed-xml", "rpc replies are not well-formed XML", "bytes"),
     Fault("rpc-error", "get and get-config answer rpc-error operation-failed", "value"),
+    Fault("wrong-message-id", "rpc-replies carry a message-id other than the rpc's (RFC 6241 4.2)", "value"),
     Fault("no-supervision", "no supervision-notification is sent and a missed watchdog reset goes unnoticed",
           "timing"),
     Fault("late-supervision", "supervision-notifications leave guard + 2.5 s after the interval (late)", "timing"),
@@ -441,6 +442,8 @@ class _Session:
         reply = etree.Element(_q(NC, "rpc-reply"), nsmap={None: NC})
         for k, v in (attrs or {}).items():
             reply.set(k, v)
+        if self.fault == "wrong-message-id" and "message-id" in reply.attrib:
+            reply.set("message-id", "x" + reply.get("message-id"))
         reply.append(body if body is not None else etree.Element(_q(NC, "ok")))
         data = etree.tostring(reply, encoding="UTF-8")
         if self.fault == "malformed-xml":
