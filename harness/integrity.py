@@ -276,7 +276,7 @@ def _lab_name(folder: Path) -> str | None:
     """The lab name from run.json (``lab.name``), or None when absent or unreadable."""
     try:
         run = json.loads((folder / "run.json").read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     lab = run.get("lab") if isinstance(run, dict) else None
     name = lab.get("name") if isinstance(lab, dict) else None
@@ -371,6 +371,10 @@ def read_manifest(directory: str | Path) -> tuple[Manifest, bytes]:
         raise IntegrityError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as err:
         raise IntegrityError(f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg})") from None
+    except RecursionError:
+        raise IntegrityError(f"{path}: not readable JSON (nested too deep)") from None
+    except ValueError as err:            # an integer of more than 4,300 digits
+        raise IntegrityError(f"{path}: not readable JSON ({err})") from None
     return _parse_manifest(doc, path), data
 
 

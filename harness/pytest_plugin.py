@@ -36,12 +36,15 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
 
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.core.errors import DutError, HarnessError, LabError, UserError
+from harness.core.terminal import safe
 from harness.core.verdict import OUTCOMES, Verdict
 from harness.parallel.duts import DutPlanError, dut_of, item_name, parse_dut_labs, plan_duts
 from harness.parallel.scheduler import DutScheduling
@@ -49,6 +52,8 @@ from harness.parallel.sessions import DutSessions
 from harness.report.allure_steps import AllureReporter
 from harness.results import safe_name
 from harness.results.junit import keep_verdicts
+from harness.results.reader import ResultsDirError, read_results
+from harness.results.simulated import simulated_line
 from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
 from harness.spec.errors import SpecError
 from harness.spec.loader import looks_like_spec
@@ -96,6 +101,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _xdist_worker(config):       # xdist's controller is only known after this (its configure is trylast)
         config.stash[_TALLY] = VerdictTally()
         config.pluginmanager.register(config.stash[_TALLY], "oran-harness-verdict-tally")
+        _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the run like Ctrl-C (pytest's KeyboardInterrupt path), so the simulators and
+    captures are closed and the results end INCOMPLETE; a second SIGTERM kills as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+        return
+
+    def stop(signum, _frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _slots(config: pytest.Config):
@@ -414,13 +435,42 @@ class VerdictTally:
             self.rows.append((report.nodeid, verdict))
 
 
+def _planned(item) -> dict | None:
+    """The item's test case as planned ({id, title, status}), or None when it is not applicable."""
+    if not isinstance(item, SpecItem) or item.not_applicable is not None:
+        return None
+    if any(str(m.kwargs.get("reason", "")).startswith("not applicable") for m in item.iter_markers("skip")):
+        return None
+    tc = item.testcase
+    return {"id": tc.id, "title": tc.title, "status": tc.status}
+
+
+def pytest_collection_finish(session) -> None:
+    """Record the applicable test cases (after -k and deselection) before any runs: a reader of the
+    results can then name the ones that never ran (a run stopped by Ctrl-C, SIGTERM, -x, a guard)."""
+    config = session.config
+    state, duts = config.stash.get(_STATE, None), config.stash.get(_DUTS, None)
+    plans: dict = {}
+    for item in session.items:
+        entry = _planned(item)
+        if entry is not None:
+            plans.setdefault(getattr(item, "dut_key", None), []).append(entry)
+    if state is not None:
+        state.plan(plans.get(None, []))
+    if duts is not None:
+        for key in duts.order:
+            duts.plan(key, plans.get(key, []))
+
+
 def pytest_sessionfinish(session, exitstatus):
+    # Stopped before its end (Ctrl-C, SIGTERM via _stop_on_sigterm, an internal error): INCOMPLETE.
+    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     state = session.config.stash.get(_STATE, None)
     if state is not None:
-        state.finish()
+        state.finish(interrupted)
     duts = session.config.stash.get(_DUTS, None)
     if duts is not None:
-        duts.finish()
+        duts.finish(interrupted)
 
 
 @pytest.hookimpl(trylast=True)
@@ -447,22 +497,41 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     tr = terminalreporter
     tr.section("O-RAN test case verdicts")
+    marking = simulated_line(_session_meta(state))
+    if marking:
+        tr.write_line(safe(marking), yellow=True, bold=True)
     width = max(len(r["id"]) for r in state.rows)
     for row in state.rows:
-        tr.write_line(f"{row['verdict']:<15} {row['id']:<{width}}  {row['title']}")
+        tr.write_line(safe(f"{row['verdict']:<15} {row['id']:<{width}}  {row['title']}"))
     counts: dict = {}
     for row in state.rows:
         counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
-    tr.write_line("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    tr.write_line(safe("  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))))
     if state.results_dir:
-        tr.write_line(f"results: {state.results_dir}")
+        tr.write_line(safe(f"results: {state.results_dir}"))
+
+
+def _session_meta(session) -> dict:
+    """What run.json says of a session (or would say, when it writes no results folder)."""
+    if session.writer is not None:
+        return session.writer.meta
+    return {"mode": session.mode, "dut": session.dut, "lab": session.lab,
+            **({"simulated": session.simulated} if isinstance(getattr(session, "simulated", None), bool) else {})}
+
+
+def _folder_meta(folder: Path | None) -> dict:
+    """run.json of a DUT's results folder ({} when there is none yet or it cannot be read)."""
+    try:
+        return read_results(folder).meta.raw if folder is not None else {}
+    except ResultsDirError:
+        return {}
 
 
 def _notices(tr, session, prefix: str = "") -> None:
     """The run's notices (wire capture skipped, results signed, ...): logged by the library,
     which pytest would keep to itself, so written here where the person running it looks."""
     for text in getattr(session.writer, "notices", ()) if session.writer is not None else ():
-        tr.write_line(f"oran-harness: {prefix}{text}")
+        tr.write_line(safe(f"oran-harness: {prefix}{text}"))
 
 
 @pytest.fixture(scope="session")
@@ -538,7 +607,12 @@ def _per_dut_summary(tr, config: pytest.Config) -> None:
         for _, verdict in rows:
             counts[verdict] = counts.get(verdict, 0) + 1
         where = f"  results: {slot.results}" if slot.results else ""
-        tr.write_line(f"DUT {slot.key}: " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + where)
+        marking = simulated_line(_folder_meta(slot.results))
+        tr.write_line(safe(f"DUT {slot.key}: " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+                           + where
+                           + ("  [SIMULATED]" if marking else "")))
+        if marking:
+            tr.write_line(safe(f"  {marking}"), yellow=True, bold=True)
         for name, verdict in rows:
             if verdict not in ("PASS", "NOT-APPLICABLE"):      # the ones to look at; all are in the results
-                tr.write_line(f"  {verdict:<15} {name}")
+                tr.write_line(safe(f"  {verdict:<15} {name}"))

@@ -18,10 +18,12 @@ from harness.evidence.wire import WireCapture
 from harness.interfaces import Binding, BindingError, binding_for, bindings, primary
 from harness.interfaces.e2 import session_codec
 from harness.interfaces.e2.view import E2Messages
-from harness.profiles.loader import ProfileError, load_dut, load_lab
-from harness.results import ResultsWriter
+from harness.profiles.loader import ProfileError, load_dut, load_lab, refuse_silent_simulator
+from harness.core.verdict import Finding, Verdict
+from harness.results import ResultsFolderError, ResultsWriter
 from harness.runner.adapters import CommandAdapter, ManualAdapter, SimulatorAdapter
-from harness.runner.runner import Timers
+from harness.runner.exchange import Exchange
+from harness.runner.runner import TestResult, Timers
 from harness.spec import expr
 from harness.spec.errors import SpecError
 from harness.spec.loader import load_run_library, load_spec_file
@@ -43,6 +45,7 @@ class Options:
     results: Path | None
     specs_root: Path | tuple[Path, ...]     # folders/files adding templates and groups to the bundled ones
     wire_capture: str | None = None
+    open_interfaces: bool = True      # False: only read profiles and specs (`oran-harness list`)
 
 
 class HarnessSession:
@@ -58,11 +61,19 @@ class HarnessSession:
         if self.mode not in ("sim", "live"):
             raise SessionError(f"--mode {self.mode}: only 'sim' and 'live' work yet; replay comes with "
                                "capture analysis")
+        # Only a DUT profile that names a built-in simulator runs one (issue 15): never in a real DUT's place.
+        self.simulated = self.dut.simulated
+        if options.open_interfaces:
+            try:
+                refuse_silent_simulator(self.dut, self.lab, self.mode)
+            except ProfileError as err:
+                raise SessionError(str(err)) from None
         self.wire = None
         # Each interface binding's per-session state (lab blocks, a live link): harness/interfaces/.
+        # Opened now, so a bad lab block or a missing DUT address stops the run before its first test case.
         self.states: dict[str, Any] = {}
         try:
-            for binding in bindings():
+            for binding in bindings() if options.open_interfaces else ():
                 self.states[binding.name] = binding.open(self)
             owner = primary(self.dut)
             if options.fault and owner is not None:
@@ -81,14 +92,18 @@ class HarnessSession:
         self.seen_ids: dict = {}
         self.step_listeners: list = []      # StepEvent callbacks for every test case (the allure steps)
         self.rows: list[dict] = []
+        self.planned: list[dict] | None = None       # set by plan(), before the first test case runs
         self.results_dir = options.results
         self.writer = None
         if options.results:
-            self.writer = ResultsWriter(options.results, {
+            self.writer = self._writer(options.results, {
                 "harness": __version__, "started": time.time(), "mode": self.mode, "fault": options.fault,
+                "simulated": self.simulated, "simulator": self.dut.simulator or None,
                 "dut_profile": str(options.dut), "lab_profile": str(options.lab),
                 "dut": self.dut, "lab": self.lab,
                 "asn1": {"e2ap": self.codec.e2ap.compiled.source_hashes}})
+            if self.planned is not None:
+                self.writer.plan(self.planned)
             self.rows = self.writer.rows
         wire = (self.lab.transport.get("wire_capture") or {}) if self.mode == "live" else {}
         if options.wire_capture:
@@ -98,6 +113,19 @@ class HarnessSession:
                                     wire.get("filter", "sctp or udp"))
             if self.wire.notice:
                 self.writer.notice(self.wire.notice)      # logged, and shown at the end of the run
+
+    @staticmethod
+    def _writer(results: Path, meta: dict) -> ResultsWriter:
+        try:
+            return ResultsWriter(results, meta)
+        except ResultsFolderError as err:
+            raise SessionError(str(err)) from None
+
+    def plan(self, planned: list[dict]) -> None:
+        """The applicable test cases this session will run ({id, title, status}); run.json records them."""
+        self.planned = list(planned)
+        if self.writer is not None:
+            self.writer.plan(self.planned)
 
     # ------------------------------------------------------------------ collection
     def load(self, path: Path):
@@ -131,11 +159,20 @@ class HarnessSession:
     # ------------------------------------------------------------------ running
     def run(self, tc):
         """Run one test case through its interface's binding; its row goes to the results."""
+        started, t0 = time.time(), time.monotonic()
         try:
             result = binding_for(tc.protocol).run(self, tc)
-        except BindingError as err:
-            raise SessionError(str(err)) from None
+        except BindingError as err:         # the lab could not be set up (a simulator that would not start)
+            result = self._error_result(tc, str(err), started, t0)
+        except Exception as err:  # noqa: BLE001 -- a bad value, a harness bug: an ERROR row, never a lost one
+            result = self._error_result(tc, f"{type(err).__name__}: {err}", started, t0)
         return self._finish_row(result)
+
+    @staticmethod
+    def _error_result(tc, message: str, started: float, t0: float) -> TestResult:
+        """An ERROR verdict for a test case the lab or the harness could not run (no judgement on the DUT)."""
+        finding = Finding(Verdict.ERROR, "harness.setup", f"the test case could not run: {message}")
+        return TestResult(tc, Verdict.ERROR, [finding], Exchange(), started, time.monotonic() - t0, {})
 
     def state_of(self, binding: Binding) -> Any:
         """What ``binding.open`` returned for this session."""
@@ -159,10 +196,12 @@ class HarnessSession:
             return CommandAdapter(self.lab.adapter.commands)
         return ManualAdapter()
 
-    def finish(self) -> None:
+    def finish(self, interrupted: bool = False) -> None:
+        """Stop captures and links, then end the results (INCOMPLETE when ``interrupted`` or a
+        planned test case has no row)."""
         if self.wire is not None:
             self.wire.stop()
         for binding in bindings():
             binding.close(self, self.states.get(binding.name))
         if self.writer:
-            self.writer.finish({"finished": time.time()})
+            self.writer.finish({"finished": time.time()}, interrupted=interrupted)

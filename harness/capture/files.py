@@ -20,6 +20,7 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from harness.capture.issues import CappedIssues
 from harness.capture.model import CaptureError, CaptureIssue
 
 __all__ = ["frames", "Frame", "MAX_FRAME"]
@@ -42,7 +43,7 @@ _NUMBERED_NON_PACKETS = frozenset((0x00000BAD, 0x40000BAD, 0x00000009))
 _IF_TSRESOL, _IF_TSOFFSET = 9, 14
 
 
-def frames(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
+def frames(f: BinaryIO, name: str, issues: list | CappedIssues) -> Iterator[Frame]:
     """Yield the frames of the capture open as *f* (positioned at its start).
 
     Raises:
@@ -58,7 +59,7 @@ def frames(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
     raise CaptureError(f"{name}: not a pcap or pcapng file (starts with {magic.hex()})")
 
 
-def _pcap(f: BinaryIO, name: str, magic: bytes, issues: list) -> Iterator[Frame]:
+def _pcap(f: BinaryIO, name: str, magic: bytes, issues: list | CappedIssues) -> Iterator[Frame]:
     order, unit = _PCAP_MAGICS[magic]
     head = f.read(20)
     if len(head) < 20:
@@ -113,7 +114,7 @@ def _idb_options(body: bytes, order: str) -> tuple[float, int]:
     return unit, offset
 
 
-def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
+def _pcapng(f: BinaryIO, name: str, issues: list | CappedIssues) -> Iterator[Frame]:
     read = f.read
     number = 0          # packets yielded so far
     at = 0              # file offset of the current block
@@ -207,7 +208,7 @@ def _pcapng(f: BinaryIO, name: str, issues: list) -> Iterator[Frame]:
                 continue
             iface = ifaces[0]
             orig = struct.unpack_from(order + "I", body, 0)[0]
-            room = len(body) - 8
+            room = max(0, len(body) - 8)
             caplen = min(orig, room, iface.snaplen or room)
             # An SPB has no timestamp; time 0 is what Wireshark shows too.
             yield number, iface.linktype, 0.0, body[4:4 + caplen], caplen < orig

@@ -29,12 +29,16 @@ from dataclasses import dataclass
 
 import h11
 
+from harness.capture.issues import CappedIssues, capped
 from harness.capture.model import CapturedMessage, CaptureIssue
 from harness.core.errors import DutError
+from harness.core.redact import redact_headers, redact_text
 from harness.http.messages import HeaderAccess
 from harness.http.wire import MAX_HEAD, PeerBroke, first_line, framing, message_head
 
 MAX_BODY = 16 * 1024 * 1024
+MAX_DIRECTIONS = 4096        # connection directions parsed at once; the oldest is forgotten past it
+MAX_PIPELINED = 1024         # request methods remembered per connection awaiting their responses
 METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE")
 _MIRROR_HOST = [("Host", "capture")]
 
@@ -47,7 +51,7 @@ class CapturedHttp(HeaderAccess):
         kind: 'request' | 'response'.
         method, target: request line ('' on responses).
         status, reason: status line (0 / '' on requests).
-        headers: (name, value) pairs as on the wire.
+        headers: (name, value) pairs as on the wire, credentials redacted.
         body: the body after undoing chunked coding (cut at MAX_BODY: see truncated).
         packets: packet numbers the message's octets came from.
         time: capture time of its last octet.
@@ -186,8 +190,8 @@ class HttpFramer:
         max_body: bodies beyond this many octets are cut (and marked truncated).
     """
 
-    def __init__(self, issues: list, max_body: int = MAX_BODY) -> None:
-        self.issues = issues
+    def __init__(self, issues: list | CappedIssues, max_body: int = MAX_BODY) -> None:
+        self.issues = capped(issues)      # bounded: a flood of broken messages cannot grow it per packet
         self.max_body = max_body
         self.dirs: dict = {}
         self.pending_methods: dict = {}      # (client, server) -> request methods awaiting responses
@@ -198,6 +202,12 @@ class HttpFramer:
         key = (msg.src, msg.dst)
         d = self.dirs.get(key)
         if d is None:
+            if len(self.dirs) >= MAX_DIRECTIONS:
+                old = self.dirs.pop(next(iter(self.dirs)))
+                if old.h11 is not None and not old.broken and not old.at_boundary():
+                    self._issue(old, f"more than {MAX_DIRECTIONS} connections open at once; the oldest "
+                                     "is no longer followed")
+                self.pending_methods.pop((old.src, old.dst), None)
             d = self.dirs[key] = _Direction(msg.src, msg.dst, msg.association)
         out: list = []
         if msg.stream != d.gaps:             # bytes are missing before this run (tcp.py skipped a gap)
@@ -240,6 +250,7 @@ class HttpFramer:
             if d.h11 is not None and not d.broken:
                 self._eof(d, out, "the capture ends inside a message")
         self.dirs.clear()
+        self.issues.summary()
         return out
 
     # ------------------------------------------------------------------ parsing
@@ -291,7 +302,10 @@ class HttpFramer:
             elif isinstance(event, (h11.Request, h11.Response)):
                 d.head = event
                 if isinstance(event, h11.Request):
-                    self.pending_methods.setdefault((d.src, d.dst), []).append(event.method)
+                    queue = self.pending_methods.setdefault((d.src, d.dst), [])
+                    queue.append(event.method)
+                    if len(queue) > MAX_PIPELINED:
+                        del queue[0]
             elif isinstance(event, h11.Data):
                 room = self.max_body - len(d.body)
                 if len(event.data) > room:
@@ -331,7 +345,10 @@ class HttpFramer:
         if d.head is None:                 # h11 ends a message only after its head
             raise _Bad("a message ended before its header block")
         kind, method, target, status, reason, headers = message_head(d.head)
-        msg = CapturedHttp(kind, method, target, status, reason, headers, bytes(d.body), tuple(d.packets), d.time,
+        # Captured credentials (Authorization, Cookie, access_token=) go no further: not into exchanges,
+        # findings, reports or printed output (harness.core.redact).
+        msg = CapturedHttp(kind, method, redact_text(target), status, reason, redact_headers(headers), bytes(d.body),
+                           tuple(d.packets), d.time,
                            d.src, d.dst, d.conn, framing(d.head, d.method or None), d.truncated)
         d.reset_message()
         return msg

@@ -36,6 +36,7 @@ from harness.capture import checksums, files
 from harness.capture.dispatch import ETHERTYPE_IPV4 as _ETH_IPV4
 from harness.capture.dispatch import ETHERTYPE_IPV6 as _ETH_IPV6
 from harness.capture.dispatch import sctp_udp_ports
+from harness.capture.issues import CappedIssues, capped
 from harness.capture.model import CapturedMessage, CaptureError, CaptureIssue
 from harness.capture.sctp import SctpTracker
 from harness.capture.tcp import TcpTracker
@@ -143,44 +144,76 @@ LINK_TYPES = {
 # --------------------------------------------------------------------------
 
 class _IpFragments:
-    """Reassemble IPv4 / IPv6 fragments; bounded in datagrams and in age."""
+    """Reassemble IPv4 / IPv6 fragments; bounded in datagrams, fragments, octets and age.
+
+    `pending` is kept in order of each datagram's first fragment, so expiry walks only
+    the datagrams it expires (capture time that runs backwards at worst delays an
+    expiry until the caps or the end of the file evict the datagram).
+    """
 
     MAX_PENDING = 256
     MAX_AGE = 30.0          # seconds of capture time
+    MAX_DATAGRAM = 65535    # no IP datagram is longer (jumbograms are not reassembled)
+    MAX_PIECES = 512        # fragments held per datagram (a 64 KiB datagram at MTU 576 needs 120)
+    MAX_OCTETS = 8 << 20    # octets held over all datagrams
 
-    def __init__(self, issues: list) -> None:
-        self.pending: dict = {}    # key -> [first_time, total or None, {offset: bytes}, packets, proto]
+    def __init__(self, issues: list | CappedIssues) -> None:
+        self.pending: dict = {}    # key -> [first_time, total or None, {offset: bytes}, packets, proto, octets]
         self.issues = issues
+        self.octets = 0
 
     def add(self, key, offset: int, more: bool, data: bytes, number: int, time: float,
             proto: int) -> tuple | None:
         entry = self.pending.get(key)
+        if offset + len(data) > self.MAX_DATAGRAM:
+            self.issues.append(CaptureIssue(number, f"IP fragment at offset {offset} with {len(data)} "
+                                                    f"octets ends past {self.MAX_DATAGRAM}; skipped"))
+            return None
         if entry is None:
             if len(self.pending) >= self.MAX_PENDING:
                 self._evict(next(iter(self.pending)), "too many incomplete datagrams")
-            entry = self.pending[key] = [time, None, {}, [], proto]
-        entry[2][offset] = data
-        entry[3].append(number)
+            entry = self.pending[key] = [time, None, {}, [], proto, 0]
+        pieces = entry[2]
+        old = pieces.get(offset)
+        if old is not None:
+            entry[5] -= len(old)
+            self.octets -= len(old)
+        elif len(pieces) >= self.MAX_PIECES:
+            self._evict(key, f"has more than {self.MAX_PIECES} fragments")
+            return None
+        pieces[offset] = data
+        entry[5] += len(data)
+        self.octets += len(data)
+        if len(entry[3]) < self.MAX_PIECES:
+            entry[3].append(number)
         if not more:
             entry[1] = offset + len(data)
-        if entry[1] is None:
+        while self.octets > self.MAX_OCTETS and self.pending:
+            self._evict(next(iter(self.pending)), f"not completed while more than {self.MAX_OCTETS} "
+                                                  "octets of incomplete datagrams waited")
+        if entry[1] is None or key not in self.pending:
             return None
         got = 0
-        for off in sorted(entry[2]):
+        for off in sorted(pieces):
             if off > got:
                 return None
-            got = max(got, off + len(entry[2][off]))
+            got = max(got, off + len(pieces[off]))
         if got < entry[1]:
             return None
         del self.pending[key]
+        self.octets -= entry[5]
         buf = bytearray(entry[1])
-        for off in sorted(entry[2]):
-            piece = entry[2][off]
+        for off in sorted(pieces):
+            piece = pieces[off]
             buf[off:off + len(piece)] = piece
         return bytes(buf[:entry[1]]), tuple(sorted(set(entry[3]))), entry[4]
 
     def expire(self, now: float) -> None:
-        for key in [k for k, e in self.pending.items() if now - e[0] > self.MAX_AGE]:
+        pending = self.pending
+        while pending:
+            key = next(iter(pending))
+            if now - pending[key][0] <= self.MAX_AGE:
+                return
             self._evict(key, f"not completed within {self.MAX_AGE:g} s")
 
     def flush(self) -> None:
@@ -189,11 +222,11 @@ class _IpFragments:
 
     def _evict(self, key, why: str) -> None:
         entry = self.pending.pop(key)
+        self.octets -= entry[5]
         src, dst, ident = key[0], key[1], key[-1]
-        octets = sum(len(p) for p in entry[2].values())
         self.issues.append(CaptureIssue(min(entry[3]), f"IP fragments of datagram id {ident:#x} "
                                         f"from {_ip_text(src)} to {_ip_text(dst)} {why}; "
-                                        f"{octets} octets dropped"))
+                                        f"{entry[5]} octets dropped"))
 
 
 def _ip_text(raw: bytes) -> str:
@@ -218,7 +251,7 @@ class CaptureReader:
                  verify_checksums: bool = False) -> None:
         self.path = os.fspath(path)
         self.verify_checksums = verify_checksums
-        self.issues = issues if issues is not None else []
+        self.issues = capped(issues)     # bounded: a file of junk cannot grow one issue per packet
         self.udp_ports = frozenset(DEFAULT_UDP_PORTS) | frozenset(udp_ports)
         self.tcp_ports = None if tcp_ports is None else frozenset(tcp_ports)
         self.stats = ReaderStats()
@@ -294,7 +327,8 @@ class CaptureReader:
                 stats.messages += len(out)
                 out.clear()
             self.offset = self.size
-            stats.issues = len(self.issues)
+            self.issues.summary()
+            stats.issues = self.issues.total
 
     def _unknown_link(self, number: int, linktype: int) -> None:
         self.stats.skipped += 1
@@ -441,7 +475,9 @@ def read_messages(path: str | os.PathLike, *, issues: list | None = None,
     Args:
         path: the capture file.
         issues: a list that receives a `CaptureIssue` for every damaged or
-            unusable packet (reading goes on after each).
+            unusable packet (reading goes on after each); past the first
+            `harness.capture.issues.MAX_ISSUES` only counted per kind, and one
+            "N more issues of this kind" issue per kind is added at the end.
         udp_ports: UDP ports carrying SCTP (RFC 6951) besides 9899.
         tcp_ports: TCP ports to follow; None follows every TCP connection, an
             empty collection none.

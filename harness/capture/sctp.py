@@ -10,6 +10,12 @@ Fragments that never complete (the capture began mid-message, or lost a packet) 
 reported as `CaptureIssue` when they grow stale, when the table overflows, or at the
 end of the file, so memory stays bounded.
 
+Expiry costs O(expired), not O(flows): a direction with fragments waiting has one
+entry in a heap keyed by a lower bound of the time its oldest run goes stale
+(`_Dir.due`); `expire` pops only entries that are due, flushes what is stale and
+pushes the direction back with its next due time.  Fragments and octets waiting are
+also capped over the whole capture; past a cap the direction due first is flushed.
+
 Associations are keyed by their address/port 4-tuple; an INIT on a 4-tuple starts a
 new association (fragment tables and TSN history reset).  The association key is
 ``'ip:port-ip:port'`` with the lower endpoint first, followed by ``#tagA:tagB`` (the
@@ -20,10 +26,13 @@ way (its fragments also carry consecutive TSNs).  Other chunks are ignored.
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
 import struct
 
 from harness.capture.fastmodel import new_message
+from harness.capture.issues import CappedIssues
 from harness.capture.model import CaptureIssue
 
 _DATA, _INIT, _INIT_ACK, _IDATA = 0, 1, 2, 64
@@ -35,7 +44,10 @@ MAX_PENDING_FRAGMENTS = 4096      # per direction
 MAX_PENDING_OCTETS = 16 << 20     # per direction
 MAX_FRAGMENT_AGE = 60.0           # seconds of capture time
 MAX_FLOWS = 65536
+MAX_TOTAL_FRAGMENTS = 16384       # over all directions
+MAX_TOTAL_OCTETS = 32 << 20       # over all directions
 _SEEN_TSNS = 4096                 # retransmission window remembered per direction
+_NONE: frozenset = frozenset()
 
 
 def endpoint_text(ip: bytes, port: int) -> str:
@@ -62,15 +74,16 @@ class _Assoc:
 class _Dir:
     """One direction of one association."""
 
-    __slots__ = ("src", "dst", "assoc", "is_low", "seen", "old", "frags", "octets", "count")
+    __slots__ = ("src", "dst", "assoc", "is_low", "seen", "old", "frags", "octets", "count", "due")
 
     def __init__(self, src: str, dst: str, assoc: _Assoc, is_low: bool) -> None:
         self.src, self.dst, self.assoc, self.is_low = src, dst, assoc, is_low
+        self.due: float | None = None      # set while the direction has an entry in the expiry heap
         self.reset()
 
     def reset(self) -> None:
         self.seen: set = set()     # TSNs delivered recently (two generations, bounded)
-        self.old: set = set()
+        self.old: set | frozenset = _NONE     # shared until the first rotation: 131k idle directions stay small
         self.frags: dict = {}      # stream -> {tsn: (flags, ppid, data, packets, time)}
         self.octets = 0
         self.count = 0
@@ -79,11 +92,15 @@ class _Dir:
 class SctpTracker:
     """Turns SCTP packets into `CapturedMessage`s appended to *out*."""
 
-    def __init__(self, out: list, issues: list, stats) -> None:
+    def __init__(self, out: list, issues: list | CappedIssues, stats) -> None:
         self.out = out
         self.issues = issues
         self.stats = stats
         self.flows: dict = {}
+        self.count = 0             # fragments waiting, all directions
+        self.octets = 0
+        self._heap: list = []      # (due, tie, _Dir): at most one entry per direction
+        self._tie = itertools.count()
 
     # -- flows ---------------------------------------------------------------
 
@@ -194,6 +211,13 @@ class SctpTracker:
         table[tsn] = (flags, ppid, data, packets, time)
         d.octets += len(data)
         d.count += 1
+        self.octets += len(data)
+        self.count += 1
+        if d.due is None:
+            d.due = time + MAX_FRAGMENT_AGE
+            heapq.heappush(self._heap, (d.due, next(self._tie), d))
+            if len(self._heap) > 4 * MAX_FLOWS:
+                self._prune()
         # Walk back to a B fragment and forward to an E fragment.
         first: int | None = tsn
         while first is not None and not table[first][0] & 2:
@@ -217,6 +241,11 @@ class SctpTracker:
                 return
         if d.count > MAX_PENDING_FRAGMENTS or d.octets > MAX_PENDING_OCTETS:
             self._flush_dir(d, "too many fragments waiting")
+        while (self.count > MAX_TOTAL_FRAGMENTS or self.octets > MAX_TOTAL_OCTETS) and self._heap:
+            _, _, old = heapq.heappop(self._heap)
+            old.due = None
+            if old.frags:
+                self._flush_dir(old, "too many fragments waiting in the capture")
 
     def _complete(self, d: _Dir, table: dict, stream: int, first: int, last: int,
                   transport: str) -> None:
@@ -227,6 +256,8 @@ class SctpTracker:
             flags, _p, data, packets, t = table.pop(tsn)
             d.octets -= len(data)
             d.count -= 1
+            self.octets -= len(data)
+            self.count -= 1
             parts.append(data)
             pkts.update(packets)
             time = max(time, t)
@@ -247,6 +278,8 @@ class SctpTracker:
         octets = sum(len(e[2]) for e in entries)
         d.octets -= octets
         d.count -= len(entries)
+        self.octets -= octets
+        self.count -= len(entries)
         packet = min(min(e[3]) for e in entries)
         if not entries[0][0] & 2:
             what = "lack their first fragment (the capture starts mid-message or lost a packet)"
@@ -275,11 +308,30 @@ class SctpTracker:
             if not table:
                 del d.frags[stream]
 
+    def _prune(self) -> None:
+        """Drop heap entries of directions with nothing waiting (forgotten flows, time running back)."""
+        keep = []
+        for entry in self._heap:
+            if entry[2].frags:
+                keep.append(entry)
+            else:
+                entry[2].due = None
+        heapq.heapify(keep)
+        self._heap = keep
+
     def expire(self, now: float) -> None:
         limit = now - MAX_FRAGMENT_AGE
-        for d in self.flows.values():
-            if d.frags:
-                self._flush_dir(d, f"no rest within {MAX_FRAGMENT_AGE:g} s", older_than=limit)
+        heap = self._heap
+        while heap and heap[0][0] < now:
+            _, _, d = heapq.heappop(heap)
+            d.due = None
+            if not d.frags:
+                continue
+            self._flush_dir(d, f"no rest within {MAX_FRAGMENT_AGE:g} s", older_than=limit)
+            if d.frags:      # next due: when the run with the oldest last fragment goes stale
+                d.due = min(max(table[t][4] for t in run) for table in d.frags.values()
+                            for run in self._runs(table)) + MAX_FRAGMENT_AGE
+                heapq.heappush(heap, (d.due, next(self._tie), d))
 
     def flush(self) -> None:
         for d in self.flows.values():

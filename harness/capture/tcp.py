@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import struct
 
+from harness.capture.issues import CappedIssues
 from harness.capture.model import CapturedMessage, CaptureIssue
 from harness.capture.sctp import endpoint_text
 
@@ -26,6 +27,7 @@ MAX_WAITING_SEGMENTS = 256
 MAX_WAITING_OCTETS = 4 << 20
 MAX_GAP_AGE = 30.0
 MAX_CONNECTIONS = 65536
+MAX_TOTAL_WAITING_OCTETS = 64 << 20    # over all connections
 _SYN, _FIN, _RST = 0x02, 0x01, 0x04
 
 
@@ -42,10 +44,12 @@ class _Dir:
 
 
 class TcpTracker:
-    def __init__(self, out: list, issues: list) -> None:
+    def __init__(self, out: list, issues: list | CappedIssues) -> None:
         self.out = out
         self.issues = issues
         self.conns: dict = {}
+        self.octets = 0                 # octets waiting, all connections
+        self.gapped: dict = {}          # directions with segments waiting, in the order they began to wait
 
     def _dir(self, src: bytes, dst: bytes, sport: int, dport: int) -> _Dir:
         key = (src, dst, sport, dport)
@@ -96,8 +100,12 @@ class TcpTracker:
             if seq not in d.waiting:
                 d.waiting[seq] = (data, packets, time)
                 d.octets += len(data)
+                self.octets += len(data)
+                self.gapped[d] = None
             if len(d.waiting) > MAX_WAITING_SEGMENTS or d.octets > MAX_WAITING_OCTETS:
                 self._skip(d, "too many segments waiting")
+            while self.octets > MAX_TOTAL_WAITING_OCTETS and self.gapped:
+                self._skip(next(iter(self.gapped)), "too many segments waiting in the capture")
             return
         parts, pkts = [data], list(packets)
         d.next = (seq + len(data)) & 0xFFFFFFFF
@@ -117,6 +125,7 @@ class TcpTracker:
                     behind = 0x100000000 - ahead
                     del d.waiting[seq]
                     d.octets -= len(data)
+                    self.octets -= len(data)
                     if behind < len(data):
                         parts.append(data[behind:])
                         pkts.extend(packets)
@@ -126,6 +135,7 @@ class TcpTracker:
                 elif ahead == 0:
                     del d.waiting[seq]
                     d.octets -= len(data)
+                    self.octets -= len(data)
                     parts.append(data)
                     pkts.extend(packets)
                     last = max(last, t)
@@ -133,6 +143,8 @@ class TcpTracker:
                     progressed = True
             if not progressed:
                 break
+        if not d.waiting:
+            self.gapped.pop(d, None)
         return last
 
     def _check_fin(self, d: _Dir) -> None:
@@ -171,10 +183,13 @@ class TcpTracker:
             self.issues.append(CaptureIssue(first, f"TCP {d.src} -> {d.dst}: {d.octets} octets after a "
                                                    f"gap never completed ({why}); dropped"))
             d.waiting.clear()
+            self.octets -= d.octets
             d.octets = 0
+            self.gapped.pop(d, None)
 
     def expire(self, now: float) -> None:
-        for d in self.conns.values():
+        # Only directions with a gap are looked at (not every connection); each is bounded.
+        for d in list(self.gapped):
             if d.waiting and min(t for _, _, t in d.waiting.values()) < now - MAX_GAP_AGE:
                 self._skip(d, f"not filled within {MAX_GAP_AGE:g} s")
 

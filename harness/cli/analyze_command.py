@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness import bundled
 from harness.capture.model import CaptureError
-from harness.core.verdict import Verdict
+from harness.core.verdict import EXIT_INCONC, EXIT_USAGE, Verdict, exit_status
 from harness.interfaces import BindingError, bindings, primary
 from harness.interfaces.e2.observe import AnalyzeError
 from harness.session import DEFAULT_LAB, HarnessSession, Options, SessionError
@@ -54,11 +54,9 @@ def run(args) -> int:
     return _report(args, session, results, issues)
 
 
-# Exit status of `analyze`, from the worst verdict over the test cases the capture follows. PASS and
-# FAIL/ERROR have `run`'s codes (0 and 1: pytest's "all passed" and "a test failed"); 2 is a usage or
-# input error, as for `run`. INCONC is 3: `run` reports an INCONC as skipped (exit 0), but a capture
-# judged inconclusive must not read as a pass to a script.
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCONC = 0, 1, 2, 3
+# Exit status of `analyze` (docs/verdicts.md, the same table as `run` and `fronthaul check`), from the
+# verdicts of the test cases the capture follows: 0 all PASS, 1 a FAIL, 3 an ERROR, 4 INCONC at worst
+# (also when the capture follows no test case: nothing could be judged), 2 a usage or input error.
 NOT_FOLLOWED = ("observe.diverges", "observe.end", "observe.nothing")
 
 
@@ -70,18 +68,10 @@ def followed(result) -> bool:
     return any(f.verdict == Verdict.INCONC and f.check not in NOT_FOLLOWED for f in result.findings)
 
 
-def exit_status(worst) -> int:
-    if worst >= Verdict.FAIL:
-        return EXIT_FAIL
-    if worst == Verdict.INCONC:
-        return EXIT_INCONC
-    return EXIT_PASS
-
-
 def _report(args, session, results: list, issues: list) -> int:
     for issue in issues:
         print(f"packet {issue.packet}: {issue.message}", file=sys.stderr)
-    worst = Verdict.NONE
+    judged: list[Verdict] = []
     shown = hidden = 0
     for r in results:
         follows = followed(r)
@@ -100,12 +90,12 @@ def _report(args, session, results: list, issues: list) -> int:
                 at = f" (packet {', '.join(map(str, packets))})" if packets and "(packet" not in f.message else ""
                 print(f"    {f.line()}{at}")
         if follows:
-            worst = max(worst, r.verdict)
+            judged.append(r.verdict)
     if session.writer is not None:
         session.finish()
     print(f"{shown} test case(s) followed by the capture"
           + (f"; {hidden} not followed (another stimulus; --all lists them with the reason)" if hidden else ""))
-    if worst == Verdict.NONE:
+    if not judged:
         print("no test case is followed by the capture: nothing could be judged (INCONC)")
         return EXIT_INCONC
-    return exit_status(worst)
+    return exit_status(judged)

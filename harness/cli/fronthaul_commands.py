@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harness import bundled
 from harness.capture.model import CaptureError
+from harness.core.verdict import exit_status
 from harness.interfaces.cuplane.capture import check_capture
 from harness.interfaces.cuplane.crosscheck import TsharkMissing, crosscheck
 from harness.interfaces.cuplane.generate import FAULTS, GenerateOptions, generate_file
@@ -105,7 +106,7 @@ def run_check(args) -> int:
     lines = (json.dumps(r) for r in jsonl_records(outcome)) if args.format == "jsonl" else table_lines(outcome)
     for line in lines:
         print(line)
-    return 0 if all(r.verdict.name == "PASS" for r in outcome.results) else 1
+    return exit_status([r.verdict for r in outcome.results])     # docs/verdicts.md: 0, 1, 3 or 4
 
 
 def run_crosscheck(args) -> int:

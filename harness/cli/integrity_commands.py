@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.core.terminal import safe
 from harness.integrity import IntegrityError, VerifyResult, generate_key, sign_dir, verify_dir
 
 
@@ -37,7 +38,7 @@ def _guarded(action):
         try:
             return action(args)
         except IntegrityError as err:
-            print(f"error: {err}", file=sys.stderr)
+            print(f"error: {safe(err)}", file=sys.stderr)
             return 2
     run.__doc__ = action.__doc__
     return run
@@ -65,11 +66,12 @@ def verify(args) -> int:
 
 
 def render(directory: Path, result: VerifyResult, trust_checked: bool) -> str:
-    """One headline, then one line per added, missing or altered file and per signature problem."""
-    lines = [f"{'OK' if result.ok else 'FAIL'} {directory}: {result.message}"]
-    lines += [f"  added    {p}" for p in result.added]
-    lines += [f"  missing  {p}" for p in result.missing]
-    lines += [f"  altered  {p}" for p in result.altered]
+    """One headline, then one line per added, missing or altered file and per signature problem;
+    names are escaped (harness.core.terminal.safe), so a file name cannot forge or erase a line."""
+    lines = [f"{'OK' if result.ok else 'FAIL'} {safe(directory)}: {safe(result.message)}"]
+    lines += [f"  added    {safe(p)}" for p in result.added]
+    lines += [f"  missing  {safe(p)}" for p in result.missing]
+    lines += [f"  altered  {safe(p)}" for p in result.altered]
     if result.bad_signature:
         lines.append(f"  bad signature (key {result.key_fingerprint or 'unknown'})")
     elif not result.signed:

@@ -9,7 +9,9 @@ not answer) is printed the same way, since the command could not do what was ask
 verdicts about a DUT are a command's own output and exit status, never an exception.
 
 ``-v`` shows the harness's info log lines on stderr, ``-vv`` its debug lines
-(harness.cli.logsetup); stdout is left to the commands.
+(harness.cli.logsetup); stdout is left to the commands. Whatever a command prints, on stdout or
+stderr, passes through `harness.core.terminal`: an ESC or other control character from a file
+name, a capture or a result is shown escaped (``\\x1b``), never sent raw to the terminal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from harness.bench import cli as bench_cli
 from harness.cli import (analyze_command, codec_commands, crosscheck_command, examples, fronthaul_commands,
                          fuzz_commands, logsetup, replay_command, report_commands, run_commands, sim_command)
 from harness.core.errors import HarnessError, UserError
+from harness.core.terminal import guarded
 
 
 class UsageError(UserError):
@@ -49,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every line it prints has its control characters escaped (harness.core.terminal)."""
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -49,7 +49,7 @@ def run(args) -> int:
         sim = start_simulator(dut.role, dut_end, lab=lab)
     else:
         try:
-            cfg = LiveConfig.from_lab(lab)
+            cfg = LiveConfig.from_lab(lab, dut)
             proc = SimulatorProcess(dut.role, cfg, None, 3.0) if cfg.spawn else None
             link = LiveLink(cfg, dut.role, proc)
             transport = link.open(lab.timers.guard)

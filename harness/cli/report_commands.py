@@ -2,8 +2,9 @@
 
 Also hosts the other ``report`` subcommands when their modules are installed
 (integrity: keygen/sign/verify; export). Input problems that do not stop the
-report are printed as one ``warning:`` line each and shown in the report;
-a folder that cannot be read is one ``error:`` line and exit status 2.
+report (a bad value or file in one test's evidence, a symlink skipped) are printed as one
+``warning:`` line each and shown in the report, and the exit status stays 0; a folder that
+cannot be read is one ``error:`` line and exit status 2.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.core.terminal import safe
 from harness.report import html, pdf
 from harness.report.merge import merge as merge_folders
 from harness.report.model_view import build_view
@@ -58,7 +60,7 @@ def _targets(output: Path | None) -> tuple[Path, Path]:
 
 def _write(view, html_path: Path, pdf_path: Path | None) -> int:
     for problem in view.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(f"warning: {safe(problem)}", file=sys.stderr)
     t0 = time.perf_counter()
     html.write(view, html_path)
     print(f"HTML {html_path} ({html_path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - t0:.1f} s)")
@@ -87,12 +89,13 @@ def _summary(view) -> None:
 
 def build(args) -> int:
     html_path, pdf_path = _targets(args.output)
+    skipped: list[str] = []
     try:
-        runs = [load_run(p) for p in expand(args.results)]
+        runs = [load_run(p) for p in expand(args.results, skipped)]
     except ReportInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    view = build_view(runs, html_path.parent, trusted_keys=tuple(args.trust))
+    view = build_view(runs, html_path.parent, trusted_keys=tuple(args.trust), problems=tuple(skipped))
     _summary(view)
     return _write(view, html_path, None if args.no_pdf else pdf_path)
 

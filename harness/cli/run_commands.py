@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from harness import bundled
+from harness.cli.child import run_child
+from harness.core.verdict import EXIT_USAGE, exit_status
 from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
 from harness.parallel.joint import build_joint_report
+from harness.results.reader import ResultsDirError, read_results
+from harness.results.simulated import simulated_line
 from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
 from harness.spec.errors import SpecError
-from harness.spec.validate import main as validate_main
+from harness.cli.validate_command import validate as validate_profiles_and_specs
+
+
+EXIT_PYTEST_USAGE = 4         # pytest's exit code for a usage error (a bad profile, a bad option)
 
 
 def register(sub) -> None:
@@ -32,7 +37,11 @@ def register(sub) -> None:
                    help="with several DUTs: do not build the joint HTML report at the end")
     r.add_argument("--mode", choices=("sim", "live", "replay"), default=None)
     r.add_argument("--fault", default=None, help="built-in simulator fault mode (proving the checkers)")
-    r.add_argument("--results", type=Path, default=None, help="results folder (default results/<time>)")
+    r.add_argument("--results", type=Path, default=None,
+                   help="results folder, new or empty (default results/<time>)")
+    r.add_argument("--append", action="store_true",
+                   help="--results names a folder that holds earlier runs: write this one to its next "
+                        "run-N/ subfolder (run-2, run-3, ...), apart from the others")
     r.add_argument("--wire-capture", default=None, metavar="IFACE", help="also capture IFACE with dumpcap")
     r.add_argument("--pytest", dest="pytest_args", action="append", default=[], metavar="ARG",
                    help="an extra pytest argument (repeatable), e.g. --pytest=-k --pytest=setup")
@@ -70,21 +79,49 @@ def _common_args(args) -> list[str]:
     return cmd + args.pytest_args
 
 
+def _next_run(base: Path) -> Path:
+    """The first free run-N/ subfolder of a folder that holds runs (N from 2: the folder itself is run 1)."""
+    n = 2
+    while (base / f"run-{n}").exists():
+        n += 1
+    return base / f"run-{n}"
+
+
+def _results_base(args) -> Path | str:
+    """Where this run's results go, or the usage error (a folder that holds files, without --append)."""
+    if args.results is None:
+        if args.append:
+            return "--append: give the folder with --results"
+        return Path("results") / time.strftime("%Y%m%d-%H%M%S")
+    base = args.results
+    if base.exists() and not base.is_dir():
+        return f"--results {base}: not a folder"
+    if base.is_dir() and any(base.iterdir()):
+        if not args.append:
+            return (f"--results {base}: the folder is not empty; give a new folder, or add --append to keep "
+                    f"this run apart in {_next_run(base)}")
+        return _next_run(base)
+    return base
+
+
 def run(args) -> int:
     duts = args.dut or [DEFAULT_DUT]
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = args.results or Path("results") / stamp
+    base = _results_base(args)
+    if isinstance(base, str):
+        print(f"error: {base}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         labs = parse_dut_labs(args.dut_lab)
         slots = plan_duts(duts, args.lab, base, labs)
     except DutPlanError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.parallel < 0:
         print(f"error: --parallel {args.parallel}: give a number of workers (0: sequential)", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
-    status = 0
+    codes: list[int] = []
+    stopped: str | None = None
     if args.parallel:
         workers = min(args.parallel, len(slots))
         cmd = [*pytest_cmd, "-n", str(workers), "--results", str(base), "--lab", str(args.lab)]
@@ -93,42 +130,94 @@ def run(args) -> int:
         cmd += [f"--dut-lab={key}={lab}" for key, lab in labs.items()]
         cmd += _common_args(args)
         print(f"== {len(slots)} DUT(s) on {workers} worker(s): {' '.join(cmd[3:])}", flush=True)
-        status = max(status, subprocess.call(cmd))   # 1: a test case failed (a verdict)
+        child = run_child(cmd)
+        codes.append(child.code)
+        stopped = child.stopped_by
     else:
         for slot in slots:
             cmd = [*pytest_cmd, "--dut", str(slot.profile), "--lab", str(slot.lab), "--results",
                    str(slot.results), *_common_args(args)]
             print(f"== {slot.profile.name}: {' '.join(cmd[3:])}", flush=True)
-            status = max(status, subprocess.call(cmd))   # 1: a test case failed (a verdict)
+            child = run_child(cmd)
+            codes.append(child.code)
+            if child.stopped_by:             # the DUTs after this one do not start
+                stopped = child.stopped_by
+                break
     runs = [(slot.profile, slot.results) for slot in slots if slot.results is not None]
+    if EXIT_PYTEST_USAGE in codes and not any((out / "run.json").exists() for _dut, out in runs):
+        return EXIT_USAGE                # refused before anything ran; pytest printed why
     print()
     print(summary(runs))
-    if len(slots) > 1 and not args.no_report:
+    if len(slots) > 1 and not args.no_report and not stopped:
         present = [out for _dut, out in runs if (out / "run.json").exists()]
         if present:
             print(build_joint_report(present, base / "report.html").notice)
-    return status
+    if stopped:
+        kept = [str(out) for _dut, out in runs if (out / "run.json").exists()]
+        print(f"\nstopped by {stopped}: the run is INCOMPLETE; partial results in {' '.join(kept) or base}")
+        if kept:
+            print(f"build the report: oran-harness report build {' '.join(kept)}")
+    return _exit_code(runs, codes, stopped is None)
+
+
+def _exit_code(runs: list[tuple[Path, Path]], codes: list[int], finished: bool) -> int:
+    """One exit code for the whole run (docs/verdicts.md), from the results folders' verdicts."""
+    if EXIT_PYTEST_USAGE in codes:       # pytest refused the options or a profile (its message was shown)
+        return EXIT_USAGE
+    verdicts: list[str] = []
+    complete = finished
+    for _dut, out in runs:
+        try:
+            results = read_results(out)
+        except ResultsDirError:            # the run never wrote its folder (stopped before it started)
+            complete = False
+            continue
+        complete = complete and results.complete
+        verdicts += [row.verdict for row in results.rows]
+    return exit_status(verdicts, complete)
+
+
+def _status_lines(out: Path) -> list[str]:
+    """SIMULATED, INCOMPLETE and the test cases that never ran, for one results folder."""
+    try:
+        results = read_results(out)
+    except ResultsDirError as err:
+        return [f"    INCOMPLETE: {err}"]
+    marking = simulated_line(results.meta.raw)
+    lines = [f"    {marking}"] if marking else []
+    if results.complete:
+        return lines
+    lines += [f"    INCOMPLETE: {len(results.not_run)} planned test case(s) without a result"
+              + ("" if results.summary is not None else
+                 " (no summary.json: the run was stopped before its end, or its folder could not be written)")]
+    lines += [f"    {'NOT RUN':<15} {p.id:<40} {p.title}" for p in results.not_run]
+    return lines
 
 
 def summary(runs: list[tuple[Path, Path]]) -> str:
     lines = ["Summary (verdict per test case):"]
     totals: dict = {}
     for dut, out in runs:
-        rows = []
-        path = out / "results.jsonl"
-        if path.exists():
-            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         lines.append(f"  DUT {dut.name}  ({out})")
+        try:
+            rows = read_results(out).rows if (out / "run.json").exists() else ()
+        except ResultsDirError:
+            rows = ()                    # _status_lines says why
         for row in rows:
-            totals[row["verdict"]] = totals.get(row["verdict"], 0) + 1
-            lines.append(f"    {row['verdict']:<15} {row['id']:<40} {row['title']}")
+            totals[row.verdict] = totals.get(row.verdict, 0) + 1
+            lines.append(f"    {row.verdict:<15} {row.id:<40} {row.title}")
+        status = _status_lines(out)
+        if any("INCOMPLETE" in line for line in status):
+            totals["INCOMPLETE"] = totals.get("INCOMPLETE", 0) + 1
+        lines += status
     lines.append("  " + "  ".join(f"{k}: {v}" for k, v in sorted(totals.items())))
     return "\n".join(lines)
 
 
 def list_cases(args) -> int:
     try:
-        session = HarnessSession(Options(args.dut, args.lab, None, None, None, tuple(_roots(args.paths))))
+        session = HarnessSession(Options(args.dut, args.lab, None, None, None, tuple(_roots(args.paths)),
+                                          open_interfaces=False))
     except SessionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -152,4 +241,4 @@ def list_cases(args) -> int:
 
 
 def validate(args) -> int:
-    return validate_main([str(p) for p in _roots(args.paths)])
+    return validate_profiles_and_specs(_roots(args.paths))

@@ -13,6 +13,7 @@ JUnit and O-RAN test-results statuses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -113,3 +114,28 @@ def oran_status(verdict: Verdict, findings) -> str:
     if verdict == Verdict.PASS and any(f.check.startswith("remark.") for f in findings):
         return "WARN"
     return OUTCOMES[verdict].oran
+
+
+# Exit codes of `run`, `analyze` and `fronthaul check` (docs/verdicts.md): the worst outcome decides.
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_ERROR, EXIT_INCONC = 0, 1, 2, 3, 4
+
+
+def exit_status(verdicts: Iterable[Verdict | str], complete: bool = True) -> int:
+    """The process exit code for a run's verdicts (NOT-APPLICABLE rows are left out by the caller or ignored).
+
+    Ordered like the verdicts, worst first: ERROR (or NONE) or an incomplete run -> 3; a FAIL -> 1;
+    INCONC at worst, or nothing judged at all -> 4; every verdict PASS -> 0. 2 (usage) is never
+    computed here: it is for a command refused before it ran.
+    """
+    judged = [v if isinstance(v, Verdict) else Verdict.__members__.get(str(v), Verdict.NONE)
+              for v in verdicts if str(v) != "NOT-APPLICABLE"]
+    if not complete:
+        return EXIT_ERROR
+    if not judged:
+        return EXIT_INCONC
+    if Verdict.NONE in judged:
+        return EXIT_ERROR
+    worst = max(judged)
+    if worst == Verdict.ERROR:
+        return EXIT_ERROR
+    return {Verdict.FAIL: EXIT_FAIL, Verdict.INCONC: EXIT_INCONC}.get(worst, EXIT_PASS)

@@ -12,20 +12,14 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie")
-REDACTED = "<redacted>"
+from harness.core.redact import redact_headers
+
 NOT_JSON = object()
 
 
 def redact(headers) -> tuple:
-    """(name, value) pairs with credential-bearing values replaced (the scheme word kept)."""
-    out = []
-    for name, value in headers:
-        if name.lower() in SECRET_HEADERS:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            value = f"{scheme} {REDACTED}".strip()
-        out.append((name, value))
-    return tuple(out)
+    """(name, value) pairs with credential-bearing values replaced (harness.core.redact decides which)."""
+    return redact_headers(headers)
 
 
 class HeaderAccess:

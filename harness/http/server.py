@@ -5,7 +5,9 @@ harness as Near-RT RIC, or a Near-RT RIC DUT posting status notifications to
 the harness's callback. Each request is read by a connection thread (h11
 framing, harness/http/wire.py), recorded as an `HttpMessage`, queued, and held
 until the runner replies (an `expect-request` or `respond` step) or
-`reply_timeout` passes (then 503, and the test case already has a finding).
+`reply_timeout` passes: then the server answers 503 itself, marks the request
+(`Incoming.auto`) and lists it in `auto_answered`, so the run reports it as the
+harness's failure (an ERROR, never a PASS).
 Bodies over the size cap are refused with 413; a request that is not HTTP/1.1
 (a negative Content-Length, a bad chunk size, a broken head) is answered 400
 and queued as an `http.malformed` problem naming what h11 rejected.
@@ -47,6 +49,8 @@ class Incoming:
     replied: threading.Event = field(default_factory=threading.Event)
     reply: tuple[int, dict, bytes] | None = None     # (status, headers dict, body bytes)
     response: HttpMessage | None = None      # what was actually sent back
+    auto: str | None = None                  # why the server answered on its own (no reply from the runner)
+    reported: bool = False                   # the runner has turned `auto` into a finding already
 
     def answer(self, status: int, headers: dict | None = None, body: bytes = b"", timeout: float = 5.0) -> None:
         self.reply = (status, dict(headers or {}), body)
@@ -74,6 +78,10 @@ class HttpServer:
                  bearer_token: str | None = None, read_timeout: float = 30.0) -> None:
         self.bearer_token = bearer_token
         self.requests: queue.Queue[Incoming] = queue.Queue()
+        self.auto_answered: list[Incoming] = []      # requests answered without the runner's reply (503)
+        self.after_close: list[Incoming] = []        # requests that came after `close_intake` (answered 503 at once)
+        self._intake_open = True
+        self._intake = threading.Lock()
         self.reply_timeout = reply_timeout
         self.read_timeout = read_timeout
         self.max_body = max_body
@@ -110,9 +118,22 @@ class HttpServer:
             except queue.Empty:
                 break
             if not item.replied.is_set():
+                item.auto = "the harness stopped before any step read it"
+                self.auto_answered.append(item)
                 item.reply = (503, {}, b"")
                 item.replied.set()
         self.listener.stop()
+
+    def close_intake(self) -> None:
+        """The test case's steps are over: answer what the DUT still sends at once (503, kept in
+        `after_close` as evidence) instead of holding it for a step that will never come."""
+        with self._intake:
+            self._intake_open = False
+
+    def unreported(self) -> list[Incoming]:
+        """Requests the server answered 503 on its own that no step has reported yet (the harness's
+        fault, never the DUT's: a run with one is not a PASS)."""
+        return [item for item in list(self.auto_answered) if not item.reported]
 
     def next_request(self, timeout: float) -> Incoming | None:
         try:
@@ -156,8 +177,20 @@ class HttpServer:
             request = HttpMessage("request", "received", msg.method, msg.target, 0, "", redact(msg.headers),
                                   msg.body, time.time(), local, remote, conn_id)
         item = Incoming(request, problem, check, code)
-        self.requests.put(item)
-        reply = None if problem or not item.replied.wait(self.reply_timeout) else item.reply
+        with self._intake:
+            held = self._intake_open
+            (self.requests.put if held else self.after_close.append)(item)
+        reply = None
+        if problem:
+            pass
+        elif not held:
+            reply = (503, {"Content-Type": "application/problem+json"},
+                     json.dumps({"status": 503, "title": "the test case has ended"}).encode())
+        elif item.replied.wait(self.reply_timeout):
+            reply = item.reply
+        else:
+            item.auto = f"no step answered it within the reply timeout of {self.reply_timeout:g} s"
+            self.auto_answered.append(item)
         if reply is None:
             status, reply_headers, data = (code if problem else 503), \
                 {"Content-Type": "application/problem+json", **extra}, \

@@ -33,6 +33,7 @@ class DutSessions:
         self._on_open = on_open
         self._collect: dict = {}
         self._run: dict = {}
+        self._plans: dict = {}          # key -> the applicable test cases collected for that DUT
 
     def _open(self, slot: DutSlot, results: Path | None) -> HarnessSession:
         return HarnessSession(Options(dut=slot.profile, lab=slot.lab, mode=self._mode, fault=self._fault,
@@ -55,14 +56,22 @@ class DutSessions:
             session = self._open(self.slots[key], self.slots[key].results)
             if self._on_open is not None:
                 self._on_open(session)
+            if key in self._plans:
+                session.plan(self._plans[key])
             self._run[key] = session
         return self._run[key]
+
+    def plan(self, key: str, planned: list[dict]) -> None:
+        """The DUT's applicable test cases ({id, title, status}); its results record them when it runs."""
+        self._plans[key] = list(planned)
+        if key in self._run:
+            self._run[key].plan(self._plans[key])
 
     def ran(self) -> list[tuple[DutSlot, HarnessSession]]:
         """The DUTs this process ran, with their run sessions."""
         return [(self.slots[k], self._run[k]) for k in self.order if k in self._run]
 
-    def finish(self) -> None:
+    def finish(self, interrupted: bool = False) -> None:
         """Close the run sessions (summary.json, links, wire captures); collection ones hold nothing."""
         for _, session in self.ran():
-            session.finish()
+            session.finish(interrupted)

@@ -8,27 +8,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.profiles.model import Adapter, Contact, DutProfile, Equipment, LabProfile, RanFunction, Timers
+from harness.profiles import schema
+from harness.profiles.model import (Adapter, Contact, DutProfile, Endpoints, Equipment, LabProfile, RanFunction,
+                                    Timers)
 from harness.spec.pics import PicsItem, catalogue
 from harness.integrity import IntegrityError, signing_config
 from harness.spec.errors import ProfileError
+from harness.spec.model import Where
 from harness.spec.reader import Node, did_you_mean, is_number
 from harness.spec.yamlload import LDict, LList, load_file, plain
 
 ROLES = ("e2-node", "near-rt-ric")
 A1_ROLES = ("near-rt-ric", "non-rt-ric")     # roles of a DUT profile with an `a1:` block
 MPLANE_ROLES = ("o-ru",)                     # roles of a DUT profile with an `mplane:` block
-E2AP_VERSIONS = ("v02.03", "v03.01")
-E2SM_VERSIONS = {"e2sm-kpm": ("v02.03", "v03.00"), "e2sm-rc": ("v01.03",)}
-MODES = ("sim", "live")
-ADAPTERS = ("simulator", "manual", "command")
-DUT_KEYS = ("name", "role", "vendor", "model", "sw_version", "hw_version", "fw_version", "e2ap", "e2sm",
-            "ran_functions", "pics", "serial_number", "inventory_id", "contacts",
-            "oran_component")
-ORAN_COMPONENTS = ("o-du", "o-cu", "o-ru", "near-rt-ric", "non-rt-ric", "smo")
-LAB_KEYS = ("name", "site", "operator", "mode", "transport", "timers", "pixit", "adapter",
-            "ran_function_definitions", "organisation", "country", "address", "contacts", "test_equipment",
-            "signing")
+E2AP_VERSIONS = schema.E2AP_VERSIONS
+E2SM_VERSIONS = schema.E2SM_VERSIONS
+MODES = schema.MODES
+ADAPTERS = schema.ADAPTERS
+ORAN_COMPONENTS = schema.ORAN_COMPONENTS
+DUT_KEYS = tuple(schema.DUT_SCHEMA)
+LAB_KEYS = tuple(schema.LAB_SCHEMA)
+# The interface block a built-in simulator needs in the DUT profile ('' = E2: no a1:/mplane: block).
+SIMULATOR_BLOCK = {"e2-node": "", "near-rt-ric": "", "a1-ric": "a1", "a1-nonrt-ric": "a1", "o-ru": "mplane",
+                   "fronthaul-generator": "mplane"}
+
+
+def refuse_silent_simulator(dut: DutProfile, lab: LabProfile, mode: str) -> None:
+    """A DUT profile that names real equipment never gets a built-in simulator in its place.
+
+    Mode 'sim' joins the built-in simulators in-process; it is for DUT profiles that say
+    `simulator:`. Where a real DUT is comes from its `endpoints:` (checked by each interface).
+
+    Raises:
+        ProfileError: naming both profiles and what to change.
+    """
+    if mode == "sim" and not dut.simulated:
+        raise ProfileError(Where(dut.where.file, 0), f"{dut.name} names real equipment (no simulator:) but the "
+                           f"lab profile {lab.where.file} runs the built-in simulators (mode: sim) in the DUT's "
+                           "place", "give --lab a lab profile with mode: live (and the DUT's endpoints: in the DUT "
+                           "profile), or add simulator: to the DUT profile if a built-in simulator is meant")
 
 
 def _top(path: str | Path, what: str) -> Node:
@@ -50,8 +68,7 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
     """
     items = items if items is not None else catalogue()
     node = _top(path, "DUT profile")
-    node.only(DUT_KEYS + (("a1",) if node.has("a1") else ())    # a1: A1 settings (docs/a1.md)
-              + (("mplane",) if node.has("mplane") else ()))     # mplane: an O-RU (docs/fronthaul.md)
+    schema.check(node.data, schema.DUT_SCHEMA, node.source, what="DUT profile")
     no_e2 = node.has("a1") or node.has("mplane")
     # An A1-only DUT (an `a1:` block, no e2ap) needs no E2 versions; harness/interfaces/a1/config.py reads `a1:`.
     e2ap = node.get("e2ap", str, "v03.01" if no_e2 else None, required=not no_e2,
@@ -84,7 +101,36 @@ def load_dut(path: str | Path, items: dict[str, PicsItem] | None = None) -> DutP
                       mplane=plain(node.get("mplane", dict, {})),
                       serial_number=str(node.get("serial_number", (str, int), "")),
                       inventory_id=str(node.get("inventory_id", (str, int), "")), contacts=_contacts(node),
-                      oran_component=node.get("oran_component", str, "", choices=ORAN_COMPONENTS))
+                      oran_component=node.get("oran_component", str, "", choices=ORAN_COMPONENTS),
+                      simulator=_simulator(node, roles), endpoints=_endpoints(node))
+
+
+def _simulator(node: Node, roles: tuple) -> str:
+    """The built-in simulator the profile names, checked against its role and interface block."""
+    sim = node.get("simulator", str, "")
+    if not sim:
+        return ""
+    role, block = node.get("role", str, required=True, choices=roles), SIMULATOR_BLOCK[sim]
+    if schema.SIMULATORS[sim] != role or (block and not node.has(block)) or \
+            (not block and (node.has("a1") or node.has("mplane"))):
+        need = f"role {schema.SIMULATORS[sim]}" + (f" and an {block}: block" if block else " and an E2 profile "
+                                                   "(no a1: or mplane: block)")
+        raise node.error(node.value_line("simulator"), f"simulator '{sim}' plays a DUT with {need}; this profile "
+                         f"is a {role}" + (" with an a1: block" if node.has("a1") else
+                                           " with an mplane: block" if node.has("mplane") else ""))
+    if node.has("endpoints"):
+        raise node.error(node.key_line("endpoints"), f"a DUT played by the built-in simulator '{sim}' has no "
+                         "endpoints: the harness starts it", "drop endpoints:, or drop simulator: for real "
+                         "equipment")
+    return sim
+
+
+def _endpoints(node: Node) -> Endpoints:
+    """The real DUT's addresses (already checked by the schema)."""
+    raw = node.get("endpoints", dict, {})
+    e2, mplane = raw.get("e2"), raw.get("mplane")
+    return Endpoints(schema.parse_address(e2) if e2 is not None else None, str(raw.get("a1", "")),
+                     schema.parse_address(mplane) if mplane is not None else None)
 
 
 def _items(node: Node, key: str, what: str):
@@ -165,8 +211,7 @@ def load_lab(path: str | Path) -> LabProfile:
         ProfileError: with file:line and the offending line.
     """
     node = _top(path, "lab profile")
-    node.only(LAB_KEYS + (("a1",) if node.has("a1") else ())    # a1: A1 settings (docs/a1.md)
-              + (("mplane",) if node.has("mplane") else ()))     # mplane: NETCONF/SSH settings
+    schema.check(node.data, schema.LAB_SCHEMA, node.source, what="lab profile")
     mode = node.get("mode", str, required=True, choices=MODES)
     timers = _timers(node)
     adapter = _adapter(node)

@@ -46,6 +46,15 @@ class RanFunction:
 
 
 @dataclass(frozen=True)
+class Endpoints:
+    """Where a real DUT is (the DUT profile's `endpoints:`); empty for a DUT a built-in simulator plays."""
+
+    e2: tuple[str, int] | None = None       # (host, port) where a Near-RT RIC DUT listens for SCTP
+    a1: str = ""                            # a Near-RT RIC DUT's A1-P apiRoot URL
+    mplane: tuple[str, int] | None = None   # (host, port) of an O-RU's NETCONF/SSH server
+
+
+@dataclass(frozen=True)
 class DutProfile:
     name: str
     role: str                      # 'e2-node' | 'near-rt-ric'
@@ -66,6 +75,13 @@ class DutProfile:
     a1: dict = field(default_factory=dict)   # A1 claims (docs/a1.md); empty: the DUT has no A1
     mplane: dict = field(default_factory=dict)   # O-RU M-plane claims (docs/fronthaul.md); empty: none
     e2: bool = True                # False for an A1-only DUT profile (no e2ap key)
+    simulator: str = ""            # the built-in simulator that plays this DUT ('e2-node', 'a1-ric', ...); '' = real
+    endpoints: Endpoints = field(default_factory=Endpoints)
+
+    @property
+    def simulated(self) -> bool:
+        """True when a built-in simulator plays the DUT (results must say SIMULATED)."""
+        return bool(self.simulator)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,16 @@
   names and, per granularity period, one record whose n-th value belongs to the
   n-th name; the header's collection start time is a 64-bit NTP timestamp. A
   sample's time is that start plus its period index times the granularity
-  period; when the header has no usable time, the message's capture time is used.
+  period; when the header has no usable time, the message's capture time is used. A value
+  that is not a finite number (NaN, an infinity, an integer too big for a float) is not
+  drawn: the judged verdict is the runner's business, the chart shows only what it can scale.
   Format 3 nests Format 1 reports per UE and is found by the same walk.
 * `verdict_bar`: verdicts of a run as one stacked bar.
 """
 
 from __future__ import annotations
+
+import math
 
 from markupsafe import Markup, escape
 
@@ -45,11 +49,22 @@ def _ntp(hex_text) -> float | None:
     return seconds - NTP_TO_UNIX if seconds > NTP_TO_UNIX else None
 
 
+def _finite(value) -> float | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _number(record) -> float | None:
     if isinstance(record, dict):
         for kind in ("integer", "real"):
-            if isinstance(record.get(kind), (int, float)) and not isinstance(record.get(kind), bool):
-                return float(record[kind])
+            value = _finite(record.get(kind))
+            if value is not None:
+                return value
     return None
 
 
@@ -62,17 +77,18 @@ def kpm_series(entries: list[dict]) -> dict[str, list[tuple[float, float]]]:
         header: dict = next(_walk(entry["decoded"], "colletStartTime"), {})
         start = _ntp(header.get("colletStartTime"))
         when = entry.get("time")
-        base = start if start is not None else float(when) if isinstance(when, (int, float)) else 0.0
+        base = start if start is not None else _finite(when) or 0.0
         for report in _walk(entry["decoded"], "measData"):
             names = [str((i.get("measType") or {}).get("measName") or (i.get("measType") or {}).get("measID", "?"))
                      for i in report.get("measInfoList") or [] if isinstance(i, dict)]
-            period = report.get("granulPeriod") if isinstance(report.get("granulPeriod"), int) else 0
+            period = _finite(report.get("granulPeriod")) or 0.0
             for k, item in enumerate(report.get("measData") or []):
                 records = item.get("measRecord") if isinstance(item, dict) else None
                 for name, record in zip(names, records or [], strict=False):
                     value = _number(record)
-                    if value is not None:
-                        series.setdefault(name, []).append((base + k * period / 1000.0, value))
+                    when = base + k * period / 1000.0
+                    if value is not None and math.isfinite(when):
+                        series.setdefault(name, []).append((when, value))
     return {name: sorted(points) for name, points in series.items()}
 
 

@@ -9,13 +9,21 @@ Layout written (re-readable: `report build JOINT` and `sources.expand` know it):
 A conflict is the same test case on the same DUT (vendor, model, software
 version) with different verdicts in different sources; not-applicable rows are
 not verdicts and never conflict. Sources are never modified.
+
+Copying never follows a symlink: a symlink in a source (to a private key, to /etc) is
+not copied and is named in the view's problems (printed as a warning); a device, FIFO or
+socket is skipped the same way. Everything is written into a temporary folder beside
+`out`, which takes its place only when complete: a failure leaves no half-written joint folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -36,14 +44,43 @@ def _label(run: RunRecord, taken: set[str]) -> str:
     return label
 
 
-def _prepare(out: Path, force: bool) -> None:
+def _check_out(out: Path, force: bool) -> None:
+    if out.is_symlink():
+        raise ReportInputError(f"{out}: is a symlink; choose a real folder")
     if out.exists() and any(out.iterdir()):
         if not (out / MERGED_FILE).exists():
             raise ReportInputError(f"{out}: exists and is not a merged folder; choose a new output folder")
         if not force:
             raise ReportInputError(f"{out}: holds an earlier merge; pass --force to replace it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+
+
+def copy_real_files(source: Path, target: Path, skipped: list[str]) -> None:
+    """Copy the folders and regular files under `source`; symlinks and special files are named
+    in `skipped` and left behind (never followed, so nothing outside `source` is read)."""
+    target.mkdir(parents=True)
+    for root, dirs, files in os.walk(source, followlinks=False):
+        base, into = Path(root), target / Path(root).relative_to(source)
+        for name in sorted(dirs + files):
+            path = base / name
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode):
+                (into / name).mkdir()
+            elif stat.S_ISREG(mode):
+                shutil.copy2(path, into / name, follow_symlinks=False)
+            else:
+                kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
+                skipped.append(f"{path}: is {kind}; not copied (not followed out of the results folder)")
+
+
+def _install(tmp: Path, out: Path) -> None:
+    """Put the finished `tmp` in the place of `out` (an earlier merge there goes only now)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def merge(paths: list[Path], out: Path, force: bool = False,
@@ -53,22 +90,29 @@ def merge(paths: list[Path], out: Path, force: bool = False,
     Raises:
         ReportInputError: a source cannot be read, or `out` would overwrite something.
     """
-    folders = expand(paths)
+    skipped: list[str] = []
+    folders = expand(paths, skipped)
     resolved_out = out.resolve()
     for folder in folders:
         if resolved_out == folder.resolve() or folder.resolve() in resolved_out.parents:
             raise ReportInputError(f"{out}: is inside the source {folder}; choose a folder outside it")
     runs = [load_run(f) for f in folders]           # read everything before writing anything
-    _prepare(out, force)
+    _check_out(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     labels = [_label(r, taken) for r in runs]
-    copies = []
-    for run, label in zip(runs, labels, strict=True):
-        target = out / "sources" / label
-        shutil.copytree(run.path, target)
-        copies.append(load_run(target))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for run, label in zip(runs, labels, strict=True):
+            copy_real_files(run.path, tmp / "sources" / label, skipped)
+        _install(tmp, out)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ReportInputError(f"{err.filename or out}: cannot copy into the joint folder "
+                               f"({err.strerror or err}); nothing was written") from None
+    copies = [load_run(out / "sources" / label) for label in labels]
     view = build_view(copies, out, title="Joint O-RAN test report (merged)", labels=labels,
-                      trusted_keys=trusted_keys)
+                      trusted_keys=trusted_keys, problems=tuple(skipped))
     write_merged_json(view, runs, out)
     return view
 

@@ -8,16 +8,23 @@ SVG built in Python escapes through markupsafe.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from harness.interfaces.mplane.xml_view import label, pretty
 from harness.report import charts, msc
 from harness import integrity
+from harness.core.redact import redact_data
+from harness.results.simulated import EXPLANATION, LABEL, is_simulated
+from harness.results.reader import ResultsDir
 from harness.report.sources import RunRecord, TestRecord, evidence_path, load_exchange
 
 # Verdicts from best to worst, for "the worst verdict" of a cell.
@@ -46,6 +53,7 @@ class Provenance:
     dut_key: tuple[str, str, str]
     dut_role: str
     verification: Verification
+    simulated: bool = False   # the DUT was a built-in simulator (harness.results.simulated): a banner says so
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,9 @@ class Certification:
     mandatory: tuple[int, int]      # (passed, applicable)
     conditional: tuple[int, int]
     optional: tuple[int, int]
-    all_required_passed: bool
+    all_required_passed: bool       # never True for an incomplete run
+    complete: bool = True           # False: the run stopped before its end (INCOMPLETE)
+    not_run: tuple[str, ...] = ()   # planned test cases that never ran ('id  title')
 
 
 @dataclass(frozen=True)
@@ -130,12 +140,29 @@ class ReportView:
     labs: tuple[str, ...]
     dates: tuple[str, ...]
     problems: tuple[str, ...]
+    simulated: tuple[str, ...] = ()    # labels of the runs whose DUT was a built-in simulator
+    simulated_label: str = LABEL
+    simulated_text: str = EXPLANATION
 
 
 def _date(epoch) -> str:
-    if not isinstance(epoch, (int, float)):
+    if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
         return "unknown"
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+    except (OverflowError, OSError, ValueError):          # a huge, NaN or infinite timestamp
+        return "unknown"
+
+
+def _finite(value) -> float | None:
+    """A finite float from a JSON number, or None (bool, NaN, infinity, too big for a float)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _d(meta: dict, key: str) -> dict:
@@ -168,15 +195,20 @@ def provenance(run: RunRecord, label: str, trusted_keys: tuple[Path, ...] = ()) 
         operator=str(lab.get("operator", "?")), date=_date(meta.get("started")),
         harness=str(meta.get("harness", "?")), mode=str(meta.get("mode", "?")),
         dut=f"{key[0]} {key[1]} {key[2]}", dut_key=key, dut_role=str(dut.get("role", "?")),
-        verification=verification(run.path, trusted_keys))
+        verification=verification(run.path, trusted_keys), simulated=is_simulated(meta))
 
 
-def certification(tests: tuple[TestRecord, ...]) -> Certification:
+def certification(tests: tuple[TestRecord, ...], folder: ResultsDir | None = None) -> Certification:
+    """The certification summary; with the run's folder, the planned test cases that never ran count
+    as applicable and not passed, and an incomplete run never has all required passed."""
     applicable = [t for t in tests if t.applicable]
+    not_run = folder.not_run if folder is not None else ()
+    complete = folder.complete if folder is not None else True
 
     def ratio(status: str) -> tuple[int, int]:
         chosen = [t for t in applicable if t.status == status]
-        return sum(t.verdict == "PASS" for t in chosen), len(chosen)
+        missing = sum(1 for p in not_run if (p.status or "mandatory") == status)
+        return sum(t.verdict == "PASS" for t in chosen), len(chosen) + missing
 
     mandatory, conditional = ratio("mandatory"), ratio("conditional")
     executed = [t for t in applicable if t.verdict != "NONE"]
@@ -186,7 +218,9 @@ def certification(tests: tuple[TestRecord, ...]) -> Certification:
         failed=sum(t.verdict == "FAIL" for t in executed), inconclusive=sum(t.verdict == "INCONC" for t in executed),
         errors=sum(t.verdict in ("ERROR", "NONE") for t in applicable),
         mandatory=mandatory, conditional=conditional, optional=ratio("optional"),
-        all_required_passed=bool(applicable) and mandatory[0] == mandatory[1] and conditional[0] == conditional[1])
+        all_required_passed=complete and bool(applicable) and mandatory[0] == mandatory[1]
+        and conditional[0] == conditional[1],
+        complete=complete, not_run=tuple(f"{p.id}  {p.title}".strip() for p in not_run))
 
 
 def _link(run: RunRecord, relative: str | None, out_dir: Path) -> str | None:
@@ -200,11 +234,11 @@ def _link(run: RunRecord, relative: str | None, out_dir: Path) -> str | None:
 
 
 def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message, ...]:
-    times = [e["time"] for e in entries if isinstance(e.get("time"), (int, float))]
+    times = [t for e in entries if (t := _finite(e.get("time"))) is not None]
     start = min(times) if times else 0.0
     out = []
     for n, e in enumerate(entries, 1):
-        t = e.get("time")
+        t = _finite(e.get("time"))
         text = ""
         name = str(e.get("message") or "(undecoded)")
         if e.get("protocol") == "netconf" and isinstance(e.get("xml"), str):   # M-plane: XML, not decoded JSON
@@ -213,14 +247,17 @@ def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message,
             if len(text) > DECODED_LIMIT:
                 text = text[:DECODED_LIMIT] + f"\n... cut at {DECODED_LIMIT} characters; see exchange.json"
         elif decoded:
-            text = json.dumps(e.get("decoded"), indent=1, ensure_ascii=False, default=str)
+            try:
+                text = json.dumps(e.get("decoded"), indent=1, ensure_ascii=False, default=str)
+            except (RecursionError, ValueError) as err:
+                text = f"(not shown: {'nested too deep' if isinstance(err, RecursionError) else err})"
             if len(text) > DECODED_LIMIT:
                 text = text[:DECODED_LIMIT] + f"\n... cut at {DECODED_LIMIT} characters; see exchange.json"
         notes = e.get("notes")
         out.append(Message(
             index=e["index"] if isinstance(e.get("index"), int) else n,
             direction=str(e.get("direction", "?")),
-            offset_ms=round((t - start) * 1000, 1) if isinstance(t, (int, float)) else 0.0,
+            offset_ms=_offset_ms(t, start),
             name=name, step=str(e.get("step") or ""),
             error=str(e["error"]) if e.get("error") else None,
             notes=tuple(str(x) for x in notes) if isinstance(notes, list) else (),
@@ -228,19 +265,35 @@ def _messages(entries: list[dict], anchor: str, decoded: bool) -> tuple[Message,
     return tuple(out)
 
 
+def _offset_ms(t: float | None, start: float) -> float:
+    if t is None:
+        return 0.0
+    offset = round((t - start) * 1000, 1)
+    return offset if math.isfinite(offset) else 0.0
+
+
 def test_view(run: RunRecord, test: TestRecord, number: int, run_number: int, label: str, out_dir: Path,
               dut_name: str, decoded: bool = True) -> TestView:
+    """One test's part of the report; evidence that cannot be shown is a problem naming it, never a stop."""
     anchor = f"r{run_number}t{number}"
     entries, problem = load_exchange(run, test)
-    messages = _messages(entries, anchor, decoded)
     problems: tuple[str, ...] = (problem,) if problem else ()
     if test.applicable and test.pcap and _link(run, test.pcap, out_dir) is None:
-        problems += (f"{test.where}: pcap {test.pcap!r} not found in the results folder",)
+        problems += (f"{test.where}: pcap {test.pcap!r} not found in the results folder (or reached "
+                     "through a symlink, which is not followed)",)
+    try:
+        messages = _messages(entries, anchor, decoded)
+        msc_svg = msc.render(messages, dut_name, test.findings) if messages else ""
+        kpm_svg = charts.kpm_chart(charts.kpm_series(entries))
+    except (RecursionError, TypeError, ValueError, OverflowError, AttributeError, KeyError) as err:
+        # one test's evidence with a value of an unexpected shape: shown as a problem, the rest renders
+        problems += (f"{run.path / (test.exchange or '')}: evidence not shown ({type(err).__name__}: "
+                     f"{str(err)[:200]})",)
+        messages, msc_svg, kpm_svg = (), "", Markup("")
     return TestView(
         anchor=anchor, record=test, source=label, exchange_link=_link(run, test.exchange, out_dir),
-        pcap_link=_link(run, test.pcap, out_dir), messages=messages,
-        msc_svg=msc.render(messages, dut_name, test.findings) if messages else "",
-        kpm_svg=charts.kpm_chart(charts.kpm_series(entries)), problems=problems)
+        pcap_link=_link(run, test.pcap, out_dir), messages=messages, msc_svg=msc_svg, kpm_svg=kpm_svg,
+        problems=problems)
 
 
 def _pairs(d: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -277,6 +330,8 @@ def _test_equipment(meta: dict) -> tuple[tuple[str, str], ...]:
 
 def run_view(run: RunRecord, run_number: int, label: str, out_dir: Path, decoded: bool = True,
              trusted_keys: tuple[Path, ...] = ()) -> RunView:
+    # A folder written before secrets were redacted still shows none (PIXIT, transport, equipment).
+    run = dataclasses.replace(run, meta=redact_data(run.meta))
     prov = provenance(run, label, trusted_keys)
     dut_name = str(_d(run.meta, "dut").get("name", "DUT"))
     tests = tuple(test_view(run, t, i, run_number, label, out_dir, dut_name, decoded)
@@ -284,7 +339,7 @@ def run_view(run: RunRecord, run_number: int, label: str, out_dir: Path, decoded
     problems = run.problems + tuple(p for t in tests for p in t.problems)
     lab = _d(run.meta, "lab")
     pixit = _pairs(_d(lab, "pixit"), "pixit.") + _pairs(_d(lab, "timers"), "timers.")
-    return RunView(provenance=prov, meta=run.meta, certification=certification(run.tests), tests=tests,
+    return RunView(provenance=prov, meta=run.meta, certification=certification(run.tests, run.folder), tests=tests,
                    verdict_chart=charts.verdict_bar(run.tests), problems=problems,
                    pics=tuple(_pairs(_d(_d(run.meta, "dut"), "pics"))), pixit=tuple(pixit),
                    asn1=_asn1(run.meta), test_equipment=_test_equipment(run.meta))
@@ -326,11 +381,13 @@ def matrix(runs: tuple[RunView, ...]) -> Matrix | None:
 
 def build_view(runs: list[RunRecord], out_dir: Path, title: str = "Joint O-RAN test report",
                decoded: bool = True, labels: list[str] | None = None,
-               trusted_keys: tuple[Path, ...] = ()) -> ReportView:
-    """Everything the report shows, for these runs, with links relative to `out_dir`."""
+               trusted_keys: tuple[Path, ...] = (), problems: tuple[str, ...] = ()) -> ReportView:
+    """Everything the report shows, for these runs, with links relative to `out_dir`;
+    `problems`: input problems outside any run (a symlinked subfolder skipped)."""
     views = tuple(run_view(r, i, (labels[i - 1] if labels else r.label), out_dir, decoded, trusted_keys)
                   for i, r in enumerate(runs, 1))
     labs = tuple(sorted({f"{v.provenance.lab} ({v.provenance.site}, {v.provenance.operator})" for v in views}))
     return ReportView(title=title, generated=_date(time.time()), runs=views, conflicts=conflicts(views),
                       matrix=matrix(views), labs=labs, dates=tuple(sorted({v.provenance.date for v in views})),
-                      problems=tuple(p for v in views for p in v.problems))
+                      problems=problems + tuple(p for v in views for p in v.problems),
+                      simulated=tuple(v.provenance.label for v in views if v.provenance.simulated))

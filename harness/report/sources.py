@@ -11,6 +11,10 @@ printed by the CLI and shown in the report, and everything else renders.
 
 A merged folder (written by `harness.report.merge`) holds full copies of its
 source folders under ``sources/<label>/``; `expand` reads those.
+
+Symlinks inside a results folder are never followed (the reader refuses them; an
+evidence link through one is a problem naming it; `expand` skips a symlinked
+subfolder with a problem): a report shows what is in the folder and nothing else.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import UserError
-from harness.results.reader import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange, read_results
+from harness.results.reader import (FindingRow, ResultsDir, ResultsDirError, TestRow, contained, read_exchange,
+                                    read_results)
 
 MERGED_FILE = "merged.json"
 
@@ -117,9 +122,13 @@ def load_run(path: Path) -> RunRecord:
     problems = list(folder.notices)
     if not folder.rows:
         problems.append(f"{path / 'results.jsonl'}: no test case recorded")
-    if not folder.complete:
+    if folder.summary is None:
         problems.append(f"{path / 'summary.json'}: missing: the run did not finish (killed?); "
                         f"showing the {len(folder.rows)} test case(s) recorded")
+    if not folder.complete:
+        never = [p.id for p in folder.not_run]
+        problems.append(f"{path}: INCOMPLETE run: " + (f"{len(never)} planned test case(s) never ran: "
+                        f"{', '.join(never)}" if never else "it was stopped before its end"))
     tests = tuple(_test(r, path / "results.jsonl") for r in folder.rows)
     return RunRecord(path, folder.meta.raw, tests, folder.summary, tuple(problems), folder)
 
@@ -128,14 +137,16 @@ def load_exchange(run: RunRecord, test: TestRecord) -> tuple[list[dict], str | N
     """The decoded exchange of a test, and a problem naming the file if it could not be read."""
     if not test.exchange:
         return [], None
-    if evidence_path(run, test.exchange) is None:
-        return [], f"{test.where}: exchange path {test.exchange!r} leaves the results folder; ignored"
+    try:
+        contained(run.path, test.exchange)
+    except ResultsDirError as err:
+        return [], f"{test.where}: exchange: {err}"
     row = next((r for r in run.folder.rows if r.line == test.line), None)
     try:
         entries = read_exchange(run.folder, row) if row is not None else ()
     except ResultsDirError as err:
         return [], str(err)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         return [], f"{run.path / test.exchange}: malformed message ({err})"
     return [{"index": e.index, "direction": e.direction, "time": e.time, "step": e.step, "message": e.message,
              "decoded": e.decoded, "error": e.error, "notes": [], "role": e.role, "protocol": e.protocol,
@@ -143,26 +154,33 @@ def load_exchange(run: RunRecord, test: TestRecord) -> tuple[list[dict], str | N
 
 
 def evidence_path(run: RunRecord, relative: str) -> Path | None:
-    """The evidence file inside the results folder, or None if the path escapes it or has a scheme."""
-    if ":" in relative or relative.startswith(("/", "\\")):
+    """The evidence file inside the results folder, or None if the path escapes it, has a scheme
+    or goes through a symlink."""
+    try:
+        return contained(run.path, relative).resolve()
+    except ResultsDirError:
         return None
-    root = run.path.resolve()
-    target = (root / relative).resolve()
-    if target != root and root not in target.parents:
-        return None
-    return target
 
 
-def expand(paths: list[Path]) -> list[Path]:
+def expand(paths: list[Path], skipped: list[str] | None = None) -> list[Path]:
     """Results folders named by the user: a folder itself, the per-DUT subfolders of a multi-DUT
-    run, or the sources kept in a merged folder."""
+    run, or the sources kept in a merged folder. A symlinked subfolder is not followed: it is
+    left out and named in `skipped` (the folders named by the user are taken as given)."""
     out: list[Path] = []
+
+    def real(q: Path) -> bool:
+        if q.is_symlink():
+            if skipped is not None:
+                skipped.append(f"{q}: is a symlink; skipped (not followed out of the results folder)")
+            return False
+        return True
+
     for p in paths:
         p = Path(p)
-        if (p / MERGED_FILE).exists():
-            out.extend(sorted(q for q in (p / "sources").iterdir() if q.is_dir()))
+        if (p / MERGED_FILE).is_file() and (p / "sources").is_dir() and not (p / "sources").is_symlink():
+            out.extend(sorted(q for q in (p / "sources").iterdir() if real(q) and q.is_dir()))
         elif p.is_dir() and not (p / "run.json").exists() and not (p / "results.jsonl").exists():
-            subs = sorted(q for q in p.iterdir() if (q / "run.json").exists())
+            subs = sorted(q for q in p.iterdir() if (q / "run.json").exists() and real(q))
             out.extend(subs or [p])         # none: the reader names the missing run.json
         else:
             out.append(p)

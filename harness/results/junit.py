@@ -4,7 +4,8 @@ CI servers read JUnit; they know only pass, failure, error and skipped. The mapp
 keeps what matters: FAIL (the DUT broke the spec) is a <failure> with its findings and
 clauses; ERROR (the lab or harness broke) is an <error>, never a failure; INCONC is
 <skipped message="INCONC: ...">, never a pass; NOT-APPLICABLE is skipped with its reason.
-A killed run still gives a valid file (property complete=false).
+A killed run still gives a valid file (properties complete=false, status=INCOMPLETE), with
+each planned test case that never ran as an <error type="INCOMPLETE">.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from harness.results.procedure import parse_reference
 from harness.results.reader import FindingRow, ResultsDir, TestRow
+from harness.results.simulated import EXPLANATION, LABEL, is_simulated
 from harness.results.atomic import write_atomic
 from harness.core.verdict import OUTCOMES, Verdict
 
@@ -91,11 +93,16 @@ def junit_tree(results: ResultsDir) -> ET.ElementTree:
 def _junit_root(results: ResultsDir) -> ET.Element:
     meta = results.meta
     root = ET.Element("testsuites", {"name": "oran-harness"})
-    suite = ET.SubElement(root, "testsuite", {"name": f"{meta.dut.name or 'DUT'} ({meta.mode or 'run'})"})
+    simulated = is_simulated(meta.raw)
+    name = f"{meta.dut.name or 'DUT'} ({meta.mode or 'run'})" + (f" [{LABEL}]" if simulated else "")
+    suite = ET.SubElement(root, "testsuite", {"name": name})
     props = ET.SubElement(suite, "properties")
+    if simulated:          # CI dashboards show the suite name and properties: neither may pass for a product
+        ET.SubElement(props, "property", {"name": "simulated", "value": "true"})
+        ET.SubElement(props, "property", {"name": LABEL, "value": EXPLANATION})
     for name, value in (("harness", meta.harness), ("dut", meta.dut.name), ("dut_profile", meta.dut_profile),
                         ("lab_profile", meta.lab_profile), ("mode", meta.mode), ("fault", meta.fault or ""),
-                        ("complete", "true" if results.complete else "false")):
+                        ("complete", "true" if results.complete else "false"), ("status", results.status)):
         if value:
             ET.SubElement(props, "property", {"name": name, "value": value})
     counts = {"failure": 0, "error": 0, "skipped": 0}
@@ -104,7 +111,15 @@ def _junit_root(results: ResultsDir) -> ET.Element:
         kind = _testcase(row, suite)
         counts[kind] = counts.get(kind, 0) + 1
         total += row.duration or 0.0
-    attrs = {"tests": str(len(results.rows)), "failures": str(counts["failure"]), "errors": str(counts["error"]),
+    for planned in results.not_run:       # never an empty or all-green file for a run that stopped early
+        case = ET.SubElement(suite, "testcase", {"classname": "oran-harness", "time": "0.000",
+                                                 "name": f"{planned.id}: {planned.title}" if planned.title
+                                                 else planned.id})
+        ET.SubElement(case, "error", {"type": "INCOMPLETE", "message": "NOT RUN: the run stopped before this "
+                                      "test case ended"})
+        counts["error"] += 1
+    attrs = {"tests": str(len(results.rows) + len(results.not_run)), "failures": str(counts["failure"]),
+             "errors": str(counts["error"]),
              "skipped": str(counts["skipped"]), "time": f"{total:.3f}"}
     for element in (root, suite):
         for key, value in attrs.items():

@@ -26,6 +26,7 @@ from typing import Any
 
 from harness.results.procedure import clause_number, parse_reference
 from harness.results.reader import FindingRow, ResultsDir, ResultsDirError, TestRow, read_exchange
+from harness.results.simulated import EXPLANATION, LABEL, is_simulated
 from harness.results.atomic import write_atomic
 from harness.core.verdict import OUTCOMES, Verdict
 
@@ -95,7 +96,8 @@ def _testbed(results: ResultsDir) -> list[dict]:
     meta = results.meta
     dut = meta.raw.get("dut")
     dut = dut if isinstance(dut, dict) else {}
-    components = [_component(f"DUT: {meta.dut.role or 'device under test'} ({meta.dut.name})", meta.dut.vendor,
+    sim = f"{LABEL} " if is_simulated(meta.raw) else ""
+    components = [_component(f"{sim}DUT: {meta.dut.role or 'device under test'} ({meta.dut.name})", meta.dut.vendor,
                              meta.dut.model, _versions(dut), serialNumber=meta.dut.serial_number,
                              testbedInventoryId=meta.dut.inventory_id, contacts=_contacts(dut.get("contacts")))]
     counterpart = {"e2-node": "Near-RT RIC", "near-rt-ric": "E2 node"}.get(meta.dut.role, "counterpart")
@@ -298,9 +300,16 @@ def oran_document(results: ResultsDir) -> dict:
     """The O-RAN test-results document of one results folder (a dict ready for json.dumps)."""
     meta = results.meta
     notes: list = []
+    simulated = is_simulated(meta.raw)
+    if simulated:          # first, where a reviewer reads: the schema has no field for it, so a note and a tag
+        notes.append(_note(LABEL, EXPLANATION))
     if not results.complete:
-        notes.append(_note("run incomplete", "summary.json is missing: the run was stopped before its end; "
-                           "test cases that had not ended are absent"))
+        why = ("summary.json is missing: the run was stopped before its end" if results.summary is None
+               else "the run was stopped before its end")
+        never = [p.id for p in results.not_run]
+        notes.append(_note("run incomplete", f"INCOMPLETE: {why}; " + (
+            f"{len(never)} planned test case(s) never ran: {', '.join(never)}" if never
+            else "test cases that had not ended are absent")))
     errors = [r.id for r in results.rows if r.verdict in ("ERROR", "NONE")]
     if errors:
         notes.append(_note("test cases to re-run", f"{len(errors)} test case(s) ended in ERROR (the lab, the "
@@ -322,7 +331,8 @@ def oran_document(results: ResultsDir) -> dict:
         metadata["stopDate"] = _date(stop)
     specs = {parse_reference(r.reference).short for r in results.rows}
     doc = {"schemaVersion": 1, "testMetadata": metadata,
-           "tags": sorted({"oran-harness", _tag(meta.mode or "run")} | {_tag(s) for s in specs if _tag(s)}),
+           "tags": sorted({"oran-harness", _tag(meta.mode or "run")} | {_tag(s) for s in specs if _tag(s)}
+                          | ({"simulated"} if simulated else set())),
            "testbedComponents": _testbed(results), "testLab": _lab(results, notes),
            "testSpecifications": _specifications(results.rows), "testResults": _groups(results)}
     if not doc["testSpecifications"]:

@@ -22,6 +22,7 @@ and the step it came from.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -129,6 +130,7 @@ class StepContext:
         self.deadline = float("inf")
         self.idle = 0.0
         self._finishers: list[Callable[[], None]] = []
+        self._late_finishers: list[Callable[[], None]] = []
         self._state: dict = {}
         self._run_steps = run_steps
         self.preamble = 0          # > 0 while a `precondition: true` step runs: its FAILs become INCONC
@@ -250,9 +252,12 @@ class StepContext:
         """A timer value in seconds (``default`` when None); not a number is an ERROR."""
         value = default if value is None else self.resolve(value)
         try:
-            return float(value)
-        except (TypeError, ValueError):
+            seconds = float(value)
+        except (TypeError, ValueError, OverflowError):
             self.error("spec.timer", f"timer {value!r} is not a number of seconds")
+        if not math.isfinite(seconds):       # min(nan, remaining) is nan: the guard timer would not hold
+            self.error("spec.timer", f"timer {value!r} is not a finite number of seconds")
+        return seconds
 
     def remaining(self) -> float:
         """Seconds left on the test case's guard timer (infinite in observe mode: capture time rules)."""
@@ -273,9 +278,13 @@ class StepContext:
             self._state[key] = make()
         return self._state[key]
 
-    def add_finisher(self, finish: Callable[[], None]) -> None:
-        """Run ``finish()`` once after the steps, whatever their outcome (clean-up, late evidence)."""
-        self._finishers.append(finish)
+    def add_finisher(self, finish: Callable[[], None], *, last: bool = False) -> None:
+        """Run ``finish()`` once after the steps, whatever their outcome (clean-up, late evidence).
+
+        ``last=True``: after every other finisher (collecting background triggers, which may need the
+        interfaces' finishers to answer what the DUT sent first).
+        """
+        (self._late_finishers if last else self._finishers).append(finish)
 
     def run_steps(self, steps: Iterable) -> None:
         """Execute nested steps (a `repeat` step's body) with the same context."""
@@ -286,7 +295,7 @@ class StepContext:
     def finish(self) -> None:
         """Run the finishers (the runner calls this once)."""
         self.step = None
-        for finish in self._finishers:
+        for finish in [*self._finishers, *self._late_finishers]:
             try:
                 finish()
             except StepStop:

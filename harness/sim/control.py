@@ -39,6 +39,23 @@ def parse_command(line: str) -> dict:
     return {"cmd": "trigger", "action": action, "params": json.loads(rest) if rest.strip() else {}}
 
 
+def trigger_request(cmd: dict) -> tuple[str, dict]:
+    """(action, params) of a ``trigger`` command, checked before a simulator sees them.
+
+    Raises:
+        ValueError: no action name, or params that are not a JSON object.
+    """
+    action = cmd.get("action")
+    if not isinstance(action, str) or not action:
+        raise ValueError("a trigger needs an 'action' (a name)")
+    params = cmd.get("params")
+    if params is None:
+        return action, {}
+    if not isinstance(params, dict):
+        raise ValueError(f"trigger {action}: 'params' must be a JSON object, not {type(params).__name__}")
+    return action, params
+
+
 def run_until_signalled(runner: ControlLoop) -> int:
     """Run a standalone simulator's loop; SIGINT or SIGTERM sets its ``stopping`` event."""
     def stop(_signum, _frame) -> None:

@@ -221,11 +221,21 @@ def _paren(e: Expr) -> str:
 
 
 # ------------------------------------------------------------------ parser
+MAX_DEPTH = 50      # nesting of '(', '[' and 'not'; far past any real applicability, far below the stack
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nest(self) -> None:
+        """One level deeper; a too-deep expression is a clean error, not a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"expression nested more than {MAX_DEPTH} deep")
 
     @property
     def tok(self) -> Token:
@@ -266,7 +276,10 @@ class _Parser:
     def not_(self) -> Expr:
         if self.at("kw", "not"):
             self.take()
-            return Not(self.not_())
+            self.nest()
+            inner = self.not_()
+            self.depth -= 1
+            return Not(inner)
         return self.compare()
 
     def compare(self) -> Expr:
@@ -303,13 +316,16 @@ class _Parser:
             return Literal(t.text == "true")
         if t.kind == "op" and t.text == "(":
             self.take()
+            self.nest()
             e = self.or_()
             if not self.at("op", ")"):
                 raise self.fail("expected ')'")
             self.take()
+            self.depth -= 1
             return e
         if t.kind == "op" and t.text == "[":
             self.take()
+            self.nest()
             elements = []
             while not self.at("op", "]"):
                 elements.append(self.primary())
@@ -318,6 +334,7 @@ class _Parser:
                 elif not self.at("op", "]"):
                     raise self.fail("expected ',' or ']'")
             self.take()
+            self.depth -= 1
             return ListLit(tuple(elements))
         raise self.fail("expected a PICS item, a value or '('")
 

@@ -25,6 +25,7 @@ runtime surprises.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -176,6 +177,9 @@ class _Matcher:
         if isinstance(observed, bool) or not isinstance(observed, (int, float)):
             return [Mismatch(path, {"$range": operand}, observed,
                              f"expected a number in {shown}, observed {show(observed)}")]
+        if not math.isfinite(observed):        # NaN compares false both ways: it would pass any range
+            return [Mismatch(path, {"$range": operand}, observed,
+                             f"expected a number in {shown}, observed {observed!r} (not a finite number)")]
         if (lo is not None and observed < lo) or (hi is not None and observed > hi):
             return [Mismatch(path, {"$range": operand}, observed, f"{show(observed)} is outside {shown}")]
         return []
@@ -267,7 +271,7 @@ OPERATORS: dict[str, Callable[[_Matcher, Any, Any, str], list[Mismatch]]] = {
 
 
 def _is_num_or_none(v: Any) -> bool:
-    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
 
 
 def _operand_problem(op: str, operand: Any) -> str | None:

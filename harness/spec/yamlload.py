@@ -14,6 +14,7 @@ Lines are 1-based everywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
     out.line, out.column = _line(node), node.start_mark.column + 1
     yield out
     own = [(k, v) for k, v in node.value if k.tag != "tag:yaml.org,2002:merge"]
+    own_ids = {id(k) for k, _ in own}      # a set, not a scan per key: loading stays linear in the keys
     loader.flatten_mapping(node)
-    merged = [(k, v) for k, v in node.value if all(k is not o for o, _ in own)]
+    merged = [(k, v) for k, v in node.value if id(k) not in own_ids]
     seen: dict = {}
     for key_node, value_node in merged + own:
         key = loader.construct_object(key_node, deep=True)
@@ -101,11 +103,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
             hash(key)
         except TypeError:
             raise loader.source.error(_line(key_node), "a mapping key must be a plain value") from None
-        if key in seen and any(key_node is o for o, _ in own) and seen[key][1]:
+        is_own = id(key_node) in own_ids
+        if key in seen and is_own and seen[key][1]:
             raise loader.source.error(
                 _line(key_node), f"duplicate key '{key}' (first at line {seen[key][0]})",
                 "YAML keeps only the last of duplicate keys; remove or rename one")
-        seen[key] = (_line(key_node), any(key_node is o for o, _ in own))
+        seen[key] = (_line(key_node), is_own)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = _line(key_node)
         out.value_lines[key] = _line(value_node)
@@ -120,7 +123,24 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode):
         out.item_lines.append(_line(item))
 
 
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if not math.isfinite(value):        # a NaN timer never expires; a NaN bound passes every test
+        raise loader.source.error(_line(node), f"{node.value!r} is not a finite number",
+                                  "NaN and infinities are not allowed; give a number")
+    return value
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:                  # Python refuses to convert more than 4,300 digits
+        raise loader.source.error(_line(node), f"integer of {len(node.value)} characters is too long") from None
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from harness.interfaces.a1.config import A1ConfigError, A1Lab
 from harness.profiles.loader import load_lab
+from harness.spec.errors import ProfileError
 from harness.session import HarnessSession, Options
 from harness.suite import run_suite
 
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 SIM_LAB = ROOT / "fixtures/profiles/lab-sim-fast.yaml"
 LIVE_LAB = ROOT / "fixtures/profiles/lab-live-a1.yaml"
+LIVE_RIC = ROOT / "fixtures/profiles/dut-live-a1-ric.yaml"
 SPECS = ROOT / "testcases/a1ts"
 TYPES = ROOT / "specs/a1/policy-types"
 QOS = "ORAN_QoSTarget_2.0.0"
@@ -69,6 +71,13 @@ class _Server:
         self.httpd.server_close()
 
 
+def _dut(tmp_path: Path, url: str) -> Path:
+    """A Near-RT RIC the harness does not start (no simulator:), its A1-P API at ``url``."""
+    dut = tmp_path / "dut-live-a1-ric.yaml"
+    dut.write_text(LIVE_RIC.read_text().replace("http://127.0.0.1:18080", url))
+    return dut
+
+
 def _lab(tmp_path: Path, url: str) -> Path:
     lab = tmp_path / "lab-live-a1.yaml"
     lab.write_text(LIVE_LAB.read_text().replace("http://127.0.0.1:18080", url))
@@ -102,7 +111,7 @@ def _creates_with_location(location: str):
 def test_a_relative_location_is_resolved_against_the_request_uri_and_passes(tmp_path, location):
     server = _Server(_creates_with_location(location))
     try:
-        result = _run_case(_lab(tmp_path, server.url), ":6.2.3")
+        result = _run_case(_lab(tmp_path, server.url), dut=_dut(tmp_path, server.url), clause=":6.2.3")
     finally:
         server.close()
     assert result.verdict.name == "PASS", [f.line() for f in result.findings]
@@ -114,7 +123,7 @@ def test_a_relative_location_is_resolved_against_the_request_uri_and_passes(tmp_
 def test_a_location_naming_another_resource_fails_and_says_how_it_was_resolved(tmp_path):
     server = _Server(_creates_with_location("../policies/someone-else"))
     try:
-        result = _run_case(_lab(tmp_path, server.url), ":6.2.3")
+        result = _run_case(_lab(tmp_path, server.url), dut=_dut(tmp_path, server.url), clause=":6.2.3")
     finally:
         server.close()
     assert result.verdict.name == "FAIL"
@@ -127,7 +136,7 @@ def test_a_location_naming_another_resource_fails_and_says_how_it_was_resolved(t
 def test_a_server_without_a1p_v2_gives_inconc_not_pass_on_the_negative_cases(tmp_path):
     server = _Server(lambda method, path, body: (404, {}, {"status": 404, "title": "Not Found"}))
     try:
-        run = run_suite(RIC, _lab(tmp_path, server.url), specs_root=SPECS)
+        run = run_suite(_dut(tmp_path, server.url), _lab(tmp_path, server.url), specs_root=SPECS)
     finally:
         server.close()
     out = {o.id: o for o in run.outcomes if o.verdict != "NOT-APPLICABLE"}
@@ -146,7 +155,8 @@ def test_a_negative_case_answered_200_is_a_wrong_answer(tmp_path):
         return 200, {}, {"policySchema": {"type": "object"}}      # "knows" every type: fail_on [200]
     server = _Server(answer)
     try:
-        result = _run_case(_lab(tmp_path, server.url), ":6.2.2/unknown-type", file="policy-types.yaml")
+        result = _run_case(_lab(tmp_path, server.url), dut=_dut(tmp_path, server.url), clause=":6.2.2/unknown-type",
+                           file="policy-types.yaml")
     finally:
         server.close()
     bad = next(f for f in result.findings if f.verdict.name == "FAIL")
@@ -211,8 +221,10 @@ def test_a_lab_uses_its_own_policy_type_and_bodies(tmp_path):
 
 
 @pytest.mark.parametrize("block,words", [
-    ("  policy: {type_id: X, body: {}, updated_body: {}, invalid_body: 1, colour: red}\n",
-     "a1.policy: unknown key 'colour'; known: type_id, body, updated_body, invalid_body"),
+    ("  policy: {type_id: X, body: {}, updated_body: {}, invalid_body: {}, colour: red}\n",
+     "lab.yaml:25: unknown key 'a1.policy.colour'"),       # the profile loader's schema, at load
+    ("  policy: {type_id: X, body: {}, updated_body: {}, invalid_body: 1}\n",
+     "lab.yaml:25: 'a1.policy.invalid_body' must be a mapping, not a number (1)"),
     ("  policy: {type_id: X, body: {}}\n", "a1.policy: 'updated_body' is missing"),
     ("  policy_types_dir: {types}\n",
      "a1.policy (not given: the bundled default, type ORAN_QoSTarget_2.0.0): type_id 'ORAN_QoSTarget_2.0.0' "
@@ -226,9 +238,8 @@ def test_a_bad_policy_block_stops_the_run_naming_the_key(tmp_path, block, words)
     folder = tmp_path / "types"
     folder.mkdir()
     shutil.copy(TYPES / "20008.json", folder / "20008.json")
-    lab = load_lab(_lab_with_a1(tmp_path, "a1:\n" + block.replace("{types}", str(folder))))
-    with pytest.raises(A1ConfigError) as err:
-        A1Lab.from_lab(lab)
+    with pytest.raises((A1ConfigError, ProfileError)) as err:
+        A1Lab.from_lab(load_lab(_lab_with_a1(tmp_path, "a1:\n" + block.replace("{types}", str(folder)))))
     assert words in str(err.value)
 
 

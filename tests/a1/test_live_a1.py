@@ -1,6 +1,6 @@
 """Live mode: the A1 suite over real loopback HTTP against `oran-harness sim a1-ric` in its own
-process, with the lab profile fixtures/profiles/lab-live-a1.yaml (its dut_url pointed at the
-process's port). Bad DUT behaviour (fault modes of the simulator) must give FAIL with a clear
+process, with the lab profile fixtures/profiles/lab-live-a1.yaml (the DUT profile fixtures/profiles/dut-live-a1-ric.yaml's endpoints.a1 pointed at
+the process's port). Bad DUT behaviour (fault modes of the simulator) must give FAIL with a clear
 message, within a bounded wall time."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from harness.suite import run_suite
 ROOT = Path(__file__).resolve().parents[2]
 RIC = ROOT / "fixtures/profiles/dut-sim-a1-ric.yaml"
 LIVE_LAB = ROOT / "fixtures/profiles/lab-live-a1.yaml"
+LIVE_RIC = ROOT / "fixtures/profiles/dut-live-a1-ric.yaml"
 SPECS = ROOT / "testcases/a1ts"
 
 
@@ -46,6 +47,13 @@ class SimProcess:
             self.proc.wait(5)
 
 
+def _dut(tmp_path: Path, url: str) -> Path:
+    """A Near-RT RIC the harness does not start (no simulator:), its A1-P API at ``url``."""
+    dut = tmp_path / "dut-live-a1-ric.yaml"
+    dut.write_text(LIVE_RIC.read_text().replace("http://127.0.0.1:18080", url))
+    return dut
+
+
 def _lab(tmp_path: Path, url: str) -> Path:
     lab = tmp_path / "lab-live-a1.yaml"
     lab.write_text(LIVE_LAB.read_text().replace("http://127.0.0.1:18080", url))
@@ -63,8 +71,8 @@ def _types_only(tmp_path: Path) -> Path:
 def test_whole_near_rt_ric_suite_passes_against_a_separate_process(tmp_path):
     sim = SimProcess()
     try:
-        run = run_suite(RIC, _lab(tmp_path, sim.url), specs_root=SPECS, results=tmp_path / "r")
-        again = run_suite(RIC, _lab(tmp_path, sim.url), specs_root=SPECS)    # state left by the first run
+        run = run_suite(_dut(tmp_path, sim.url), _lab(tmp_path, sim.url), specs_root=SPECS, results=tmp_path / "r")
+        again = run_suite(_dut(tmp_path, sim.url), _lab(tmp_path, sim.url), specs_root=SPECS)    # state left by the first run
     finally:
         sim.close()
     for r in (run, again):
@@ -96,7 +104,7 @@ def test_bad_dut_behaviour_fails_clearly_and_never_hangs(tmp_path, fault):
     sim = SimProcess("--fault", fault, "--slow-delay", "6")
     t0 = time.monotonic()
     try:
-        run = run_suite(RIC, _lab(tmp_path, sim.url), specs_root=_types_only(tmp_path))
+        run = run_suite(_dut(tmp_path, sim.url), _lab(tmp_path, sim.url), specs_root=_types_only(tmp_path))
     finally:
         sim.close()
     wall = time.monotonic() - t0

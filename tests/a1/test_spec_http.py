@@ -108,10 +108,12 @@ def test_connection_refused_is_error_not_fail(tmp_path):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()                                     # nothing listens there now
-    lab = _lab(tmp_path, f"a1: {{dut_url: 'http://127.0.0.1:{port}'}}\n").read_text().replace("mode: sim",
-                                                                                              "mode: live")
+    lab = _lab(tmp_path, "").read_text().replace("mode: sim", "mode: live")
     (tmp_path / "lab.yaml").write_text(lab.replace("adapter: {kind: simulator}", "adapter: {kind: manual}"))
-    session = _session(tmp_path, tmp_path / "lab.yaml", mode="live")
+    dut = tmp_path / "dut.yaml"          # real equipment (no simulator:) at a port nothing listens on
+    dut.write_text("\n".join(x for x in RIC.read_text().splitlines() if not x.startswith("simulator:"))
+                   + f"\nendpoints: {{a1: 'http://127.0.0.1:{port}'}}\n")
+    session = HarnessSession(Options(dut, tmp_path / "lab.yaml", "live", None, tmp_path / "res", ROOT / "testcases"))
     tc = session.load(ROOT / "testcases/a1ts/near-rt-ric/policy-types.yaml").testcases[0]
     result = session.run(tc)
     session.finish()

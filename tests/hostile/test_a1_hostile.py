@@ -26,7 +26,8 @@ GET = "GET /A1-P/v2/policytypes"
 
 
 def run_case(tmp_path: Path, mode: str | None, test_id: str):
-    session = HarnessSession(Options(DUT, LAB, "sim", mode, tmp_path / "res", ROOT / "testcases"))
+    res = tmp_path / f"res-{mode or 'clean'}-{test_id.rsplit(':', 1)[-1]}"      # a fresh results folder per run
+    session = HarnessSession(Options(DUT, LAB, "sim", mode, res, ROOT / "testcases"))
     cases = {tc.id: tc for p in sorted((ROOT / "testcases" / "a1ts").rglob("*.yaml")) for tc in session.load(p).testcases}
     t0 = time.monotonic()
     try:

@@ -46,8 +46,8 @@ def _lab(tmp_path: Path) -> Path:
     text = (ROOT / "fixtures" / "profiles" / "lab-live-udp.yaml").read_text()
     for old, new in (("udp_port: 9899", f"udp_port: {_free(socket.SOCK_DGRAM)}"),
                      ("remote_udp_port: 9900", f"remote_udp_port: {_free(socket.SOCK_DGRAM)}"),
-                     ("port: 36421}", f"port: {_free(socket.SOCK_STREAM)}}}"),
-                     ("port: 36422}", f"port: {_free(socket.SOCK_STREAM)}}}"),
+                     ("address: 127.0.0.1:36421}", f"address: 127.0.0.1:{_free(socket.SOCK_STREAM)}}}"),
+                     ("listen: 127.0.0.1:36422", f"listen: 127.0.0.1:{_free(socket.SOCK_STREAM)}"),
                      # 20 MiB over SCTP-in-UDP on a loaded 2-core machine can take seconds
                      ("expect: 3", "expect: 10"), ("guard: 20", "guard: 40")):
         assert old in text

@@ -32,7 +32,8 @@ ALARM = ("alarms.yaml", "3.1.2.1")
 
 
 def run_case(tmp_path: Path, mode: str | None, case: tuple[str, str]):
-    session = HarnessSession(Options(DUT, LAB, "sim", mode, tmp_path / "res", ROOT / "testcases"))
+    res = tmp_path / f"res-{mode or 'clean'}-{case[1]}"          # a fresh results folder per run
+    session = HarnessSession(Options(DUT, LAB, "sim", mode, res, ROOT / "testcases"))
     tc = next(t for t in session.load(SPECS / case[0]).testcases if t.id.endswith(":" + case[1]))
     t0 = time.monotonic()
     try:
@@ -73,7 +74,7 @@ def test_a_hostile_o_ru_fails_with_a_one_line_finding(tmp_path, mode, case, chec
 def test_a_flood_of_legal_notifications_neither_hides_the_awaited_one_nor_is_dropped(tmp_path):
     verdict, bad, wall = run_case(tmp_path, "flood", ALARM)
     assert verdict == "PASS", bad
-    exchange = json.loads(next((tmp_path / "res" / "tests").iterdir()).joinpath("exchange.json").read_text())
+    exchange = json.loads(next((tmp_path / f"res-flood-{ALARM[1]}" / "tests").iterdir()).joinpath("exchange.json").read_text())
     flooded = [e for e in exchange if "netconf-config-change" in e.get("xml", "")]
     assert flooded                   # how many arrive before the alarm-notif ends the case depends on the load
     numbers = [int(e["xml"].split("flood-")[1].split("<")[0]) for e in flooded]

@@ -76,13 +76,15 @@ def test_the_suite_passes_over_raw_sctp_between_namespaces(tmp_path):
 def test_a_dut_that_is_not_there_is_an_error_for_each_case_and_the_run_goes_on(tmp_path):
     lab = tmp_path / "lab.yaml"
     lab.write_text((PROFILES / "lab-live-udp.yaml").read_text()
-                   .replace("spawn_simulator: true", "spawn_simulator: false\n  connect_timeout: 1")
-                   .replace("port: 36421", "port: 36499"))
+                   .replace("  backend: auto", "  backend: auto\n  connect_timeout: 1"))
+    dut = tmp_path / "dut.yaml"          # real equipment (no simulator:) where nothing listens
+    dut.write_text("\n".join(x for x in (PROFILES / "dut-sim-near-rt-ric.yaml").read_text().splitlines()
+                             if not x.startswith("simulator:")) + "\nendpoints: {e2: 127.0.0.1:36499}\n")
     cmd_lab = str(lab)
     out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "harness.pytest_plugin", "-q",
                           "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
                           str(ROOT / "testcases" / "e2ts" / "near-rt-ric" / "e2-setup.yaml"),
-                          "--dut", str(PROFILES / "dut-sim-near-rt-ric.yaml"), "--lab", cmd_lab,
+                          "--dut", str(dut), "--lab", cmd_lab,
                           "--results", str(tmp_path / "r")], capture_output=True, text=True, cwd=ROOT, timeout=300)
     rows = [json.loads(line) for line in (tmp_path / "r" / "results.jsonl").read_text().splitlines()]
     ran = [r for r in rows if r["verdict"] != "NOT-APPLICABLE"]

@@ -68,7 +68,8 @@ def _profiles(srv, folder: Path) -> tuple[Path, Path]:
     dut = folder / "dut-netconfd.yaml"
     dut.write_text((ROOT / "fixtures" / "profiles" / "dut-sim-o-ru.yaml").read_text()
                    .replace("name: sim-o-ru", "name: netconfd-yuma123")
-                   .replace("model: built-in O-RU M-plane simulator", "model: netconfd (yuma123) 2.13"))
+                   .replace("model: built-in O-RU M-plane simulator", "model: netconfd (yuma123) 2.13")
+                   .replace("simulator: o-ru ", f"endpoints: {{mplane: {srv.host}:{srv.port}}}  # real equipment;"))
     (folder / "host_key.pub").write_text(srv.host_key_line + "\n")
     lab = folder / "lab-netconfd.yaml"
     lab.write_text(f"""name: netconfd-interop
@@ -85,8 +86,6 @@ pixit:
   supervision_guard: 1
   supervision_wait: 3.5
 mplane:
-  host: {srv.host}
-  port: {srv.port}
   username: {srv.username}
   key_file: {srv.client_key}
   known_host_key_file: host_key.pub

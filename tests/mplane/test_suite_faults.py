@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.session import HarnessSession, Options
+from harness.session import HarnessSession, Options, SessionError
 from harness.core.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,24 +99,23 @@ def test_wrong_known_key_in_the_lab_profile_is_a_lab_error_naming_both_fingerpri
     assert "host key mismatch" in msg and msg.count("MD5") == 2 and "SHA256:" in msg and "127.0.0.1:" in msg
 
 
-def test_simulator_key_word_is_refused_in_a_live_run(tmp_path):
+def test_simulator_key_word_is_refused_for_a_real_o_ru(tmp_path):
+    """A real O-RU (no simulator: in its profile) must be named by its own host key: refused at session start."""
     lab = tmp_path / "lab.yaml"
     lab.write_text(LAB.read_text().replace("mode: sim", "mode: live"))
-    session = HarnessSession(Options(DUT, lab, "live", None, tmp_path / "res", ROOT / "testcases"))
-    try:
-        result = session.run(_case(session, "retrieval.yaml", "3.1.1.6"))
-    finally:
-        session.finish()
-    assert result.verdict == Verdict.ERROR
-    assert "'simulator' names the built-in simulator's key" in result.findings[0].message
+    dut = tmp_path / "dut.yaml"
+    dut.write_text("\n".join(line for line in DUT.read_text().splitlines() if not line.startswith("simulator:"))
+                   + "\nendpoints: {mplane: 192.0.2.10:830}\n")
+    with pytest.raises(SessionError) as info:
+        HarnessSession(Options(dut, lab, "live", None, tmp_path / "res", ROOT / "testcases"))
+    assert "mplane.known_host_key: 'simulator' names the built-in simulator's key" in str(info.value)
 
 
-def test_missing_mplane_block_is_one_setup_error(tmp_path):
+def test_missing_mplane_block_stops_the_session_before_any_case(tmp_path):
     lab = tmp_path / "lab.yaml"
     lab.write_text("\n".join(line for line in LAB.read_text().splitlines()
                              if not line.startswith(("mplane:", "  host", "  port", "  username", "  password",
                                                      "  known_host_key", "  call_home_port", "  timeout"))))
-    result = _run(tmp_path, "retrieval.yaml", "3.1.1.6", lab=lab)
-    assert result.verdict == Verdict.ERROR
-    assert result.findings[0].check == "mplane.setup"
-    assert "has no 'mplane:' block" in result.findings[0].message
+    with pytest.raises(SessionError) as info:
+        _session(tmp_path, lab=lab)
+    assert "has no 'mplane:' block" in str(info.value)

@@ -68,13 +68,13 @@ def test_minimal_dut_derives_version_items(tmp_path, monkeypatch):
      "p.yaml:10: PICS item 'e2ap.procedures.e2-setup' is bool, not str ('yes-please')\n"
      "    10 |   e2ap.procedures.e2-setup: yes-please"),
     (("role: e2-node", "role: e2node"),
-     "p.yaml:2: 'role' is 'e2node', not one of: e2-node, near-rt-ric (did you mean e2-node?)\n"
+     "p.yaml:2: 'role' is 'e2node', not one of: e2-node, near-rt-ric, non-rt-ric, o-ru (did you mean e2-node?)\n"
      "    2 | role: e2node"),
     (("vendor: v\n", "vendr: v\n"),
      "p.yaml:3: unknown key 'vendr' in DUT profile (did you mean vendor?)\n"
      "    3 | vendr: v\n"
-     "  hint: allowed keys: name, role, vendor, model, sw_version, hw_version, fw_version, e2ap, e2sm, "
-     "ran_functions, pics, serial_number, inventory_id, contacts, oran_component"),
+     "  hint: allowed keys: name, role, vendor, model, sw_version, hw_version, fw_version, serial_number, "
+     "inventory_id, contacts, oran_component, simulator, endpoints, e2ap, e2sm, ran_functions, pics, a1, mplane"),
     (("model: m\n", ""),
      "p.yaml:1: DUT profile has no 'model'\n"
      "    1 | name: d"),
@@ -93,7 +93,7 @@ def test_dut_errors(tmp_path, monkeypatch, change, text):
 LAB = """\
 name: l
 mode: live
-timers: {expect: 3, guard: 40, setup: 9}
+timers: {expect: 3, guard: 40, trigger: 9}
 adapter:
   kind: command
   commands: {reset: "ssh dut reset"}
@@ -104,7 +104,7 @@ def test_lab(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("p.yaml").write_text(LAB)
     lab = load_lab("p.yaml")
-    assert (lab.timers.expect, lab.timers.guard, lab.timers.named) == (3.0, 40.0, {"setup": 9.0})
+    assert (lab.timers.expect, lab.timers.guard, lab.timers.named) == (3.0, 40.0, {"trigger": 9.0})
     assert lab.adapter.commands == {"reset": "ssh dut reset"}
 
 
@@ -113,8 +113,8 @@ def test_lab(tmp_path, monkeypatch):
      "p.yaml:5: mode 'sim' needs adapter kind 'simulator', not 'command'\n"
      "    5 |   kind: command"),
     (("guard: 40", "guard: -1"),
-     "p.yaml:3: timer 'guard' must be more than 0 seconds, not -1\n"
-     "    3 | timers: {expect: 3, guard: -1, setup: 9}"),
+     "p.yaml:3: 'timers.guard' must be more than 0 seconds, not -1\n"
+     "    3 | timers: {expect: 3, guard: -1, trigger: 9}"),
     (('  commands: {reset: "ssh dut reset"}\n', ""),
      "p.yaml:5: adapter kind 'command' needs 'commands': trigger action -> shell command\n"
      "    5 |   kind: command"),

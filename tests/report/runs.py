@@ -89,7 +89,7 @@ def pytest_run(root: Path, *args: str, prelude: str = "") -> subprocess.Complete
                           capture_output=True, text=True, cwd=ROOT, timeout=180)
 
 
-def handmade(tmp: Path, rows: list[dict], finished: bool = True) -> Path:
+def handmade(tmp: Path, rows: list[dict], finished: bool = True, meta: dict | None = None) -> Path:
     """A results folder written row by row as ResultsWriter does, for verdicts a simulator run
     does not give (INCONC comes from capture analysis). Profiles are the real sim fixtures."""
     import json
@@ -100,7 +100,8 @@ def handmade(tmp: Path, rows: list[dict], finished: bool = True) -> Path:
     folder = tmp / "handmade"
     ResultsWriter(folder, {"harness": "0.1.0", "started": time.time(), "mode": "sim", "fault": None,
                           "dut_profile": str(RIC), "lab_profile": "lab-sim.yaml",
-                          "dut": load_dut(RIC), "lab": load_lab(ROOT / "fixtures/profiles/lab-sim.yaml")})
+                          "dut": load_dut(RIC), "lab": load_lab(ROOT / "fixtures/profiles/lab-sim.yaml"),
+                          **(meta or {})})
     with (folder / "results.jsonl").open("a") as f:
         for row in rows:
             f.write(json.dumps({"title": "a test case", "reference": row["id"].split("/")[0], "interface":

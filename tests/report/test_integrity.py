@@ -311,5 +311,5 @@ def test_a_lab_profile_with_a_signing_key_signs_the_results_at_the_end_of_the_ru
     refused = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "testcases/e2ts/e2-node/e2-setup.yaml",
                               "--lab", str(bad), "--results", str(tmp_path / "r2")],
                              capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert refused.returncode == 4 and "Traceback" not in refused.stderr      # pytest's usage error
-    assert "signing has unknown key(s) keyfile" in refused.stdout + refused.stderr
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr      # usage (docs/verdicts.md)
+    assert "unknown key 'signing.keyfile' (did you mean key?)" in refused.stdout + refused.stderr

@@ -39,9 +39,14 @@ class A1Binding(Binding):
         if not (self.declared_by(session.dut) or session.lab.a1):
             return None
         try:
-            return A1Lab.from_lab(session.lab)
+            cfg = A1Lab.from_lab(session.lab, session.dut)
         except A1ConfigError as err:
             raise BindingError(str(err)) from None
+        dut = session.dut
+        if self.declared_by(dut) and not dut.simulated and dut.role == "near-rt-ric" and not cfg.dut_url:
+            raise BindingError(f"{dut.where.file}: {dut.name} names real equipment (no simulator:) but gives no "
+                               "A1 URL for it: add endpoints: {a1: URL} (the Near-RT RIC's A1-P apiRoot)")
+        return cfg
 
     def run(self, session, tc):
         return a1run.run(session, session.state_of(self), tc)

@@ -7,7 +7,6 @@ the environment variable or file the profile *names*; the value itself lives
 only in `A1Lab.token` (repr hidden) and is never written anywhere.
 
     a1:
-      dut_url: https://192.0.2.10:8443      # live: the Near-RT RIC DUT's A1-P apiRoot
       callback: {host: 127.0.0.1, port: 0, path: /a1-notify}   # the harness's server
       tls: {ca: pki/ca.pem, cert: pki/harness.pem, key: pki/harness.key}
       auth: {bearer_token_env: A1_TOKEN}    # or {bearer_token_file: /run/secrets/a1-token}
@@ -16,6 +15,10 @@ only in `A1Lab.token` (repr hidden) and is never written anywhere.
       policy_types_dir: my-policy-types     # relative to this profile; default: the bundled specs/a1/policy-types
       policy: {type_id: ID, body: {..}, updated_body: {..}, invalid_body: {..}}   # harness/interfaces/a1/policy.py
       sim: {cert: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem, ca: pki/ca.pem}
+
+The Near-RT RIC DUT's A1-P apiRoot is not here: it is the DUT profile's
+`endpoints: {a1: URL}` (a DUT played by the built-in simulator has none). Every key
+and type was checked by the profile loader (harness/profiles/schema.py) with file:line.
 
 `callback.tls` is the harness server's own material ({cert, key[, ca]}: a ca
 requires client certificates), or `false` for plain HTTP; without it the server
@@ -37,7 +40,7 @@ from harness.interfaces.a1.policy import DEFAULT as DEFAULT_POLICY
 from harness.interfaces.a1.policy import VARIABLES as POLICY_VARIABLES
 from harness.interfaces.a1.policy import A1Policy, A1PolicyError, read_policy
 
-KEYS = ("dut_url", "callback", "tls", "auth", "max_body", "reply_timeout", "policy_types_dir", "policy", "sim")
+KEYS = ("callback", "tls", "auth", "max_body", "reply_timeout", "policy_types_dir", "policy", "sim")
 
 
 class A1ConfigError(UserError):
@@ -67,7 +70,8 @@ class A1Lab:
         return self.tls if self.tls and self.tls.cert else None
 
     @classmethod
-    def from_lab(cls, lab) -> A1Lab:
+    def from_lab(cls, lab, dut=None) -> A1Lab:
+        """The lab's a1: block, with the DUT's A1-P URL from the DUT profile (None: no DUT given or none there)."""
         block = dict(getattr(lab, "a1", {}) or {})
         where = f"{lab.where.file}: a1"
         unknown = sorted(set(block) - set(KEYS))
@@ -123,7 +127,8 @@ class A1Lab:
             policy = read_policy(block.get("policy"), where, types_dir)
         except A1PolicyError as err:
             raise A1ConfigError(str(err)) from None
-        return cls(block.get("dut_url"), str(cb.get("host", "127.0.0.1")), port, str(cb.get("path", "/a1-notify")),
+        dut_url = (dut.endpoints.a1 or None) if dut is not None else None
+        return cls(dut_url, str(cb.get("host", "127.0.0.1")), port, str(cb.get("path", "/a1-notify")),
                    tls, token, source, max_body, reply_timeout, types_dir, callback_tls, sim, policy)
 
 

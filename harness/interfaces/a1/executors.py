@@ -25,6 +25,7 @@ itself builds wrongly is an ERROR. Every message names the method and path.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import time
@@ -293,7 +294,7 @@ def run_request(ctx: StepContext, step: HttpRequestStep) -> None:
     env = _env(ctx)
     _flush(ctx, step)
     if env.client is None:
-        ctx.error("http.env", "the lab profile gives no DUT URL (a1.dut_url) to send to")
+        ctx.error("http.env", "the DUT profile gives no A1-P URL (endpoints.a1) to send to")
     path = ctx.resolve(step.path)
     query = ctx.resolve(dict(step.query))
     headers = ctx.resolve(dict(step.headers))
@@ -397,6 +398,8 @@ def run_expect_request(ctx: StepContext, step: ExpectRequestStep) -> None:
     where = f"{msg.method} {msg.path}"
     entry = record(ctx, msg, step, "matched")
     state = _state(ctx)
+    if incoming.auto:                        # the server gave up waiting for the runner: the reply is gone
+        _answered(ctx, incoming, step)
     if incoming.problem:
         entry.role = "unexpected"
         _answered(ctx, incoming, step)
@@ -480,8 +483,56 @@ def _reply(ctx: StepContext, incoming, reply: HttpReply, step) -> None:
 
 
 def _answered(ctx: StepContext, incoming, step) -> None:
+    """Record what was sent back; an answer the server gave on its own (503) is an ERROR."""
+    late = _recorded_answer(ctx, incoming, step)
+    if late is not None:
+        ctx.add(late)
+
+
+def _recorded_answer(ctx: StepContext, incoming, step) -> Finding | None:
     if incoming.response is not None:
         record(ctx, incoming.response, step, "sent")
+    if not incoming.auto or incoming.reported:
+        return None
+    incoming.reported = True
+    return late_finding(incoming, ctx.clause(step), ctx.where(step) if step is not None else None)
+
+
+def late_finding(incoming, clause: str = "", step: str | None = None) -> Finding:
+    """The ERROR for a request the harness's server answered 503 on its own (the harness's fault)."""
+    msg = incoming.request
+    status = incoming.response.status if incoming.response is not None else 503
+    return Finding(Verdict.ERROR, "http.harness-reply",
+                   f"{msg.method} {msg.path}: the harness answered {status} without the test case's reply "
+                   f"({incoming.auto}); the harness failed here, not the DUT", clause=clause, step=step)
+
+
+def after_the_steps(exchange, server) -> list[Finding]:
+    """What the DUT sent once the steps were over, for a run to add after the server stopped.
+
+    Requests that came after the steps (answered 503 at once: the test case had ended) are evidence
+    only. Requests the server answered on its own that no step saw are ERRORs (the harness's fault).
+    """
+    for incoming in list(server.after_close):
+        _evidence(exchange, incoming)
+    out = []
+    for incoming in server.unreported():
+        incoming.reported = True
+        evidence = _evidence(exchange, incoming)
+        out.append(dataclasses.replace(late_finding(incoming), evidence=evidence))
+    return out
+
+
+def _evidence(exchange, incoming) -> tuple:
+    """Add a request nobody read, and what the server answered, to the evidence; their indexes."""
+    indexes = []
+    for message, role in ((incoming.request, "unread"), (incoming.response, "sent")):
+        if message is not None:
+            what = (f"{message.method} {message.path}" if message.kind == "request"
+                    else f"{message.status} {message.reason}".strip())
+            indexes.append(exchange.add_entry(
+                lambda i, m=message, w=what, r=role: HttpEntry(i, m, "after the last step", w, r)).index)
+    return tuple(indexes)
 
 
 def _flush(ctx: StepContext, step) -> None:
@@ -499,13 +550,18 @@ def _finish(ctx: StepContext) -> None:
     server = ctx.env.server if isinstance(ctx.env, HttpEnv) else None
     if server is None:
         return
+    server.close_intake()                        # from now on the server answers at once (evidence: run.py)
+    late = []
     while True:                                  # evidence: requests nobody awaited
         incoming = server.next_request(0)
         if incoming is None:
-            return
+            break
         incoming.answer(503)
         record(ctx, incoming.request, None, "unread")
-        _answered(ctx, incoming, None)
+        finding = _recorded_answer(ctx, incoming, None)
+        if finding is not None:
+            late.append(finding)
+    ctx.add_all(late)
 
 
 register_executor(HttpRequestStep, run_request)

@@ -16,9 +16,10 @@ from harness.http.evidence import HttpPcapRecorder
 from harness.http.server import HttpServer
 from harness.interfaces.base import add_trouble, evidence_path, setup_error, stop_simulator
 from harness.runner.adapters import BackgroundAdapter, SimulatorAdapter
-from harness.interfaces.a1.executors import HttpEnv
+from harness.interfaces.a1.executors import HttpEnv, after_the_steps
 from harness.runner.runner import RunEnv, run_testcase
 from harness.interfaces.a1.sim import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
+from harness.core.verdict import Verdict, worse
 
 
 def recorder(session, tc):
@@ -36,7 +37,7 @@ def run(session, cfg: A1Lab, tc):
                             reply_timeout=min(cfg.reply_timeout, session.timers.guard), max_body=cfg.max_body,
                             bearer_token=cfg.token if tc.dut_role == "non-rt-ric" else None).start()
         dut_url = cfg.dut_url
-        if session.mode == "sim":
+        if session.dut.simulated:        # the DUT profile names the built-in simulator: start it
             sim, dut_url = start_simulator(session, cfg, tc, server)
             adapter = BackgroundAdapter(SimulatorAdapter(sim))
         else:
@@ -59,10 +60,11 @@ def run(session, cfg: A1Lab, tc):
         trouble = []
         if sim is not None:
             trouble.append(stop_simulator(sim))
-        if isinstance(adapter, BackgroundAdapter):
-            adapter.join(2.0)
-            trouble.extend(adapter.errors)
         server.stop()
+        late = after_the_steps(result.exchange, server)   # what came after the steps; 503s nobody chose
+        if late:
+            result.findings.extend(late)
+            result.verdict = worse(result.verdict, Verdict.ERROR)
         if rec is not None:
             rec.close()
     return add_trouble(result, trouble)

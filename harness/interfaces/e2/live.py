@@ -2,19 +2,20 @@
 
 The DUT is real equipment, or a built-in simulator started as a separate
 process (`oran-harness sim ...`, possibly in another network namespace) when
-the lab profile says `spawn_simulator: true` — that is how CI runs the E2
+the DUT profile says `simulator:` — that is how CI runs the E2
 suite over real SCTP. Roles: a Near-RT RIC DUT listens and the harness
 connects, once per test case; an E2 node DUT connects to the harness, which
 listens for the whole run.
 
-Lab profile `transport:` for live mode:
+Lab profile `transport:` for live mode (the harness's side):
     kind: sctp
     backend: auto | kernel | usrsctp        usrsctp_mode: udp | raw
     udp_port / remote_udp_port: usrsctp UDP encapsulation ports (harness / DUT side)
-    dut: {host, port}       where a Near-RT RIC DUT listens
-    listen: {host, port}    where the harness listens for an E2 node DUT
-    spawn_simulator: true   start the built-in simulator of the DUT's role
-    simulator_netns: NAME   run that simulator in this network namespace
+    listen: HOST:PORT       where the harness listens for an E2 node DUT
+    connect_timeout: S      how long an SCTP connect may take
+    simulator: {address: HOST:PORT, netns: NAME}   where a simulator DUT runs
+DUT profile (the DUT's side): `simulator: e2-node | near-rt-ric` starts that simulator as a
+process; otherwise `endpoints: {e2: HOST:PORT}` is where a real Near-RT RIC DUT listens.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from harness.core.errors import LabError
+from harness.profiles.schema import parse_address
 from harness.runner.adapters import TriggerError
 from harness.transport import sctp
 from harness.transport.base import TransportError
@@ -48,20 +50,32 @@ class LiveConfig:
     connect_timeout: float
 
     @classmethod
-    def from_lab(cls, lab) -> LiveConfig:
+    def from_lab(cls, lab, dut) -> LiveConfig:
+        """The live settings: the DUT's address from the DUT profile, the harness's side from the lab's.
+
+        The profile loader has checked every key and address already (harness/profiles/schema.py);
+        what is left is which of them this DUT needs.
+
+        Raises:
+            LiveError: the lab is not an SCTP lab, or a real Near-RT RIC DUT has no endpoints.e2.
+        """
         t = lab.transport
-        where = f"{lab.where}: transport"
+        where = f"{lab.where.file}: transport"
         if t.get("kind") != "sctp":
             raise LiveError(f"{where}: live mode needs kind: sctp (got {t.get('kind')!r})")
-
-        def addr(key: str, default_port: int) -> tuple:
-            d = t.get(key) or {}
-            if not isinstance(d, dict):
-                raise LiveError(f"{where}.{key}: expected {{host, port}}")
-            return str(d.get("host", "127.0.0.1")), int(d.get("port", default_port))
-        return cls(sctp.SctpConfig.from_dict(t), addr("dut", 36421), addr("listen", 36422),
-                   bool(t.get("spawn_simulator", False)), t.get("simulator_netns"),
-                   float(t.get("connect_timeout", 5.0)))
+        listen = parse_address(t["listen"]) if "listen" in t else ("127.0.0.1", 36422)
+        sim = t.get("simulator") or {}
+        if dut.simulated:
+            address = parse_address(sim["address"]) if "address" in sim else ("127.0.0.1", 36421)
+        elif dut.endpoints.e2 is not None:
+            address = dut.endpoints.e2
+        elif dut.role == "near-rt-ric":
+            raise LiveError(f"{dut.where.file}: {dut.name} names real equipment (no simulator:) but gives no "
+                            "E2 address for it: add endpoints: {e2: HOST:PORT} (where the Near-RT RIC listens)")
+        else:
+            address = ("", 0)        # an E2 node DUT connects to the harness's listen address
+        return cls(sctp.SctpConfig.from_dict(t), address, listen, dut.simulated,
+                   sim.get("netns") if dut.simulated else None, float(t.get("connect_timeout", 5.0)))
 
 
 class SimulatorProcess:

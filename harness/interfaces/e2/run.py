@@ -3,7 +3,7 @@
 Moved here from harness/session.py so the session runs every interface the
 same way (harness/interfaces/base.py). In live mode one association
 (`harness.interfaces.e2.live.LiveLink`) serves the whole session; a simulator process plays
-the DUT when the lab says `spawn`.
+the DUT when the DUT profile says `simulator:`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def open_state(session) -> E2State:
     if session.mode != "live":
         return E2State()
     try:
-        return E2State(live=LiveConfig.from_lab(session.lab))
+        return E2State(live=LiveConfig.from_lab(session.lab, session.dut))
     except LiveError as err:
         raise BindingError(str(err)) from None
 

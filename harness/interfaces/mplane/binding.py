@@ -8,8 +8,9 @@ key and hostile peer (sim/).
 
 from __future__ import annotations
 
-from harness.interfaces.base import Binding
+from harness.interfaces.base import Binding, BindingError
 from harness.interfaces.mplane import run as mplane_run
+from harness.interfaces.mplane.lab import MplaneLabError
 from harness.interfaces.mplane.steps import MPLANE_PROTOCOL
 from harness.interfaces.mplane.sim import standalone as oru_standalone
 from harness.sim.faultspec import FaultRegistry
@@ -30,8 +31,17 @@ class MplaneBinding(Binding):
     def fault_registry(self, dut) -> FaultRegistry:
         return ORU_FAULTS
 
+    def open(self, session):
+        """The lab's mplane: block and the O-RU's address, read at session start (a mistake stops the run)."""
+        if not self.declared_by(session.dut):
+            return None
+        try:
+            return mplane_run.open_lab(session)
+        except MplaneLabError as err:
+            raise BindingError(str(err)) from None
+
     def run(self, session, tc):
-        return mplane_run.run(session, tc)
+        return mplane_run.run(session, session.state_of(self), tc)
 
     def recorder(self, session, tc):
         return mplane_run.recorder(session, tc)

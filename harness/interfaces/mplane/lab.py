@@ -1,8 +1,6 @@
 """The lab profile's `mplane:` block -> typed NETCONF/SSH settings (PIXIT of the M-plane).
 
     mplane:
-      host: 192.0.2.10            # the O-RU's NETCONF server (ignored in sim mode: the simulator's)
-      port: 830
       username: oran
       password: secret            # or password_env: NAME (read from the environment of the run)
       key_file: path              # or an SSH private key (public-key authentication; relative to the profile)
@@ -10,6 +8,10 @@
                                               # 'simulator': the built-in simulator's generated key (sim mode)
       call_home_port: 4334        # where the harness listens for RFC 8071 call home
       timeout: 10                 # SSH connect + hello, seconds
+
+The O-RU's NETCONF address is the DUT profile's `endpoints: {mplane: HOST:PORT}`
+(none for the built-in simulator, which the harness starts). Keys and types were
+checked by the profile loader (harness/profiles/schema.py) with file:line.
 
 A wrong or missing value is a `MplaneLabError` naming the key: a lab problem
 (ERROR), never a DUT failure.
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from harness.core.errors import UserError
 
-KEYS = ("host", "port", "username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
+KEYS = ("username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
         "call_home_port", "call_home_host", "timeout")
 
 
@@ -44,9 +46,10 @@ class MplaneLab:
     key_file: str | None = None
 
     @classmethod
-    def from_lab(cls, lab) -> MplaneLab:
+    def from_lab(cls, lab, dut) -> MplaneLab:
+        """The lab's mplane: block with the O-RU's address from the DUT profile (the simulator's: filled in later)."""
         block = dict(getattr(lab, "mplane", None) or {})
-        where = f"{lab.where} mplane"
+        where = f"{lab.where.file}: mplane"
         if not block:
             raise MplaneLabError(f"{where}: the lab profile has no 'mplane:' block (host, port, credentials, "
                                  "known host key)")
@@ -69,11 +72,11 @@ class MplaneLab:
             password = os.environ.get(str(block["password_env"]))
             if password is None:
                 raise MplaneLabError(f"{where}.password_env: environment variable {block['password_env']} is not set")
-        try:
-            port, ch_port, timeout = int(block.get("port", 830)), int(block.get("call_home_port", 4334)), \
-                float(block.get("timeout", 10))
-        except (TypeError, ValueError) as err:
-            raise MplaneLabError(f"{where}: port, call_home_port and timeout must be numbers: {err}") from None
+        host, port = dut.endpoints.mplane or ("127.0.0.1", 830)
+        if not dut.simulated and dut.endpoints.mplane is None:
+            raise MplaneLabError(f"{dut.where.file}: {dut.name} names real equipment (no simulator:) but gives no "
+                                 "M-plane address for it: add endpoints: {mplane: HOST:PORT} (its NETCONF server)")
+        ch_port, timeout = int(block.get("call_home_port", 4334)), float(block.get("timeout", 10))
         key_file = None
         if block.get("key_file"):
             path = Path(str(block["key_file"]))
@@ -82,5 +85,5 @@ class MplaneLab:
             if not path.is_file():
                 raise MplaneLabError(f"{where}.key_file: {path} is not a file")
             key_file = str(path)
-        return cls(str(block.get("host", "127.0.0.1")), port, str(block.get("username", "oran")), password,
+        return cls(host, port, str(block.get("username", "oran")), password,
                    str(key), ch_port, str(block.get("call_home_host", "0.0.0.0")), timeout, key_file)

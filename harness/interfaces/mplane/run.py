@@ -23,16 +23,28 @@ from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator
 from harness.interfaces.mplane.sim.hostkey import SIMULATOR, HostKeyError, simulator_public_line
 
 
-def run(session, tc) -> TestResult:
+def open_lab(session) -> MplaneLab:
+    """The lab's mplane: block and the DUT's address, read at session start (a mistake stops the run).
+
+    Raises:
+        MplaneLabError: the text names the profile and key.
+    """
+    lab = MplaneLab.from_lab(session.lab, session.dut)
+    _known_key(lab, session.dut.simulated, session.lab)
+    return lab
+
+
+def run(session, lab: MplaneLab | None, tc) -> TestResult:
     started = time.time()
     sims: list = []
+    simulated = session.dut.simulated          # the DUT profile names the built-in O-RU simulator
     try:
-        lab = MplaneLab.from_lab(session.lab)
-        known_key = _known_key(lab, session.mode, session.lab)
+        lab = lab or open_lab(session)
+        known_key = _known_key(lab, simulated, session.lab)
         target = SshTarget(lab.host, lab.port, lab.username, lab.password, known_key, lab.timeout, lab.key_file)
         adapter = None
         start_call_home: Callable[[int], None] | None
-        if session.mode == "sim":
+        if simulated:
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
                             identity=_identity(session.dut), hello_timeout=lab.timeout)
             sim = OruSimulator(cfg).start()
@@ -50,8 +62,8 @@ def run(session, tc) -> TestResult:
             s.stop()
         return setup_error(tc, "mplane.setup", f"the M-plane set-up failed: {err}", started)
     rec = recorder(session, tc)
-    mplane = MplaneEnv(target, lab.call_home_port if session.mode != "sim" else 0, lab.call_home_host
-                       if session.mode != "sim" else "127.0.0.1", start_call_home)
+    mplane = MplaneEnv(target, lab.call_home_port if not simulated else 0, lab.call_home_host
+                       if not simulated else "127.0.0.1", start_call_home)
     env = RunEnv(mplane, adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec)
     env.step_listeners = session.step_listeners
     try:
@@ -64,7 +76,7 @@ def run(session, tc) -> TestResult:
     return add_trouble(result, trouble)
 
 
-def _known_key(lab: MplaneLab, mode: str, profile) -> str:
+def _known_key(lab: MplaneLab, simulated: bool, profile) -> str:
     """The lab's known host key; 'simulator' means the built-in simulator's generated key (sim mode only).
 
     The simulator's key is read from its cache, not from the running
@@ -72,13 +84,13 @@ def _known_key(lab: MplaneLab, mode: str, profile) -> str:
     """
     if lab.known_host_key.strip() != SIMULATOR:
         return lab.known_host_key
-    if mode != "sim":
-        raise MplaneLabError(f"{profile.where} mplane.known_host_key: 'simulator' names the built-in simulator's "
-                             "key; a live run needs the O-RU's own public key line")
+    if not simulated:
+        raise MplaneLabError(f"{profile.where.file}: mplane.known_host_key: 'simulator' names the built-in "
+                             "simulator's key; a real O-RU needs its own public key line")
     try:
         return simulator_public_line()
     except HostKeyError as err:
-        raise MplaneLabError(f"{profile.where} mplane.known_host_key: {err}") from None
+        raise MplaneLabError(f"{profile.where.file}: mplane.known_host_key: {err}") from None
 
 
 def recorder(session, tc):

@@ -20,7 +20,7 @@ import sys
 from harness.interfaces.a1.sim.http import A1SimError, TlsClient, TlsServer
 from harness.interfaces.a1.sim.nonrt import A1NonRtRicSim
 from harness.interfaces.a1.sim.ric import A1RicSim
-from harness.sim.control import ControlLoop, run_until_signalled
+from harness.sim.control import ControlLoop, run_until_signalled, trigger_request
 
 
 class A1Standalone(ControlLoop):
@@ -34,7 +34,7 @@ class A1Standalone(ControlLoop):
         self._seen = 0
 
     def do_trigger(self, cmd: dict) -> dict:
-        return {"result": self.sim.trigger(cmd["action"], cmd.get("params") or {})}
+        return {"result": self.sim.trigger(*trigger_request(cmd))}
 
     def begin(self) -> None:
         if hasattr(self.sim, "callback_url"):

@@ -5,7 +5,11 @@ function table is per association) and one sans-I/O `E2Endpoint`. A single
 thread runs `_run`: it executes queued triggers, sends responses whose (fault-
 induced) delay is over, runs periodic work, drives the endpoint's guard timers
 and waits at most `poll` seconds for the next message. Everything that touches
-the endpoint happens on that thread, so `trigger` only enqueues. Every wait is
+the endpoint happens on that thread, so `trigger` only enqueues and hands back
+a `Future` the thread settles: a trigger that cannot be carried out (a bad
+parameter, a message the state forbids) fails its future and the loop goes on;
+once the thread has ended, `trigger` refuses with the reason it ended, so no
+caller is told a trigger was taken that nobody will run. Every wait is
 bounded, so `stop` always returns.
 
 Erroneous data from the peer is answered as E2AP clause 10 asks: an
@@ -25,6 +29,7 @@ import itertools
 import queue
 import random
 import threading
+from concurrent.futures import Future
 import time
 from typing import Any
 from collections.abc import Callable
@@ -106,6 +111,9 @@ class Simulator:
         self._seq = itertools.count()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()    # orders `trigger` against the thread's end
+        self.ended: str | None = None    # why the thread ended, once it has
+        self._end_reason = "it was stopped"
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -131,31 +139,69 @@ class Simulator:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def trigger(self, action: str, params: dict | None = None) -> None:
-        """Ask the simulator to do ``action`` (runs on the simulator's thread).
+    def trigger(self, action: str, params: dict | None = None) -> Future[None]:
+        """Ask the simulator to do ``action`` on its thread; the future says whether it was done.
+
+        The future fails with `SimulatorError` when the action cannot be
+        carried out (bad parameter, refused by the protocol state, the
+        simulator ended before running it).
 
         Raises:
-            SimulatorError: unknown action (the text lists the known ones).
+            SimulatorError: unknown action (the text lists the known ones), params
+                not a mapping, or the simulator has already stopped (with why).
         """
         if action not in self.ACTIONS:
             raise SimulatorError(f"{type(self).__name__} has no action '{action}'; "
                                  f"known: {', '.join(self.ACTIONS)}")
-        self._commands.put((action, dict(params or {})))
+        if params is not None and not isinstance(params, dict):
+            raise SimulatorError(f"trigger {action}: params must be an object of named parameters, "
+                                 f"not {type(params).__name__}")
+        outcome: Future[None] = Future()
+        with self._lock:
+            if self.ended is not None:
+                raise SimulatorError(f"the simulator stopped: {self.ended}")
+            self._commands.put((action, dict(params or {}), outcome))
+        return outcome
+
+    def _do(self, action: str, params: dict, outcome: Future[None]) -> None:
+        """Run one trigger; whatever it raises fails its future, never the thread
+        (a broken link is re-raised: the loop must end on it)."""
+        try:
+            getattr(self, self.ACTIONS[action])(params)
+        except TransportError as err:
+            outcome.set_exception(SimulatorError(f"trigger {action}: the link failed: {err}"))
+            raise
+        except Exception as err:  # noqa: BLE001 -- a bad parameter is the operator's, the loop lives on
+            reason = str(err) if isinstance(err, (LocalMisuse, SimulatorError, CodecError)) \
+                else f"bad parameter ({type(err).__name__}: {err})"
+            self.errors.append(f"trigger {action}: {reason}")
+            outcome.set_exception(SimulatorError(f"trigger {action}: {reason}"))
+        else:
+            outcome.set_result(None)
+
+    def _end(self, reason: str) -> None:
+        """The thread is ending: refuse later triggers and fail those still queued."""
+        with self._lock:
+            self.ended = reason
+            while True:
+                try:
+                    action, _, outcome = self._commands.get_nowait()
+                except queue.Empty:
+                    break
+                outcome.set_exception(SimulatorError(f"trigger {action}: the simulator stopped: {reason}"))
 
     # ------------------------------------------------------------------ loop
     def _run(self) -> None:
+        reason = "it was stopped"
         try:
             self.on_start()
             while not self._stop.is_set():
                 while True:
                     try:
-                        action, params = self._commands.get_nowait()
+                        action, params, outcome = self._commands.get_nowait()
                     except queue.Empty:
                         break
-                    try:
-                        getattr(self, self.ACTIONS[action])(params)
-                    except (LocalMisuse, SimulatorError, CodecError, KeyError, ValueError) as err:
-                        self.errors.append(f"trigger {action}: {err}")
+                    self._do(action, params, outcome)
                 if self._stop.is_set():
                     break
                 now = self.clock()
@@ -169,12 +215,18 @@ class Simulator:
                 if packet is not None:
                     self.received.append(packet)
                     self.handle_bytes(packet.data)
+            reason = self._end_reason
         except PeerClosed:
             self.peer_closed = True
+            reason = "the peer closed the association"
         except TransportError as err:
             self.errors.append(f"transport: {err}")
-        except Exception as err:   # keep the thread's death visible to the test
+            reason = f"transport: {err}"
+        except Exception as err:   # noqa: BLE001 -- keep the thread's death visible to the test
             self.errors.append(f"simulator crashed: {type(err).__name__}: {err}")
+            reason = f"it crashed: {type(err).__name__}: {err}"
+        finally:
+            self._end(reason)
 
     def on_start(self) -> None:
         """Run once on the thread before the loop."""
@@ -260,6 +312,7 @@ class Simulator:
             self.errors.append(f"could not send Error Indication: {err}")
 
     def close_link(self) -> None:
+        self._end_reason = "it closed the association"
         self.transport.close()
         self._stop.set()
 

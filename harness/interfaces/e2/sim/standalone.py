@@ -7,6 +7,9 @@ Control (one JSON object per line on stdin, one answer per line on stdout),
 so that an operator can type and a harness can script:
 
     {"cmd": "trigger", "action": "reset", "params": {}}   -> {"ack": 1, "ok": true}
+    (the answer waits until the simulator's thread has carried the trigger out:
+    a bad parameter answers {"ok": false, "error": ...} and the simulator runs
+    on; once it has stopped, every trigger answers why)
     {"cmd": "connect"}      (e2-node) open a new association to the RIC
     {"cmd": "drop"}         stop the current simulator and close its association
     {"cmd": "quit"}
@@ -19,9 +22,11 @@ Ctrl-C (SIGINT) or SIGTERM stops everything cleanly: simulators, associations, l
 from __future__ import annotations
 
 import sys
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from harness.sim.control import ControlLoop, parse_command, run_until_signalled
+from harness.sim.control import ControlLoop, parse_command, run_until_signalled, trigger_request
+from harness.interfaces.e2.sim.base import SimulatorError
 from harness.interfaces.e2.sim.factory import SIMULATORS
 from harness.interfaces.e2.sim.faults import FaultError, check
 from harness.transport import sctp
@@ -34,7 +39,8 @@ class Standalone(ControlLoop):
     """The E2 simulator process: one simulator per association, over real SCTP."""
 
     COMMANDS = ("trigger", "connect", "drop")
-    USER_ERRORS = (ValueError, KeyError, TypeError, TransportError)
+    USER_ERRORS = (ValueError, KeyError, TypeError, TransportError, SimulatorError)
+    TRIGGER_WAIT = 10.0                   # longest wait for the simulator's thread to carry out a trigger, s
     FATAL_ERRORS = (TransportError,)
 
     def __init__(self, role: str, address: tuple[str, int], cfg: sctp.SctpConfig, *, fault: str | None,
@@ -76,9 +82,15 @@ class Standalone(ControlLoop):
 
     # ------------------------------------------------------------------ commands
     def do_trigger(self, cmd: dict) -> None:
+        action, params = trigger_request(cmd)
         if self.current is None:
             raise ValueError("no association yet")
-        self.current.trigger(cmd["action"], cmd.get("params") or {})
+        outcome = self.current.trigger(action, params)
+        try:
+            outcome.result(self.TRIGGER_WAIT)
+        except FutureTimeout:
+            raise SimulatorError(f"trigger {action}: not carried out within {self.TRIGGER_WAIT:g} s "
+                                 "(the simulator is busy or stuck)") from None
 
     def do_connect(self, cmd: dict) -> None:
         if self.role != "e2-node":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from harness.sim.control import ControlLoop, run_until_signalled
+from harness.sim.control import ControlLoop, run_until_signalled, trigger_request
 from harness.sim.faultspec import FaultError
 from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator, check_fault
 from harness.interfaces.mplane.sim.hostkey import HostKeyError
@@ -29,7 +29,7 @@ class OruStandalone(ControlLoop):
         self.sim = sim
 
     def do_trigger(self, cmd: dict) -> None:
-        self.sim.trigger(cmd["action"], cmd.get("params") or {})
+        self.sim.trigger(*trigger_request(cmd))
 
     def begin(self) -> None:
         cfg = self.sim.cfg
