@@ -6,11 +6,14 @@ workers. Ctrl-C at the terminal reaches only this process; SIGINT or SIGTERM to 
 once, as SIGTERM, to the child, which stops like Ctrl-C (the plugin turns SIGTERM into pytest's
 KeyboardInterrupt), closes its simulators and captures and writes its results as INCOMPLETE. If it
 has not ended within ``grace`` seconds, or anything of its group is left when it has, the group is
-killed. A second signal while waiting kills at once.
+killed. A second signal while waiting kills at once. If this process itself dies without a
+chance to pass anything on (SIGKILL), the kernel sends the child SIGTERM (Linux PR_SET_PDEATHSIG),
+so it still stops and writes its results as INCOMPLETE.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -50,10 +53,21 @@ def _reap_group(pgid: int, grace: float) -> None:
     _signal_group(pgid, signal.SIGKILL)
 
 
+PR_SET_PDEATHSIG = 1      # linux/prctl.h
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies, even by SIGKILL (Linux only)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):   # not Linux: SIGINT/SIGTERM forwarding still works
+        pass
+
+
 def run_child(cmd: list[str], grace: float = STOP_GRACE_S) -> ChildExit:
     """Run ``cmd`` to its end, or stop it (and everything it started) on SIGINT/SIGTERM."""
     stopped: list[str] = []
-    proc = subprocess.Popen(cmd, start_new_session=True)
+    proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=_stop_with_parent)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name

@@ -172,6 +172,33 @@ def test_a_stopped_run_stops_every_child_and_is_incomplete_everywhere(tmp_path, 
     assert '<span class="ok">YES</span>' not in html
 
 
+def test_a_killed_harness_still_stops_its_children(tmp_path):
+    """SIGKILL to `oran-harness run` cannot be passed on: the kernel tells the child (PR_SET_PDEATHSIG)."""
+    suite = _slow_suite(tmp_path / "suite")
+    results = tmp_path / "results"
+    proc = subprocess.Popen([*CLI, "run", str(suite), "--lab", str(LAB_LIVE), "--results", str(results)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while _rows(results) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert _rows(results) >= 2, "the run did not get through two test cases"
+        children = _descendants(proc.pid)
+        assert children
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 40
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+    left = [pid for pid in children if _alive(pid)]
+    for pid in left:                                   # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left after SIGKILL of the harness: {left}"
+    assert json.loads((results / "run.json").read_text())["status"] == "INCOMPLETE"
+
+
 # ------------------------------------------------------------------------------ harness failures
 
 def test_a_full_disk_is_an_error_row_and_nothing_recorded_is_lost(tmp_path):
