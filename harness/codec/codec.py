@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from asn1tools.codecs import ErrorWithLocation
 from asn1tools.codecs.per import Decoder
 
-from harness.codec import fastper
+from harness.codec import fastper, perfix
 from harness.codec.compiler import CompiledAsn1
 from harness.codec.errors import CodecError, DecodeError, EncodeError, render_path
 from harness.codec.plans import PlanBuilder
@@ -136,12 +136,18 @@ class Asn1Codec:
         """
         path = _path or (type_name,)
         compiled = self._compiled_type(type_name, path, DecodeError)
+        unknown_before = perfix.SEEN[0]
         value = self._decode_fast(type_name, compiled, data, path, _base)
         if value is _SLOW:
             value = self._decode_slow(type_name, compiled, data, path, _base)
         if not deep:
             return value
         notes = notes if notes is not None else []
+        if perfix.SEEN[0] != unknown_before:
+            for where, v in perfix.unknown_values(value, path, []):
+                notes.append(Note("unknown-value", render_path(where),
+                                  f"ENUMERATED extension value {v[1:-1]} is not defined in "
+                                  f"{self.label or 'these modules'}; kept as '{v}'"))
         context = context if context is not None else {}
         if type_name in self._hole_types and self._holes is not None:
             return self._holes.decode(type_name, value, path, _base + 8 * _locate(data, value, 0),

@@ -20,11 +20,12 @@ import asn1tools
 from asn1tools.parser import ParseError
 
 from harness.codec.errors import Asn1SourceError
+from harness.codec import perfix
 from harness.codec.lowering import InfoObject, Lowered, ObjectSet, TableSlot, lower
 from harness.codec.repair import repair_sources
 
 # Bump when lowering or the compiled layout changes: old cache entries then miss.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def compile_sources(sources: list[tuple[str, str]]) -> CompiledAsn1:
         spec = asn1tools.compile_dict(parsed, "per")
     except Exception as err:  # asn1tools raises bare KeyErrors/TypeErrors on bad references
         raise Asn1SourceError(f"asn1tools cannot compile the modules: {type(err).__name__}: {err}") from None
+    perfix.apply(spec.types.values())    # X.691 corrections to the pinned asn1tools (perfix.py)
     types: dict = {}
     value_types: dict = {}
     for module in parsed.values():

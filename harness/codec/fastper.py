@@ -23,6 +23,7 @@ from __future__ import annotations
 from asn1tools.codecs import per as _per
 from asn1tools.codecs.constraints_checker import IA5_STRING, NUMERIC_STRING, PRINTABLE_STRING, VISIBLE_STRING
 
+from harness.codec import perfix
 from harness.core.errors import HarnessError
 
 
@@ -136,7 +137,7 @@ class _Builder:
                 return cell[0](buf, pos)
             self.memo[key] = recursive
             return recursive
-        maker = _MAKERS.get(cls)
+        maker = next((_MAKERS[c] for c in cls.__mro__ if c in _MAKERS), None)   # perfix subclasses
         if maker is None:
             raise Fallback(f"unsupported {cls.__name__}")
         fn = maker(self, t)
@@ -209,7 +210,8 @@ def _make_enumerated(_b, t):
     def extensible(buf, pos):
         if _bit(buf, pos):
             index, pos = _normally_small(buf, pos + 1)
-            return additions.get(index), pos
+            value = additions.get(index)
+            return (perfix.unknown_enumerated(index) if value is None else value), pos
         return root_only(buf, pos + 1)
     return extensible
 
@@ -291,7 +293,7 @@ def _make_known_multiplier_string(_b, t):
     bpc = t.bits_per_character
     decode_map = t.permitted_alphabet.decode_map
     identity = bpc == 8 and all(k == v for k, v in decode_map.items())
-    alphabet = _ALPHABETS[type(t)]
+    alphabet = next(_ALPHABETS[c] for c in type(t).__mro__ if c in _ALPHABETS)
     size = _size_reader(t)
     fixed_align = size is not None and lo == hi and hi * bpc > 16
 
@@ -314,8 +316,11 @@ def _make_known_multiplier_string(_b, t):
 
     def dec(buf, pos):
         if ext:
-            if _bit(buf, pos):
-                raise _FAIL                     # asn1tools cannot decode size extensions either
+            if _bit(buf, pos):                  # length outside the root: semi-constrained (X.691 30.5.3)
+                n, pos = _length(buf, _align(pos + 1))
+                if n >= 16384:
+                    raise _FAIL
+                return chars(buf, pos, n)
             pos += 1
         if size is None:
             n, pos = _length(buf, _align(pos))
@@ -324,7 +329,7 @@ def _make_known_multiplier_string(_b, t):
             return chars(buf, pos, n)
         n, pos = size(buf, pos)
         if lo != hi:
-            if hi > 1 and n > 0:
+            if hi > 1:                          # aligned even when empty (X.691 30.5.7, 11.9)
                 pos = _align(pos)
         elif fixed_align:
             pos = _align(pos)

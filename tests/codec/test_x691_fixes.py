@@ -1,0 +1,123 @@
+"""X.691 corrections to the pinned asn1tools (harness/codec/perfix.py, issue 17 M1-M3).
+
+Each case is checked both ways against pycrate (an independent APER runtime compiling
+the same module text): our bytes decode in pycrate to the same value, pycrate's bytes
+decode in ours, and the fast decoder agrees with the precise one.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pycrate_asn1c")
+
+from tests.helpers import pycrate_forms as pf
+from harness.codec.catalog import builtin
+from harness.codec.codec import Asn1Codec
+from harness.codec.compiler import compile_files, compile_sources
+from harness.codec.errors import EncodeError
+
+ASN1 = Path(__file__).resolve().parents[2] / "harness" / "codec" / "asn1"
+HEADER = "E2SM-KPM-IndicationHeader"
+
+
+@pytest.fixture(scope="module")
+def kpm(tmp_path_factory):
+    compiled = compile_files(list(builtin("e2sm-kpm", "v03.00").files), tmp_path_factory.mktemp("cache"))
+    common = ASN1 / "e2sm-common" / "v03.00" / "E2SM-COMMON-IEs.asn"
+    gen = pf.compile_modules([common, ASN1 / "e2sm-kpm" / "v03.00" / "E2SM-KPM-IEs.asn"],
+                             tmp_path_factory.mktemp("pycrate"), "kpm_x691")
+    return Asn1Codec(compiled), Asn1Codec(compiled, fast=False), gen.E2SM_KPM_IEs
+
+
+def _header(version: str) -> dict:
+    return {"indicationHeader-formats": ("indicationHeader-Format1", {
+        "colletStartTime": bytes(range(1, 9)), "fileFormatversion": version, "senderName": "abc"})}
+
+
+def _both_ways(kpm, value, expected_hex: str | None = None) -> None:
+    fast, slow, ref = kpm
+    ours = fast.encode(HEADER, value)
+    if expected_hex is not None:
+        assert ours.hex() == expected_hex
+    obj = getattr(ref, HEADER.replace("-", "_"))
+    assert pf.pycrate_encode(obj, pf.to_pycrate(value)) == ours     # pycrate writes the same octets
+    obj.from_aper(ours)
+    assert obj.get_val() == pf.to_pycrate(value)                     # pycrate reads ours
+    assert fast.decode(HEADER, ours) == value                        # the fast decoder reads them
+    assert slow.decode(HEADER, ours) == value                        # and so does asn1tools' (patched)
+
+
+def test_m1_empty_printable_string_is_octet_aligned(kpm):
+    # X.691 30.5.7 with 11.9: the character field is aligned whatever its length (asn1c and
+    # pycrate give this hex; asn1tools unpatched gave 180102030405060708000003616263).
+    _both_ways(kpm, _header(""), "18010203040506070800000003616263")
+
+
+@pytest.mark.parametrize("version", ["x" * 16, "v" * 200])
+def test_m2_string_size_outside_extensible_root(kpm, version):
+    # fileFormatversion PrintableString (SIZE (0..15, ...)): X.691 30.5.3 -- extension bit 1,
+    # then a semi-constrained length and the characters.
+    _both_ways(kpm, _header(version))
+
+
+def test_m2_in_root_sizes_unchanged(kpm):
+    for version in ("a", "x" * 15):
+        _both_ways(kpm, _header(version))
+
+
+REAL_MODULE = """R DEFINITIONS AUTOMATIC TAGS ::= BEGIN
+S ::= SEQUENCE { r REAL, b BOOLEAN }
+END
+"""
+
+
+def test_m3_real_minus_zero(tmp_path):
+    # X.690 8.5.9 (used by X.691 15): minus zero is the special value 0x43, not an empty
+    # contents (plus zero).
+    codec = Asn1Codec(compile_sources([("r.asn", REAL_MODULE)]))
+    data = codec.encode("S", {"r": -0.0, "b": True})
+    assert data.hex() == "014380"
+    assert codec.encode("S", {"r": 0.0, "b": True}).hex() == "0080"
+    for c in (codec, Asn1Codec(codec.compiled, fast=False)):
+        r = c.decode("S", data)["r"]
+        assert r == 0.0 and math.copysign(1.0, r) < 0
+
+
+OLD_ENUM = """EnumOld DEFINITIONS AUTOMATIC TAGS ::= BEGIN
+S ::= SEQUENCE { e ENUMERATED { a, b, ..., c }, n INTEGER (0..7) }
+END
+"""
+NEW_ENUM = OLD_ENUM.replace("EnumOld", "EnumNew").replace("..., c }", "..., c, d, e2 }")
+
+
+def test_m4_unknown_enumerated_extension_is_kept_and_noted(tmp_path):
+    # X.691 14.3: an extension value is a normally small index; a receiver that does not
+    # know it must still be able to keep and relay it (X.691 14 note). pycrate, compiled
+    # from the newer module, writes 'e2' (index 2); the older module does not define it.
+    src = tmp_path / "new.asn"
+    src.write_text(NEW_ENUM)
+    ref = pf.compile_modules([src], tmp_path / "gen", "enum_new").EnumNew.S
+    theirs = pf.pycrate_encode(ref, {"e": "e2", "n": 5})
+    old = Asn1Codec(compile_sources([("old.asn", OLD_ENUM)]), label="EnumOld")
+    for codec in (old, Asn1Codec(old.compiled, fast=False, label="EnumOld")):
+        notes: list = []
+        value = codec.decode("S", theirs, notes=notes)
+        assert value == {"e": "<extension 2>", "n": 5}
+        assert [(n.kind, n.path) for n in notes] == [("unknown-value", "S.e")]
+        assert "not defined in EnumOld" in notes[0].text
+        again = codec.encode("S", value)
+        assert again == theirs                                   # relayed unchanged
+        ref.from_aper(again)
+        assert ref.get_val() == {"e": "e2", "n": 5}
+    # a known extension value still decodes by name, with no note
+    notes = []
+    assert old.decode("S", pf.pycrate_encode(ref, {"e": "c", "n": 1}), notes=notes) == {"e": "c", "n": 1}
+    assert notes == []
+    # the plain string form (from JSON) encodes too; an index the module defines does not
+    assert old.encode("S", {"e": "<extension 2>", "n": 5}) == theirs
+    with pytest.raises(EncodeError, match="extension 0"):
+        old.encode("S", {"e": "<extension 0>", "n": 5})
