@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.codec import catalog
+from harness.codec import catalog, dialects
 from harness.codec.codec import Asn1Codec, Note
 from harness.codec.compiler import compile_files
 from harness.codec.e2sm import CARRIER_TYPES, FAMILIES, family_of_type, resolve_family
@@ -177,7 +177,10 @@ class E2Codec:
         return self.codec_for(protocol).encode(type_name, value)
 
     def diagnose(self, protocol: str, type_name: str, data: bytes) -> str | None:
-        """Name another known version of ``protocol`` that decodes ``data`` cleanly."""
+        """Name another known version or dialect of ``protocol`` that decodes ``data`` cleanly.
+
+        Runs only on a decode failure; the text explains the failure, never excuses it.
+        """
         configured = self.version_of(protocol)
         if protocol in self.versions.folders:
             return None
@@ -198,6 +201,13 @@ class E2Codec:
             said = f" ({remark})" if remark else ""
             name = protocol.upper()
             return (f"decodes as {name} {version}{said}; the DUT profile says {configured}")
+        # No other version: the known dialects (harness.codec.dialects). For E2SM the text says
+        # so even when none fits; for E2AP only a fit is worth a word.
+        others = tuple(f"{protocol.upper()} {v}" for v in catalog.versions(protocol) if v != configured)
+        found = dialects.diagnose(protocol, configured, type_name, data, cache_dir=self.cache_dir,
+                                  tried_before=others)
+        if found.fits or protocol != "e2ap":
+            return found.text(f"{protocol.upper()} {configured}")
         return None
 
 

@@ -186,6 +186,37 @@ def test_ric_rejects_setup_missing_mandatory_ie(sims, messages):
         {"iECriticality": "reject", "iE-ID": 3, "typeOfError": "missing"}]
 
 
+def test_a_trigger_during_e2_setup_waits_for_its_outcome(sims, messages):
+    """E2AP 8.3: nothing but E2 Setup before it completes; a trigger that lands while the
+    response is on its way is held, then done, instead of failing the lab's step."""
+    node, end = sims(E2NodeSimulator, seed=1)
+    harness = Scripted(end, messages)
+    node.start()
+    request = harness.recv()
+    assert request.name == "E2setupRequest"
+    assert node.endpoint.state.value == "SETUP_PENDING"
+    held = node.trigger("service-update", {})
+    time.sleep(0.2)
+    assert not held.done(), "the trigger ran (or failed) before E2 Setup had an outcome"
+    harness.send("E2setupResponse", {"TransactionID": request.ies["TransactionID"],
+                                     "GlobalRIC-ID": content.global_ric_id(),
+                                     "E2nodeComponentConfigAdditionAck": content.component_addition_ack()})
+    held.result(timeout=5)
+    assert harness.recv().name == "RICserviceUpdate"
+
+
+def test_a_trigger_after_a_failed_e2_setup_fails_with_the_state(sims, messages):
+    node, end = sims(E2NodeSimulator, seed=1)
+    harness = Scripted(end, messages)
+    node.start()
+    request = harness.recv()
+    held = node.trigger("service-update", {})
+    harness.send("E2setupFailure", {"TransactionID": request.ies["TransactionID"],
+                                    "Cause": ("misc", "unspecified")})
+    with pytest.raises(SimulatorError, match="may not be sent in state DISCONNECTED"):
+        held.result(timeout=5)
+
+
 def test_unknown_trigger_and_fault_are_refused(sims):
     node, _ = sims(E2NodeSimulator, auto_setup=False)
     with pytest.raises(SimulatorError, match="has no action 'subscribe'; known: e2-setup, reset"):

@@ -38,7 +38,7 @@ from harness.codec.e2 import E2Codec
 from harness.codec.errors import CodecError, DecodeError
 from harness.interfaces.e2.events import LocalMisuse, MessageReceived, ProcedureCompleted, ProtocolViolation
 from harness.interfaces.e2.procedures import E2Endpoint
-from harness.interfaces.e2.tables import MESSAGE_INDEX
+from harness.interfaces.e2.tables import MESSAGE_INDEX, Conn
 from harness.interfaces.e2.view import E2Messages
 from harness.core.errors import LabError
 from harness.interfaces.e2.sim import content, faults, hostile
@@ -107,6 +107,7 @@ class Simulator:
         self.withheld: list[str] = []    # responses a 'no-response' fault never sent
         self.peer_closed = False
         self._commands: queue.Queue = queue.Queue()
+        self._deferred: list[tuple[str, dict, Future[None]]] = []
         self._outbox: list = []
         self._seq = itertools.count()
         self._stop = threading.Event()
@@ -163,26 +164,52 @@ class Simulator:
             self._commands.put((action, dict(params or {}), outcome))
         return outcome
 
-    def _do(self, action: str, params: dict, outcome: Future[None]) -> None:
+    # While E2 Setup or E2 Removal awaits its outcome, E2AP allows no other procedure
+    # (E2AP v03.01 clause 8.3). A lab asking for one at that moment means "once it is
+    # settled": the simulator holds the trigger until the outcome arrives or the guard
+    # timer ends it, as an E2 node would, instead of racing the answer already on the wire.
+    SETTLING = (Conn.SETUP_PENDING, Conn.REMOVING)
+
+    def _settling(self) -> bool:
+        return getattr(self.endpoint, "state", None) in self.SETTLING
+
+    def _retry_deferred(self) -> None:
+        if self._deferred and not self._settling():
+            held, self._deferred = self._deferred, []
+            for action, params, outcome in held:
+                self._do(action, params, outcome, may_defer=False)
+
+    def _do(self, action: str, params: dict, outcome: Future[None], may_defer: bool = True) -> None:
         """Run one trigger; whatever it raises fails its future, never the thread
         (a broken link is re-raised: the loop must end on it)."""
         try:
             getattr(self, self.ACTIONS[action])(params)
+        except LocalMisuse as err:
+            if may_defer and self._settling():
+                self._deferred.append((action, params, outcome))
+                return
+            self._fail_trigger(action, err, outcome)
         except TransportError as err:
             outcome.set_exception(SimulatorError(f"trigger {action}: the link failed: {err}"))
             raise
         except Exception as err:  # noqa: BLE001 -- a bad parameter is the operator's, the loop lives on
-            reason = str(err) if isinstance(err, (LocalMisuse, SimulatorError, CodecError)) \
-                else f"bad parameter ({type(err).__name__}: {err})"
-            self.errors.append(f"trigger {action}: {reason}")
-            outcome.set_exception(SimulatorError(f"trigger {action}: {reason}"))
+            self._fail_trigger(action, err, outcome)
         else:
             outcome.set_result(None)
+
+    def _fail_trigger(self, action: str, err: Exception, outcome: Future[None]) -> None:
+        reason = str(err) if isinstance(err, (LocalMisuse, SimulatorError, CodecError)) \
+            else f"bad parameter ({type(err).__name__}: {err})"
+        self.errors.append(f"trigger {action}: {reason}")
+        outcome.set_exception(SimulatorError(f"trigger {action}: {reason}"))
 
     def _end(self, reason: str) -> None:
         """The thread is ending: refuse later triggers and fail those still queued."""
         with self._lock:
             self.ended = reason
+            held, self._deferred = self._deferred, []
+            for action, _, outcome in held:
+                outcome.set_exception(SimulatorError(f"trigger {action}: the simulator stopped: {reason}"))
             while True:
                 try:
                     action, _, outcome = self._commands.get_nowait()
@@ -208,6 +235,7 @@ class Simulator:
                 self._flush(now)
                 self.periodic(now)
                 self.events.extend(self.endpoint.tick(now))
+                self._retry_deferred()
                 wait = self.poll
                 if self._outbox:
                     wait = max(0.0, min(wait, self._outbox[0][0] - now))
@@ -215,6 +243,7 @@ class Simulator:
                 if packet is not None:
                     self.received.append(packet)
                     self.handle_bytes(packet.data)
+                    self._retry_deferred()
             reason = self._end_reason
         except PeerClosed:
             self.peer_closed = True

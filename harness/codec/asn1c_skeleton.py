@@ -1,0 +1,103 @@
+"""Decoder variants that read aligned PER the way asn1c's stock skeleton writes it.
+
+Why: E2 nodes built with the asn1c runtime skeleton shipped by several open-source
+RAN stacks put two kinds of extension indexes on the wire with too few bits. A
+payload from them fails to decode here; these variants read it the skeleton's way,
+so the failure can name the cause (harness.codec.dialects). They are never used to
+accept a payload: a payload that only these variants read is still a failure.
+
+What the skeleton does (facts read from asn1c's public sources, not copied):
+
+* its APER helpers ``aper_put_nsnnwn(po, range, n)`` / ``aper_get_nsnnwn(pd, range)``
+  (``skeletons/aper_support.c`` of the mouse07410/asn1c line, 2017-2021) take a
+  *range*: up to 255 they write ``n`` in the fewest bits ``i`` (1..8) with
+  ``2**i >= range``, with no leading bit and no 6-bit field -- unlike X.691 11.6's
+  normally small non-negative whole number (a 0 bit then 6 bits for n < 64);
+* ENUMERATED: the extension index goes through that helper with the root's range,
+  so it takes the root's width (4 bits for a 14-value root such as a Cause list),
+  where X.691 14.3 asks for the normally small number;
+* CHOICE: ``constr_CHOICE.c`` writes and reads the extension alternative's index
+  through the helper with the extension constraint's ``range_bits`` as the range
+  (the call the OSC e2sim build patches, see docs/codec.md), so the index takes one
+  or two bits where X.691 23.8 asks for the normally small number; the open type
+  that follows is standard.
+
+`swap` changes the class of the compiled type objects of a *separately loaded*
+compiled module set; the codec's own compiled types are never touched.
+"""
+
+from __future__ import annotations
+
+from asn1tools.codecs import ErrorWithLocation
+from asn1tools.codecs import per as _per
+
+from harness.codec import perfix
+
+
+def helper_bits(range_: int) -> int:
+    """Bits the skeleton's range-taking helper uses for ``range_`` <= 255."""
+    for i in range(1, 9):
+        if (1 << i) >= range_:
+            return i
+    return 8
+
+
+class Asn1cEnumerated(perfix.Enumerated):
+    """ENUMERATED whose extension index has the root's width (asn1c skeleton)."""
+
+    def decode(self, decoder):
+        if self.additions_index_to_data is None or not decoder.read_bit():
+            return self.decode_root(decoder)
+        index = decoder.read_non_negative_binary_integer(helper_bits(len(self.root_index_to_data)))
+        value = self.additions_index_to_data.get(index)
+        return perfix.unknown_enumerated(index) if value is None else value
+
+
+class Asn1cChoice(_per.Choice):
+    """CHOICE whose extension alternative index is read with too few bits (asn1c skeleton)."""
+
+    def decode_additions(self, decoder):
+        count = len(self.additions_index_to_member)
+        range_bits = max(count - 1, 0).bit_length()
+        index = decoder.read_non_negative_binary_integer(helper_bits(range_bits))
+        addition = self.additions_index_to_member.get(index)
+        decoder.align()                                  # the open type (X.691 11.2), as standard
+        length = 8 * decoder.read_length_determinant()
+        start = decoder.number_of_bits
+        if addition is None:
+            decoder.skip_bits(length)
+            return (None, None)
+        try:
+            value = addition.decode(decoder)
+        except ErrorWithLocation as err:
+            err.add_location(addition)
+            raise
+        decoder.skip_bits(length - (start - decoder.number_of_bits))
+        return (addition.name, value)
+
+
+ENUMERATED = {perfix.Enumerated: Asn1cEnumerated, _per.Enumerated: Asn1cEnumerated}
+CHOICE = {_per.Choice: Asn1cChoice}
+
+
+def swap(types, table: dict) -> None:
+    """Swap the class of every type object reachable from ``types`` found in ``table``."""
+    seen: set = set()
+    stack = list(types)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+            continue
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+            continue
+        if not isinstance(obj, (_per.Type, _per.CompiledType)):
+            continue
+        new = table.get(type(obj))
+        if new is not None:
+            obj.__class__ = new
+        stack.extend(v for v in vars(obj).values() if isinstance(v, (list, tuple, dict, _per.Type)))
