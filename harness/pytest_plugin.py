@@ -50,6 +50,7 @@ from harness.parallel.duts import DutPlanError, dut_of, item_name, parse_dut_lab
 from harness.parallel.scheduler import DutScheduling
 from harness.parallel.sessions import DutSessions
 from harness.report.allure_steps import AllureReporter
+from harness.pytest_console import COLOURS, CaseLines, quiet_status
 from harness.results import safe_name
 from harness.results.junit import keep_verdicts
 from harness.results.reader import ResultsDirError, read_results
@@ -101,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _xdist_worker(config):       # xdist's controller is only known after this (its configure is trylast)
         config.stash[_TALLY] = VerdictTally()
         config.pluginmanager.register(config.stash[_TALLY], "oran-harness-verdict-tally")
+        config.pluginmanager.register(CaseLines(config, lambda item: _planned(item) is not None),
+                                      "oran-harness-case-lines")
         _stop_on_sigterm()
 
 
@@ -340,6 +343,7 @@ class SpecItem(pytest.Item):
     def __init__(self, *, testcase, dut_key: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.testcase = testcase
+        self.extra_keyword_matches.add(testcase.title)      # -k matches the title as well as the id
         self.dut_key = dut_key              # deferred mode: which DUT (harness.parallel)
         self.not_applicable: str | None = None
         self.result = None
@@ -363,6 +367,7 @@ class SpecItem(pytest.Item):
         reporter = _allure(self.config)
         if reporter is not None:
             reporter.label(self.testcase, session.dut.name, session.mode, session.options.fault)
+            reporter.run_facts(_session_meta(session))      # allure environment.properties, categories.json
         try:
             result = self.result = session.run(self.testcase)
         finally:
@@ -403,6 +408,9 @@ def _pcap(session, testcase):
 
 
 def pytest_report_teststatus(report, config):
+    quiet = quiet_status(report, config)        # its line is harness.pytest_console's
+    if quiet is not None:
+        return quiet
     verdict = dict(report.user_properties).get("verdict") if report.when == "call" else None
     if verdict in ("ERROR", "NONE"):
         return "error", "E", "ERROR"
@@ -500,13 +508,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     marking = simulated_line(_session_meta(state))
     if marking:
         tr.write_line(safe(marking), yellow=True, bold=True)
-    width = max(len(r["id"]) for r in state.rows)
-    for row in state.rows:
-        tr.write_line(safe(f"{row['verdict']:<15} {row['id']:<{width}}  {row['title']}"))
+    shown = [r for r in state.rows if r["verdict"] != "NOT-APPLICABLE"]     # those: a count below
+    width = max((len(r["id"]) for r in shown), default=0)
+    for row in shown:
+        tr.write_line(safe(f"{row['verdict']:<15} {row['id']:<{width}}  {row['title']}"),
+                      **COLOURS.get(row["verdict"], {}))
     counts: dict = {}
     for row in state.rows:
         counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
-    tr.write_line(safe("  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))))
+    tr.write_line(safe("  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+                       + ("  (not-applicable ones are not listed; `oran-harness list` says why)"
+                          if counts.get("NOT-APPLICABLE") else "")))
     if state.results_dir:
         tr.write_line(safe(f"results: {state.results_dir}"))
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__, bundled
+from harness.core import logfiles
 from harness.core.errors import UserError
+from harness.core.logfiles import ProtocolLog
 from harness.evidence.wire import WireCapture
 from harness.interfaces import Binding, BindingError, binding_for, bindings, primary
 from harness.interfaces.e2 import session_codec
@@ -105,6 +107,8 @@ class HarnessSession:
             if self.planned is not None:
                 self.writer.plan(self.planned)
             self.rows = self.writer.rows
+        # ncclient, paramiko and libyang log to <results>/logs/netconf.log, never to the console
+        self.protocol_log = ProtocolLog(self.writer.dir / logfiles.FILE) if self.writer is not None else None
         wire = (self.lab.transport.get("wire_capture") or {}) if self.mode == "live" else {}
         if options.wire_capture:
             wire = {"interface": options.wire_capture}
@@ -194,7 +198,7 @@ class HarnessSession:
             return SimulatorAdapter(simulator) if simulator is not None else None
         if kind == "command":
             return CommandAdapter(self.lab.adapter.commands)
-        return ManualAdapter()
+        return ManualAdapter(prompt_timeout=self.lab.adapter.prompt_timeout)
 
     def finish(self, interrupted: bool = False) -> None:
         """Stop captures and links, then end the results (INCOMPLETE when ``interrupted`` or a
@@ -203,5 +207,8 @@ class HarnessSession:
             self.wire.stop()
         for binding in bindings():
             binding.close(self, self.states.get(binding.name))
+        if self.protocol_log is not None:
+            self.protocol_log.close()
+            self.protocol_log = None
         if self.writer:
             self.writer.finish({"finished": time.time()}, interrupted=interrupted)

@@ -3,7 +3,8 @@
 Theory of operation: the checkout keeps the design card's layout, top-level
 ``specs/`` (message templates, step groups, the PICS catalogue, A1 policy
 types), ``testcases/`` (the E2TS, A1TS and WG4 CONF suites) and
-``fixtures/profiles/`` (the simulator DUT and lab profiles). This package holds
+``fixtures/profiles/`` (the simulator DUT and lab profiles) and ``fixtures/yang/`` (the
+simulated O-RU's YANG modules). This package holds
 one symlink to each, so the wheel carries copies (setuptools follows the links
 when it builds) and an editable install reads the checkout through the same
 names. Nothing at run time computes a path into the checkout: every bundled
@@ -55,6 +56,17 @@ def pics_file() -> Path:
 def policy_types_dir() -> Path:
     """The sample A1 policy types (``<policyTypeId>.json``) the built-in Near-RT RIC serves."""
     return specs_dir() / "a1" / "policy-types"
+
+
+def yang_dir() -> Path:
+    """The YANG modules the built-in O-RU simulator announces and serves (``fixtures/yang/``): reduced
+    subsets written for the tests, not the O-RAN ALLIANCE models (docs/LICENSES.md)."""
+    return _folder("yang")
+
+
+def path_profiles_dir() -> Path:
+    """The named network path profiles of the impairment steps (``fixtures/profiles/paths/``)."""
+    return _folder("profiles") / "paths"
 
 
 def profile(name: str) -> Path:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from harness import bundled
 from harness.capture.model import CaptureError
+from harness.cli.json_summary import analyze_summary
 from harness.core.verdict import EXIT_INCONC, EXIT_USAGE, Verdict, exit_status
 from harness.interfaces import BindingError, bindings, primary
 from harness.interfaces.e2.observe import AnalyzeError
@@ -16,13 +18,14 @@ from harness.spec.errors import SpecError
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="passive conformance: judge a captured E2 or A1 (HTTP) exchange with the specs")
-    p.add_argument("capture", type=Path)
+    p.add_argument("capture", type=Path, help="the capture (pcap or pcapng) to judge")
     p.add_argument("--dut", type=Path, required=True, help="DUT profile: which side of the capture is the DUT")
     p.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab profile (timers, PIXIT)")
     p.add_argument("--specs", type=Path, action="append", default=[],
                    help="test case files or folders (default: the bundled test cases)")
     p.add_argument("--results", type=Path, default=None, help="write results.jsonl and the exchanges here")
     p.add_argument("--all", action="store_true", help="also list test cases the capture does not follow")
+    p.add_argument("--json", action="store_true", help="print the verdicts as one JSON object on stdout")
     p.set_defaults(handler=run)
 
 
@@ -73,6 +76,9 @@ def _report(args, session, results: list, issues: list) -> int:
         print(f"packet {issue.packet}: {issue.message}", file=sys.stderr)
     judged: list[Verdict] = []
     shown = hidden = 0
+    as_json = getattr(args, "json", False)
+    say = (lambda text: None) if as_json else print
+    cases: list[dict] = []
     for r in results:
         follows = followed(r)
         if session.writer is not None:
@@ -83,19 +89,25 @@ def _report(args, session, results: list, issues: list) -> int:
         shown += follows
         remarks = [f for f in r.findings if f.check.startswith("remark.")]
         label = "PASS (with remarks)" if r.verdict == Verdict.PASS and remarks else r.verdict.name
-        print(f"{label:<20} {r.testcase.id:<32} {r.testcase.title}   [association {r.association}]")
+        say(f"{label:<20} {r.testcase.id:<32} {r.testcase.title}   [association {r.association}]")
+        lines = []
         for f in r.findings:            # every INCONC, FAIL and ERROR with its reason, and the remarks
             if f.verdict >= Verdict.INCONC or f.check.startswith("remark."):
                 packets = sorted({p for i in f.evidence for p in r.packets.get(i, ())})
                 at = f" (packet {', '.join(map(str, packets))})" if packets and "(packet" not in f.message else ""
-                print(f"    {f.line()}{at}")
+                lines.append(f"{f.line()}{at}")
+                say(f"    {f.line()}{at}")
+        cases.append({"id": r.testcase.id, "title": r.testcase.title, "verdict": r.verdict.name,
+                      "followed": bool(follows), "association": r.association, "findings": lines})
         if follows:
             judged.append(r.verdict)
     if session.writer is not None:
         session.finish()
-    print(f"{shown} test case(s) followed by the capture"
-          + (f"; {hidden} not followed (another stimulus; --all lists them with the reason)" if hidden else ""))
+    say(f"{shown} test case(s) followed by the capture"
+        + (f"; {hidden} not followed (another stimulus; --all lists them with the reason)" if hidden else ""))
+    code = exit_status(judged) if judged else EXIT_INCONC
     if not judged:
-        print("no test case is followed by the capture: nothing could be judged (INCONC)")
-        return EXIT_INCONC
-    return exit_status(judged)
+        say("no test case is followed by the capture: nothing could be judged (INCONC)")
+    if as_json:
+        print(json.dumps(analyze_summary(args.capture, cases, code), indent=1, default=str))
+    return code

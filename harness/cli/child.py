@@ -1,7 +1,7 @@
 """Run the pytest child of `oran-harness run` so that SIGINT and SIGTERM stop everything it started.
 
 Theory of operation: the child gets its own session (and so its own process group), which holds
-everything it spawns: simulators (`SimulatorProcess`, UDP 9900), capture tools (dumpcap), xdist
+everything it spawns: simulators (`SimulatorProcess`), capture tools (dumpcap), xdist
 workers. Ctrl-C at the terminal reaches only this process; SIGINT or SIGTERM to it is passed on
 once, as SIGTERM, to the child, which stops like Ctrl-C (the plugin turns SIGTERM into pytest's
 KeyboardInterrupt), closes its simulators and captures and writes its results as INCOMPLETE. If it
@@ -64,10 +64,16 @@ def _stop_with_parent() -> None:
         pass
 
 
-def run_child(cmd: list[str], grace: float = STOP_GRACE_S) -> ChildExit:
-    """Run ``cmd`` to its end, or stop it (and everything it started) on SIGINT/SIGTERM."""
+def run_child(cmd: list[str], grace: float = STOP_GRACE_S, stdout: int | None = None,
+              pass_fds: tuple[int, ...] = ()) -> ChildExit:
+    """Run ``cmd`` to its end, or stop it (and everything it started) on SIGINT/SIGTERM.
+
+    ``stdout``: a file descriptor for the child's stdout (None: this process's own); ``pass_fds``:
+    descriptors the child keeps (the terminal an operator answers on, harness.runner.adapters).
+    """
     stopped: list[str] = []
-    proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=_stop_with_parent)
+    proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=_stop_with_parent, stdout=stdout,
+                            pass_fds=pass_fds)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name

@@ -39,19 +39,21 @@ def register(sub) -> None:
     g.add_argument("--no-vlan", action="store_true", help="untagged frames (default: 802.1Q VLAN 10)")
     g.set_defaults(handler=run_generate)
     c = fsub.add_parser("check", help="check a fronthaul capture against a lab profile")
-    c.add_argument("capture", type=Path)
+    c.add_argument("capture", type=Path, help="the fronthaul capture (pcap or pcapng) to check")
     c.add_argument("--lab", type=Path, required=True, help="fronthaul lab profile")
     c.add_argument("--results", type=Path, default=None, help="write a results folder (run.json, results.jsonl)")
     c.add_argument("--workers", type=int, default=1,
                    help="processes for a classic pcap (default 1; 2 pays off on big files with a core free)")
     c.add_argument("--dut", type=Path, default=None,
                    help="DUT profile of the O-RU in the capture (its identity goes into the results)")
-    c.add_argument("--format", choices=("table", "jsonl"), default="table")
+    c.add_argument("--format", choices=("table", "jsonl"), default="table",
+                   help="a table for people, or one JSON object per line (default table)")
     c.set_defaults(handler=run_check)
     x = fsub.add_parser("crosscheck", help="compare our decoding of a fronthaul capture with tshark's")
-    x.add_argument("capture", type=Path)
+    x.add_argument("capture", type=Path, help="the fronthaul capture (pcap or pcapng) to cross-check")
     x.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="fronthaul lab profile (U-plane formats)")
-    x.add_argument("--format", choices=("table", "jsonl"), default="table")
+    x.add_argument("--format", choices=("table", "jsonl"), default="table",
+                   help="a table for people, or one JSON object per line (default table)")
     x.set_defaults(handler=run_crosscheck)
 
 

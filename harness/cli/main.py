@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from harness.bench import cli as bench_cli
 from harness.cli import (analyze_command, codec_commands, crosscheck_command, examples, fronthaul_commands,
-                         fuzz_commands, logsetup, replay_command, report_commands, run_commands, sim_command)
+                         fuzz_commands, init_command, logsetup, replay_command, report_commands, run_commands,
+                         sim_command)
 from harness.core.errors import HarnessError, UserError
 from harness.core.terminal import guarded
 
@@ -30,15 +32,26 @@ class UsageError(UserError):
     """The user's input is wrong; the message says where."""
 
 
+def _version() -> str:
+    """The installed distribution's version ('unknown' when run from a tree that was never installed)."""
+    try:
+        return metadata.version("oran-harness")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oran-harness",
                                      description="O-RAN interoperability and conformance test harness")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the version and exit")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log more on stderr: -v info, -vv debug, -vvv debug from every library "
                              f"(or set {logsetup.ENV_VAR}=info|debug)")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_commands.register(sub)
     examples.register(sub)
+    init_command.register(sub)
     run_commands.register(sub)
     sim_command.register(sub)
     replay_command.register(sub)

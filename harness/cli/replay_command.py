@@ -18,14 +18,15 @@ from harness.transport import inproc
 
 def register(sub) -> None:
     p = sub.add_parser("replay", help="replay the other side of a captured E2 conversation towards a DUT")
-    p.add_argument("capture", type=Path)
+    p.add_argument("capture", type=Path, help="the capture (pcap or pcapng) whose exchange is replayed")
     p.add_argument("--dut", type=Path, required=True, help="DUT profile (its role decides which side is replayed)")
     p.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab profile (sim: in-process simulator; live: SCTP)")
     p.add_argument("--speed", type=float, default=1.0, help="time scale: 2 replays twice as fast")
     p.add_argument("--ignore", action="append", default=[], metavar="IE.PATH",
                    help="also ignore this IE (or IE.component) when comparing answers")
     p.add_argument("--association", default=None, help="replay this association (default: the first with E2AP)")
-    p.add_argument("--answer-timeout", type=float, default=5.0)
+    p.add_argument("--answer-timeout", type=float, default=5.0,
+                   help="seconds to wait for each answer of the DUT (default 5)")
     p.add_argument("--spin", default="600", metavar="US|full",
                    help="busy-wait this many µs before each send (default 600), or 'full' to never sleep "
                         "(a core busy for the whole replay, for the tightest timing)")

@@ -10,15 +10,18 @@ cannot be read is one ``error:`` line and exit status 2.
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from harness.core.terminal import safe
-from harness.report import html, pdf
+from harness.report import bundle, html, pdf
 from harness.report.merge import merge as merge_folders
 from harness.report.model_view import build_view
+from harness.report.project import PROJECT_FILE, Project, find_project, load_project
 from harness.report.sources import ReportInputError, expand, load_run
+from harness.spec.errors import ProfileError
 
 
 def register(subparsers) -> None:
@@ -29,9 +32,16 @@ def register(subparsers) -> None:
     b.add_argument("results", nargs="+", type=Path, metavar="RESULTS",
                    help="results folders (a multi-DUT run's parent folder or a merged folder also work)")
     _common(b, "report file (.html) or folder (default report.html in the current folder)")
+    b.add_argument("--project", type=Path, metavar="FILE",
+                   help=f"project file (YAML: name, test_plan, labs; docs/reports.md); default: a {PROJECT_FILE} "
+                        "in the first results folder, if there is one")
+    b.add_argument("--bundle", type=Path, metavar="OUT",
+                   help="write a shareable bundle instead: a folder (or OUT.zip) with the report, the results "
+                        "folders it links to and a MANIFEST.json; every link resolves inside it")
     b.set_defaults(handler=build)
     m = rsub.add_parser("merge", help="merge several labs' results into a joint folder with a joint report")
-    m.add_argument("results", nargs="+", type=Path, metavar="LAB_RESULTS")
+    m.add_argument("results", nargs="+", type=Path, metavar="LAB_RESULTS",
+                   help="each lab's results folder")
     _common(m, "the joint folder to create", required=True)
     m.add_argument("--force", action="store_true", help="replace an earlier merge in the same folder")
     m.set_defaults(handler=merge)
@@ -59,7 +69,7 @@ def _targets(output: Path | None) -> tuple[Path, Path]:
 
 
 def _write(view, html_path: Path, pdf_path: Path | None) -> int:
-    for problem in view.problems:
+    for problem in view.local_problems or view.problems:     # the console names local paths; the report not
         print(f"warning: {safe(problem)}", file=sys.stderr)
     t0 = time.perf_counter()
     html.write(view, html_path)
@@ -87,17 +97,64 @@ def _summary(view) -> None:
         print(f"  conflicts: {len(view.conflicts)}")
 
 
+def _project(args, folders: list[Path]) -> Project | None:
+    """--project FILE, else the results folder's own project.yaml, else none.
+
+    Raises:
+        ProfileError: the project file is wrong (file:line).
+    """
+    path = getattr(args, "project", None) or find_project(folders)
+    return load_project(path) if path is not None else None
+
+
 def build(args) -> int:
+    if getattr(args, "bundle", None) is not None:
+        return build_bundle(args)
     html_path, pdf_path = _targets(args.output)
     skipped: list[str] = []
     try:
-        runs = [load_run(p) for p in expand(args.results, skipped)]
-    except ReportInputError as err:
+        folders = expand(args.results, skipped)
+        runs = [load_run(p) for p in folders]
+        project = _project(args, folders)
+    except (ReportInputError, ProfileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    view = build_view(runs, html_path.parent, trusted_keys=tuple(args.trust), problems=tuple(skipped))
+    view = build_view(runs, html_path.parent, trusted_keys=tuple(args.trust), problems=tuple(skipped),
+                      project=project)
     _summary(view)
     return _write(view, html_path, None if args.no_pdf else pdf_path)
+
+
+def build_bundle(args) -> int:
+    """The report and its evidence in one folder or zip (harness.report.bundle)."""
+    out: Path = args.bundle
+    skipped: list[str] = []
+    try:
+        folders = expand(args.results, skipped)
+        runs = [load_run(p) for p in folders]
+        project = _project(args, folders)
+        staged = bundle.workspace(out)
+    except (ReportInputError, ProfileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        copies, labels, not_copied = bundle.stage(runs, staged)
+        view = build_view(copies, staged, labels=labels, trusted_keys=tuple(args.trust),
+                          problems=tuple(skipped + not_copied), project=project)
+        _summary(view)
+        status = _write(view, staged / "report.html", None if args.no_pdf else staged / "report.pdf")
+        if status:
+            return status
+        bundle.finish(staged, out)
+    except (ReportInputError, OSError) as err:
+        print(f"error: {err}; no bundle was written", file=sys.stderr)
+        return 2
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+    print(f"bundle {out} (report.html{'' if args.no_pdf else ', report.pdf'}, {len(copies)} results folder(s), "
+          "MANIFEST.json)")
+    return 0
 
 
 def merge(args) -> int:

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from harness import bundled
+from harness.cli import json_summary, pytest_options
 from harness.cli.child import run_child
+from harness.cli.faults_help import FAULT_HELP, add_list_faults
 from harness.core.verdict import EXIT_USAGE, exit_status
+from harness.profiles.loader import load_lab
+from harness.runner.adapters import TTY_FD_ENV, terminal_fd
 from harness.parallel.duts import DutPlanError, parse_dut_labs, plan_duts
 from harness.parallel.joint import build_joint_report
 from harness.results.reader import ResultsDirError, read_results
 from harness.results.simulated import simulated_line
 from harness.session import DEFAULT_DUT, DEFAULT_LAB, HarnessSession, Options, SessionError
-from harness.spec.errors import SpecError
+from harness.spec.errors import SourceError, SpecError
 from harness.cli.validate_command import validate as validate_profiles_and_specs
 
 
 EXIT_PYTEST_USAGE = 4         # pytest's exit code for a usage error (a bad profile, a bad option)
+EXIT_PYTEST_INTERRUPTED = 2   # pytest's exit code for errors at collection (a spec that does not load) or Ctrl-C
 
 
 def register(sub) -> None:
@@ -35,24 +43,33 @@ def register(sub) -> None:
                         "(docs/parallel.md); 0: one DUT after the other (default)")
     r.add_argument("--no-report", action="store_true",
                    help="with several DUTs: do not build the joint HTML report at the end")
-    r.add_argument("--mode", choices=("sim", "live", "replay"), default=None)
-    r.add_argument("--fault", default=None, help="built-in simulator fault mode (proving the checkers)")
+    r.add_argument("--mode", choices=("sim", "live", "replay"), default=None,
+                   help="override the lab profile's mode: sim (built-in simulators in-process), live (real "
+                        "SCTP/HTTP/NETCONF to the DUT's address), replay")
+    r.add_argument("--fault", default=None, help=FAULT_HELP)
+    add_list_faults(r)
     r.add_argument("--results", type=Path, default=None,
                    help="results folder, new or empty (default results/<time>)")
     r.add_argument("--append", action="store_true",
                    help="--results names a folder that holds earlier runs: write this one to its next "
                         "run-N/ subfolder (run-2, run-3, ...), apart from the others")
     r.add_argument("--wire-capture", default=None, metavar="IFACE", help="also capture IFACE with dumpcap")
+    pytest_options.register(r)
     r.add_argument("--pytest", dest="pytest_args", action="append", default=[], metavar="ARG",
-                   help="an extra pytest argument (repeatable), e.g. --pytest=-k --pytest=setup")
+                   help="any other pytest argument (repeatable), e.g. --pytest=--maxfail=3")
+    r.add_argument("--json", action="store_true",
+                   help="print a JSON summary on stdout (the progress and pytest's output go to stderr)")
     r.set_defaults(handler=run)
     ls = sub.add_parser("list", help="show every test case as selected or not applicable for a DUT")
-    ls.add_argument("paths", nargs="*", type=Path)
-    ls.add_argument("--dut", type=Path, default=DEFAULT_DUT)
-    ls.add_argument("--lab", type=Path, default=DEFAULT_LAB)
+    ls.add_argument("paths", nargs="*", type=Path,
+                    help="test case files or folders (default: the bundled test cases)")
+    ls.add_argument("--dut", type=Path, default=DEFAULT_DUT, help="DUT profile (default: the built-in E2 node)")
+    ls.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab profile (default: the bundled lab-sim)")
+    ls.add_argument("--json", action="store_true", help="print the list as one JSON object")
     ls.set_defaults(handler=list_cases)
     v = sub.add_parser("validate", help="load and check spec files and profiles without running anything")
-    v.add_argument("paths", nargs="*", type=Path)
+    v.add_argument("paths", nargs="*", type=Path,
+                   help="spec files, profiles or folders of them (default: the bundled test cases)")
     v.set_defaults(handler=validate)
 
 
@@ -76,7 +93,7 @@ def _common_args(args) -> list[str]:
         cmd += ["--sim-fault", args.fault]
     if args.wire_capture:
         cmd += ["--wire-capture", args.wire_capture]
-    return cmd + args.pytest_args
+    return cmd + pytest_options.passed_on(args) + args.pytest_args
 
 
 def _next_run(base: Path) -> Path:
@@ -119,7 +136,12 @@ def run(args) -> int:
     if args.parallel < 0:
         print(f"error: --parallel {args.parallel}: give a number of workers (0: sequential)", file=sys.stderr)
         return EXIT_USAGE
-    pytest_cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
+    operator = operator_terminal([slot.lab for slot in slots])
+    if isinstance(operator, str):
+        print(f"error: {operator}", file=sys.stderr)
+        return EXIT_USAGE
+    pytest_cmd = [sys.executable, "-m", "pytest", "-q", "--no-header", "-rN", *pytest_options.fixed()]
+    out = _Out(args.json, operator)
     codes: list[int] = []
     stopped: str | None = None
     if args.parallel:
@@ -129,35 +151,75 @@ def run(args) -> int:
             cmd += ["--dut", str(slot.profile)]
         cmd += [f"--dut-lab={key}={lab}" for key, lab in labs.items()]
         cmd += _common_args(args)
-        print(f"== {len(slots)} DUT(s) on {workers} worker(s): {' '.join(cmd[3:])}", flush=True)
-        child = run_child(cmd)
+        out.say(f"== {len(slots)} DUT(s) on {workers} worker(s): {shlex.join(cmd[3:])}")
+        child = run_child(cmd, stdout=out.child_stdout, pass_fds=out.pass_fds)
         codes.append(child.code)
         stopped = child.stopped_by
     else:
         for slot in slots:
             cmd = [*pytest_cmd, "--dut", str(slot.profile), "--lab", str(slot.lab), "--results",
                    str(slot.results), *_common_args(args)]
-            print(f"== {slot.profile.name}: {' '.join(cmd[3:])}", flush=True)
-            child = run_child(cmd)
+            out.say(f"== {slot.profile.name}: {shlex.join(cmd[3:])}")
+            child = run_child(cmd, stdout=out.child_stdout, pass_fds=out.pass_fds)
             codes.append(child.code)
             if child.stopped_by:             # the DUTs after this one do not start
                 stopped = child.stopped_by
                 break
     runs = [(slot.profile, slot.results) for slot in slots if slot.results is not None]
-    if EXIT_PYTEST_USAGE in codes and not any((out / "run.json").exists() for _dut, out in runs):
+    if EXIT_PYTEST_USAGE in codes and not any((folder / "run.json").exists() for _dut, folder in runs):
         return EXIT_USAGE                # refused before anything ran; pytest printed why
-    print()
-    print(summary(runs))
+    out.say("")
+    out.say(summary(runs))
     if len(slots) > 1 and not args.no_report and not stopped:
-        present = [out for _dut, out in runs if (out / "run.json").exists()]
+        present = [folder for _dut, folder in runs if (folder / "run.json").exists()]
         if present:
-            print(build_joint_report(present, base / "report.html").notice)
+            out.say(build_joint_report(present, base / "report.html").notice)
     if stopped:
-        kept = [str(out) for _dut, out in runs if (out / "run.json").exists()]
-        print(f"\nstopped by {stopped}: the run is INCOMPLETE; partial results in {' '.join(kept) or base}")
+        kept = [str(folder) for _dut, folder in runs if (folder / "run.json").exists()]
+        out.say(f"\nstopped by {stopped}: the run is INCOMPLETE; partial results in {' '.join(kept) or base}")
         if kept:
-            print(f"build the report: oran-harness report build {' '.join(kept)}")
-    return _exit_code(runs, codes, stopped is None)
+            out.say(f"build the report: oran-harness report build {' '.join(kept)}")
+    code = _exit_code(runs, codes, stopped is None)
+    if EXIT_PYTEST_INTERRUPTED in codes and stopped is None:     # spec errors: as `validate` would say
+        out.say("the test specifications have errors (above; `oran-harness validate PATH` lists them all): "
+                "nothing was run")
+        code = EXIT_USAGE
+    if args.json:
+        print(json.dumps(json_summary.run_summary(runs, code, stopped), indent=1))
+    return code
+
+
+class _Out:
+    """Where `run` writes its own lines: stdout, or stderr when stdout carries the --json summary."""
+
+    def __init__(self, as_json: bool, terminal: int | None) -> None:
+        self.stream = sys.stderr if as_json else sys.stdout
+        self.child_stdout = 2 if as_json else None      # the pytest child's stdout: fd 2, or inherited
+        self.pass_fds = () if terminal is None else (terminal,)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+def operator_terminal(labs: list[Path]) -> int | None | str:
+    """The terminal an operator answers the manual adapter's prompts on, handed to the pytest child
+    (which runs in a session of its own, without one); None when no lab asks an operator; the usage
+    error when one does and there is no terminal. A lab profile that does not load is left to pytest."""
+    manual = []
+    for lab in dict.fromkeys(labs):
+        try:
+            if load_lab(lab).adapter.kind == "manual":
+                manual.append(lab)
+        except (SourceError, OSError):
+            continue
+    if not manual:
+        return None
+    fd, _owned = terminal_fd()
+    if fd is None:
+        return (f"{manual[0]}: the adapter is 'manual' (an operator acts when asked), but this run has no "
+                "terminal to ask on; run it from a terminal, or give the lab an adapter of kind 'command'")
+    os.environ[TTY_FD_ENV] = str(fd)
+    return fd
 
 
 def _exit_code(runs: list[tuple[Path, Path]], codes: list[int], finished: bool) -> int:
@@ -195,22 +257,25 @@ def _status_lines(out: Path) -> list[str]:
 
 
 def summary(runs: list[tuple[Path, Path]]) -> str:
-    lines = ["Summary (verdict per test case):"]
+    """Verdict counts per DUT and in all (pytest's section above listed each test case once)."""
+    lines = ["Summary (verdicts per DUT):"]
     totals: dict = {}
     for dut, out in runs:
-        lines.append(f"  DUT {dut.name}  ({out})")
         try:
             rows = read_results(out).rows if (out / "run.json").exists() else ()
         except ResultsDirError:
             rows = ()                    # _status_lines says why
+        counts: dict = {}
         for row in rows:
             totals[row.verdict] = totals.get(row.verdict, 0) + 1
-            lines.append(f"    {row.verdict:<15} {row.id:<40} {row.title}")
+            counts[row.verdict] = counts.get(row.verdict, 0) + 1
+        lines.append(f"  DUT {dut.name}  ({out})  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         status = _status_lines(out)
         if any("INCOMPLETE" in line for line in status):
             totals["INCOMPLETE"] = totals.get("INCOMPLETE", 0) + 1
         lines += status
-    lines.append("  " + "  ".join(f"{k}: {v}" for k, v in sorted(totals.items())))
+    if len(runs) > 1:
+        lines.append("  all: " + "  ".join(f"{k}: {v}" for k, v in sorted(totals.items())))
     return "\n".join(lines)
 
 
@@ -230,10 +295,13 @@ def list_cases(args) -> int:
             return 2
         for tc in spec_file.testcases:
             ok, reason = session.applicable(tc)
-            rows.append((tc.id, "selected" if ok else "not applicable", tc.status, reason or tc.title))
+            rows.append((tc.id, "selected" if ok else "not applicable", tc.status, reason or tc.title, tc.title))
+    if args.json:
+        print(json.dumps(json_summary.list_summary(session.dut, args.dut, rows), indent=1))
+        return 0
     width = max((len(r[0]) for r in rows), default=10)
     print(f"DUT {session.dut.name} ({session.dut.role}), profile {args.dut}")
-    for test_id, state, status, why in rows:
+    for test_id, state, status, why, _title in rows:
         print(f"  {state:<15} {status:<12} {test_id:<{width}}  {why}")
     chosen = sum(1 for r in rows if r[1] == "selected")
     print(f"{chosen} selected, {len(rows) - chosen} not applicable")

@@ -6,21 +6,25 @@ payload from them fails to decode here; these variants read it the skeleton's wa
 so the failure can name the cause (harness.codec.dialects). They are never used to
 accept a payload: a payload that only these variants read is still a failure.
 
-What the skeleton does (facts read from asn1c's public sources, not copied):
+What the skeleton does (facts read from asn1c's public sources, not copied; docs/codec.md,
+"Dialect diagnosis", names the files):
 
-* its APER helpers ``aper_put_nsnnwn(po, range, n)`` / ``aper_get_nsnnwn(pd, range)``
-  (``skeletons/aper_support.c`` of the mouse07410/asn1c line, 2017-2021) take a
-  *range*: up to 255 they write ``n`` in the fewest bits ``i`` (1..8) with
-  ``2**i >= range``, with no leading bit and no 6-bit field -- unlike X.691 11.6's
-  normally small non-negative whole number (a 0 bit then 6 bits for n < 64);
-* ENUMERATED: the extension index goes through that helper with the root's range,
-  so it takes the root's width (4 bits for a 14-value root such as a Cause list),
-  where X.691 14.3 asks for the normally small number;
-* CHOICE: ``constr_CHOICE.c`` writes and reads the extension alternative's index
-  through the helper with the extension constraint's ``range_bits`` as the range
-  (the call the OSC e2sim build patches, see docs/codec.md), so the index takes one
-  or two bits where X.691 23.8 asks for the normally small number; the open type
-  that follows is standard.
+* the older mouse07410 line's APER helpers ``aper_put_nsnnwn(po, range, n)`` /
+  ``aper_get_nsnnwn(pd, range)`` take a *range*: up to 255 they write ``n`` in the fewest
+  bits ``i`` (1..8) with ``2**i >= range``, with no leading bit and no 6-bit field --
+  unlike X.691 11.6's normally small non-negative whole number (a 0 bit then 6 bits for
+  n < 64). Newer trees have a one-argument, conformant ``aper_put_nsnnwn(po, n)``;
+* CHOICE (confirmed): that line's ``constr_CHOICE.c`` writes the extension alternative's
+  index as ``aper_put_nsnnwn(po, ext_ct->range_bits, index)`` -- a *bit count* passed as
+  the range -- so the index takes one or two bits where X.691 23.8 asks for the normally
+  small number; the open type that follows is standard. OSC e2sim builds patch this call;
+* ENUMERATED (NOT confirmed in the sources): every ``NativeEnumerated`` APER encoder read,
+  old (``uper_put_nsnnwn``) and new (one-argument ``aper_put_nsnnwn``), writes the
+  extension index as X.691 14.3 / 11.6 asks for indexes below 64, and the old decoder
+  reads it with ``aper_get_nsnnwn(pd, 65537)``, the normally-small branch. The root's
+  width (4 bits for a 14-value Cause list) is the issue's field report about the skeleton
+  FlexRIC ships, which the sources at hand do not hold; the variant is kept to recognise
+  that report, and docs/codec.md calls it unconfirmed.
 
 `swap` changes the class of the compiled type objects of a *separately loaded*
 compiled module set; the codec's own compiled types are never touched.
@@ -53,8 +57,11 @@ class Asn1cEnumerated(perfix.Enumerated):
         return perfix.unknown_enumerated(index) if value is None else value
 
 
-class Asn1cChoice(_per.Choice):
-    """CHOICE whose extension alternative index is read with too few bits (asn1c skeleton)."""
+class Asn1cChoice(perfix.Choice):
+    """CHOICE whose extension alternative index is read with too few bits (asn1c skeleton).
+
+    Only the index differs; encoding (never used on a dialect copy) stays perfix's.
+    """
 
     def decode_additions(self, decoder):
         count = len(self.additions_index_to_member)
@@ -77,7 +84,7 @@ class Asn1cChoice(_per.Choice):
 
 
 ENUMERATED = {perfix.Enumerated: Asn1cEnumerated, _per.Enumerated: Asn1cEnumerated}
-CHOICE = {_per.Choice: Asn1cChoice}
+CHOICE = {perfix.Choice: Asn1cChoice, _per.Choice: Asn1cChoice}
 
 
 def swap(types, table: dict) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from asn1tools.codecs import ErrorWithLocation
 from asn1tools.codecs.per import Decoder
 
-from harness.codec import fastper, perfix
+from harness.codec import fastgen, fastper, perfix
 from harness.codec.compiler import CompiledAsn1
 from harness.codec.errors import CodecError, DecodeError, EncodeError, render_path
 from harness.codec.plans import PlanBuilder
@@ -52,6 +52,13 @@ class HoleHandler(Protocol):
 
 
 _SLOW = object()
+
+# Open-type values remembered by their octets: exactly these immutable types (not the
+# UnknownEnumerated str subclass), and only when decoding them made no note. IE values such
+# as RAN function and action IDs repeat on every message of an association.
+_SCALARS = frozenset({int, str, bool})
+_SCALAR_MEMO = 4096
+_INDEX = tuple(f"[{i}]" for i in range(256))       # list item path parts, formatted once
 
 # Largest input given to asn1tools' decoder (which needs ~27 octets of memory per input octet).
 # The fast decoder takes any size; it declines only on what it does not implement (such as
@@ -97,6 +104,10 @@ class Asn1Codec:
         self._hole_types = hole_types
         self._holes = holes
         self._keyed: dict = {}
+        self._slot_tables: dict = {}    # id(TableSlot) -> its object set keyed by the key field
+        self._walkers: dict = {}        # id(plan node) -> its decode walk (see _walker)
+        self._recipes: dict = {}        # type name -> (compiled type, is a hole, walker or None), see _deep
+        self._scalars: dict = {}        # (type name, octets) -> an open type's int/str value (see _SCALARS)
         self._fast: dict = {}
         self._use_fast = fast
 
@@ -112,6 +123,13 @@ class Asn1Codec:
         table = self._keyed.get(k)
         if table is None:
             table = self._keyed[k] = self.compiled.object_by_key(set_name, key_field)
+        return table
+
+    def _table(self, slot) -> dict:
+        """The object set of a table slot, keyed by its key field (looked up once per slot)."""
+        table = self._slot_tables.get(id(slot))
+        if table is None:
+            table = self._slot_tables[id(slot)] = self.objects(slot.object_set, self._key_field(slot))
         return table
 
     def _compiled_type(self, type_name: str, path: tuple, error: type):
@@ -135,27 +153,36 @@ class Asn1Codec:
             DecodeError: with the IE path and the absolute bit offset.
         """
         path = _path or (type_name,)
-        compiled = self._compiled_type(type_name, path, DecodeError)
-        unknown_before = perfix.SEEN[0]
-        value = self._decode_fast(type_name, compiled, data, path, _base)
-        if value is _SLOW:
-            value = self._decode_slow(type_name, compiled, data, path, _base)
         if not deep:
-            return value
-        notes = notes if notes is not None else []
+            compiled = self._compiled_type(type_name, path, DecodeError)
+            value = self._decode_fast(type_name, compiled, data, path, _base)
+            return self._decode_slow(type_name, compiled, data, path, _base) if value is _SLOW else value
+        return self._deep(type_name, data, notes if notes is not None else [],
+                          context if context is not None else {}, path, _base)
+
+    def _deep(self, type_name: str, data: bytes, notes: list, context: dict, path: tuple, base: int):
+        """`decode` with deep=True; open types come here directly (the type's facts looked up once)."""
+        recipe = self._recipes.get(type_name)
+        if recipe is None:
+            compiled = self._compiled_type(type_name, path, DecodeError)
+            plan = self._plans.plan(type_name)
+            recipe = self._recipes[type_name] = (compiled, type_name in self._hole_types and self._holes is not None,
+                                                 None if plan is None else self._walker(plan))
+        compiled, hole, walker = recipe
+        unknown_before = perfix.SEEN[0]
+        value = self._decode_fast(type_name, compiled, data, path, base)
+        if value is _SLOW:
+            value = self._decode_slow(type_name, compiled, data, path, base)
         if perfix.SEEN[0] != unknown_before:
             for where, v in perfix.unknown_values(value, path, []):
                 notes.append(Note("unknown-value", render_path(where),
                                   f"ENUMERATED extension value {v[1:-1]} is not defined in "
                                   f"{self.label or 'these modules'}; kept as '{v}'"))
-        context = context if context is not None else {}
-        if type_name in self._hole_types and self._holes is not None:
-            return self._holes.decode(type_name, value, path, _base + 8 * _locate(data, value, 0),
+        if hole and self._holes is not None:
+            return self._holes.decode(type_name, value, path, base + 8 * _locate(data, value, 0),
                                       context, notes, None)
-        plan = self._plans.plan(type_name)
-        if plan is not None:
-            state = [data, 0, _base, notes, context]
-            value = self._walk_decode(plan, value, path, state)
+        if walker is not None:
+            value = walker(value, path, [data, 0, base, notes, context])
         return value
 
     def _decode_fast(self, type_name: str, compiled, data: bytes, path: tuple, _base: int):
@@ -171,7 +198,7 @@ class Asn1Codec:
             return _SLOW
         fast = self._fast.get(type_name, _SLOW)
         if fast is _SLOW:
-            fast = self._fast[type_name] = fastper.build(compiled)
+            fast = self._fast[type_name] = fastgen.build(compiled, self.compiled.spec)
         if fast is None:
             return _SLOW
         try:
@@ -223,36 +250,77 @@ class Asn1Codec:
                               path, _base + used * 8)
         return value
 
-    def _walk_decode(self, plan, value, path: tuple, state: list):
+    def _walker(self, plan) -> Callable:
+        """The decode walk of one plan node as a function ``(value, path, state) -> value``, built once.
+
+        Why: dispatching on the node kind and looking plans up per value cost more than the
+        open types themselves on short E2AP IEs; a built walker only does the work left.
+        """
+        key = id(plan)
+        walker = self._walkers.get(key)
+        if walker is None:
+            self._walkers[key] = self._deferred(plan)      # a recursive plan reaches itself: go lazily
+            walker = self._walkers[key] = self._make_walker(plan)
+        return walker
+
+    def _deferred(self, plan) -> Callable:
+        return lambda value, path, state: self._walkers[id(plan)](value, path, state)
+
+    def _make_walker(self, plan) -> Callable:
         kind = plan[0]
         if kind == "ref":
             sub = self._plans.plan(plan[1])
-            return value if sub is None else self._walk_decode(sub, value, path, state)
+            return (lambda value, path, state: value) if sub is None else self._walker(sub)
         if kind == "seq":
+            steps = []
             for comp, node in plan[1]:
-                if comp not in value:
-                    continue
                 if node[0] == "open":
-                    value[comp] = self._decode_open(node[1], value, comp, path, state)
+                    steps.append((comp, 0, node[1]))
                 elif node[0] == "check":
-                    self._check_value(node[1], value, comp, path, state[3])
+                    if node[1].key is not None:
+                        steps.append((comp, 1, node[1]))
                 elif node[0] == "hole":
-                    value[comp] = self._decode_hole(node[1], value[comp], path + (comp,), state, value)
+                    steps.append((comp, 2, node[1]))
                 else:
-                    value[comp] = self._walk_decode(node, value[comp], path + (comp,), state)
-            return value
+                    steps.append((comp, 3, self._walker(node)))
+
+            def seq(value, path, state):
+                for comp, how, arg in steps:
+                    if comp not in value:
+                        continue
+                    if how == 0:
+                        value[comp] = self._decode_open(arg, value, comp, path, state)
+                    elif how == 1:
+                        obj = self._table(arg).get(value.get(arg.key))      # _check_value's test, inline
+                        expected = None if obj is None else obj.fields.get(arg.class_field)
+                        if expected is not None and value[comp] != expected:
+                            self._check_value(arg, value, comp, path, state[3])
+                    elif how == 2:
+                        value[comp] = self._decode_hole(arg, value[comp], path + (comp,), state, value)
+                    else:
+                        value[comp] = arg(value[comp], path + (comp,), state)
+                return value
+            return seq
         if kind == "choice":
-            alt, inner = value
-            node = plan[1].get(alt)
-            return value if node is None else (alt, self._walk_decode(node, inner, path + (alt,), state))
+            alternatives = {alt: self._walker(node) for alt, node in plan[1].items()}
+
+            def choice(value, path, state):
+                alt, inner = value
+                walker = alternatives.get(alt)
+                return value if walker is None else (alt, walker(inner, path + (alt,), state))
+            return choice
         if kind == "list":
-            node = plan[1]
-            for i, item in enumerate(value):
-                value[i] = self._walk_decode(node, item, path + (f"[{i}]",), state)
-            return value
+            item_walker = self._walker(plan[1])
+
+            def each(value, path, state):
+                for i, item in enumerate(value):
+                    value[i] = item_walker(item, path + ((_INDEX[i] if i < 256 else f"[{i}]"),), state)
+                return value
+            return each
         if kind == "hole":
-            return self._decode_hole(plan[1], value, path, state, None)
-        return value
+            name = plan[1]
+            return lambda value, path, state: self._decode_hole(name, value, path, state, None)
+        return lambda value, path, state: value
 
     def _decode_hole(self, type_name: str, raw: bytes, path: tuple, state: list, siblings):
         if self._holes is None:
@@ -261,19 +329,27 @@ class Asn1Codec:
                                   siblings)
 
     def _offset_of(self, inner: bytes, state: list) -> int:
-        data, cursor, base = state[0], state[1], state[2]
-        pos = _locate(data, inner, cursor)
-        state[1] = pos + len(inner)
-        return base + 8 * pos
+        data, cursor = state[0], state[1]
+        n = len(inner)
+        pos = data.find(inner, cursor)             # _locate's first try, inline: it is nearly always right
+        if pos < 1 or not (data[pos - 1] == n if n < 128 else _length_prefix_ok(data, pos, n)):
+            pos = _locate(data, inner, cursor)
+        state[1] = pos + n
+        return state[2] + 8 * pos
 
     def _decode_open(self, slot, seq: dict, comp: str, path: tuple, state: list):
         raw = seq[comp]
         key = seq.get(slot.key)
-        obj = self.objects(slot.object_set, self._key_field(slot)).get(key)
-        here = path + (comp,)
-        offset = self._offset_of(raw, state)
+        table = self._slot_tables.get(id(slot))
+        obj = (self._table(slot) if table is None else table).get(key)
+        data, cursor, n = state[0], state[1], len(raw)        # self._offset_of, inline (once per IE)
+        pos = data.find(raw, cursor)
+        if pos < 1 or not (data[pos - 1] == n if n < 128 else _length_prefix_ok(data, pos, n)):
+            pos = _locate(data, raw, cursor)
+        state[1] = pos + n
+        offset = state[2] + 8 * pos
         if obj is None:
-            where = render_path(here)
+            where = render_path(path + (comp,))
             known = "extensible" if self.compiled.object_sets[slot.object_set].extensible else "not extensible"
             state[3].append(Note("unknown-key", where,
                                  f"{slot.key} {key} is not in {slot.object_set} ({known}); "
@@ -281,12 +357,19 @@ class Asn1Codec:
             return raw
         type_name = obj.fields.get(slot.class_field)
         if type_name is None:
-            state[3].append(Note("unknown-key", render_path(here),
+            state[3].append(Note("unknown-key", render_path(path + (comp,)),
                                  f"the object for {slot.key} {key} in {slot.object_set} has no "
                                  f"{slot.class_field[1:]}; {len(raw)} octet(s) kept undecoded"))
             return raw
-        value = self.decode(type_name, raw, notes=state[3], context=state[4],
-                            _path=here + (f"<{type_name}>",), _base=offset)
+        value = self._scalars.get((type_name, raw), _SLOW)
+        if value is _SLOW:
+            notes = state[3]
+            noted = len(notes)
+            value = self._deep(type_name, raw, notes, state[4], path + (comp, f"<{type_name}>"), offset)
+            if type(value) in _SCALARS and len(notes) == noted:
+                if len(self._scalars) >= _SCALAR_MEMO:
+                    self._scalars.clear()
+                self._scalars[(type_name, raw)] = value
         if self._holes is not None:
             self._holes.observe(type_name, value, state[4])
         return (type_name, value)
@@ -301,7 +384,7 @@ class Asn1Codec:
     def _check_value(self, slot, seq: dict, comp: str, path: tuple, notes: list) -> None:
         if slot.key is None:
             return
-        obj = self.objects(slot.object_set, self._key_field(slot)).get(seq.get(slot.key))
+        obj = self._table(slot).get(seq.get(slot.key))
         if obj is None:
             return
         expected = obj.fields.get(slot.class_field)

@@ -25,7 +25,7 @@ from harness.codec.lowering import InfoObject, Lowered, ObjectSet, TableSlot, lo
 from harness.codec.repair import repair_sources
 
 # Bump when lowering or the compiled layout changes: old cache entries then miss.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "7"
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,35 @@ def load(dialect: Dialect, protocol: str, version: str, cache_dir: Path | None =
     return loaded
 
 
+# ------------------------------------------------------------------ unknown ENUMERATED values
+ENUM_WIDTH_TEXT = "decodes as asn1c's stock APER skeleton (ENUMERATED extension value in the root's width)"
+
+
+def enum_width_explains(protocol: str, version: str, type_name: str, data: bytes, *,
+                        cache_dir: Path | None = None) -> bool:
+    """Whether the asn1c ENUMERATED-width dialect reads ``data`` with no unknown ENUMERATED value.
+
+    Why: inside an open type (an E2AP IE value) the skeleton's shorter extension index is
+    absorbed by the padding, so the standard decode does not fail; it yields an unknown
+    extension value instead (perfix M4), and `diagnose` never runs. The caller asks this
+    when a decode noted such a value.
+    """
+    if len(data) > MAX_BYTES:
+        return False
+    try:
+        loaded = load(ASN1C[0], protocol, version, cache_dir)
+    except Asn1SourceError:
+        return False
+    if not loaded.codec.has_type(type_name):
+        return False
+    notes: list = []
+    try:
+        loaded.codec.decode(type_name, data, notes=notes)
+    except DecodeError:
+        return False
+    return not any(n.kind == "unknown-value" for n in notes)
+
+
 # ------------------------------------------------------------------ diagnosis
 @dataclass(frozen=True)
 class Fit:

@@ -15,7 +15,7 @@ between DUT and profile is the commonest cause of an opaque decode error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,18 +163,37 @@ class E2Codec:
         codec = self.codec_for(protocol)
         notes = notes if notes is not None else []
         context = {"e2sm": e2sm, "strict": strict}
+        start = len(notes)
         try:
-            return codec.decode(type_name, data, notes=notes, context=context, deep=deep)
+            value = codec.decode(type_name, data, notes=notes, context=context, deep=deep)
         except DecodeError as err:
             inside_e2sm = any(part.startswith("<E2SM-") for part in err.path)
             if err.hint or inside_e2sm:
                 raise
             hint = self.diagnose(protocol, type_name, data)
             raise (err.with_hint(hint) if hint else err) from None
+        self.explain_unknown(protocol, type_name, data, notes, start)
+        return value
 
     def encode(self, value: Any, type_name: str = "E2AP-PDU", *, protocol: str = "e2ap") -> bytes:
         """Encode a value in the decode form (open types and E2SM as (TypeName, value))."""
         return self.codec_for(protocol).encode(type_name, value)
+
+    def explain_unknown(self, protocol: str, type_name: str, data: bytes, notes: list, start: int) -> None:
+        """Add the asn1c reading to unknown-ENUMERATED notes ``notes[start:]`` of this protocol's level.
+
+        Why: asn1c's shorter extension index inside an open type decodes here as an unknown
+        extension value rather than failing, so `diagnose` never runs; the note is the finding.
+        E2SM payloads inside E2AP are explained by the hole handler, at their own level.
+        """
+        mine = [i for i in range(start, len(notes)) if notes[i].kind == "unknown-value"
+                and (protocol != "e2ap" or "<E2SM-" not in notes[i].path)]
+        if not mine or protocol in self.versions.folders:
+            return
+        if dialects.enum_width_explains(protocol, self.version_of(protocol), type_name, data,
+                                        cache_dir=self.cache_dir):
+            for i in mine:
+                notes[i] = replace(notes[i], text=f"{notes[i].text}; {dialects.ENUM_WIDTH_TEXT}")
 
     def diagnose(self, protocol: str, type_name: str, data: bytes) -> str | None:
         """Name another known version or dialect of ``protocol`` that decodes ``data`` cleanly.
@@ -237,16 +256,16 @@ class _E2smHoles:
         if not context.get("e2sm", True):
             return data
         protocol, why = self._protocol_for(siblings, context)
-        where = render_path(path)
         if protocol is None:
-            return self._trial(carrier, data, where, notes, why)
+            return self._trial(carrier, data, render_path(path), notes, why)
         fam = FAMILIES[protocol]
         type_name = fam.roles.get(carrier)
         if type_name is None:
-            notes.append(Note("e2sm", where, f"{fam.short_name} defines no payload for {carrier}; "
+            notes.append(Note("e2sm", render_path(path), f"{fam.short_name} defines no payload for {carrier}; "
                                              f"{len(data)} octet(s) kept undecoded"))
             return data
         codec = self.owner.e2sm(protocol)
+        start = len(notes)
         try:
             value = codec.decode(type_name, data, notes=notes, _path=path + (f"<{type_name}>",),
                                  _base=bit_offset)
@@ -255,9 +274,10 @@ class _E2smHoles:
             err = err.with_hint(hint) if hint else err
             if context.get("strict"):
                 raise err from None
-            notes.append(Note("e2sm-error", where, f"{why} says {fam.short_name} "
+            notes.append(Note("e2sm-error", render_path(path), f"{why} says {fam.short_name} "
                               f"{self.owner.version_of(protocol)}, but: {err}"))
             return data
+        self.owner.explain_unknown(protocol, type_name, data, notes, start)
         return (type_name, value)
 
     def _trial(self, carrier: str, data: bytes, where: str, notes: list, why: str) -> Any:

@@ -223,7 +223,7 @@ def load_lab(path: str | Path) -> LabProfile:
                       a1=plain(node.get("a1", dict, {})), mplane=plain(node.get("mplane", dict, {})),
                       organisation=node.get("organisation", str, ""), country=_country(node),
                       address=node.get("address", str, ""), contacts=_contacts(node), equipment=_equipment(node),
-                      signing=_signing(node))
+                      signing=_signing(node), links=plain(node.get("links", dict, {})))
 
 
 def _signing(node: Node) -> dict:

@@ -118,3 +118,4 @@ class LabProfile:
     a1: dict = field(default_factory=dict)   # A1 lab settings (harness/interfaces/a1/config.py, docs/a1.md)
     mplane: dict = field(default_factory=dict)   # NETCONF/SSH lab settings (harness/interfaces/mplane/lab.py)
     signing: dict = field(default_factory=dict)   # {key: path, passphrase_env: NAME}: sign results at the end
+    links: dict = field(default_factory=dict)     # link name -> {relay|mechanism, ...} (docs/resilience.md)

@@ -18,6 +18,7 @@ function definitions) are the user's own names and are not checked here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ class Key:
         check: a further check of the value: '' or the problem.
         refuse: the key is not accepted: the reason, and where the setting goes instead.
         supported: how `choices` are named in an error ('the A1AP versions this harness tests').
+        values: for a mapping whose keys are the user's names (links), what each value may hold.
     """
 
     kinds: tuple = (str,)
@@ -62,6 +64,7 @@ class Key:
     check: Callable[[Any], str] | None = None
     refuse: str = ""
     supported: str = ""
+    values: Key | None = None          # a mapping of the user's own names, each value checked against this
 
 
 def _fits(value: Any, kind: type) -> bool:
@@ -149,6 +152,44 @@ def strings() -> Key:
     return Key((list,), item=STR)
 
 
+def _netconf_capability(value: str) -> str:
+    """A capability the O-RU announces in its hello: 'base:1.1', 'candidate:1.0', 'with-defaults:1.0?basic-mode=trim'
+    (RFC 6241 10.4 names without their urn:ietf:params:netconf:[capability:] prefix), or a whole 'urn:' URI."""
+    if value.startswith("urn:") or re.fullmatch(r"[a-z][a-z0-9-]*:\d+\.\d+(\?[^\s]*)?", value):
+        return ""
+    return (f"{value!r} is not a NETCONF capability: give a short name such as base:1.1, candidate:1.0, "
+            "with-defaults:1.0?basic-mode=trim, or a full urn: URI")
+
+
+def _call_home(value: Any) -> str:
+    """RFC 8071 call home: SSH (true or 'ssh', IANA port 4334) is what the harness does."""
+    if value is True or value == "ssh":
+        return ""
+    if value == "tls":
+        return ("'tls' is not supported: NETCONF call home over TLS (RFC 8071, IANA port 4335) is not implemented "
+                "by this harness; the O-RU must call home over SSH (true or ssh)")
+    if value is False:
+        return ("false is not supported: NETCONF call home (RFC 8071) is part of the mandatory start-up test case "
+                "O-RAN.WG4.CONF.0-v04.00:3.1.1.1, which the harness cannot skip; leave call_home out or set it true")
+    return f"{value!r} is not a call-home transport: true or ssh (tls is not implemented)"
+
+
+def _link(value: Any) -> str:
+    """A named link (issue 20, harness/impair/links.py): a relay in the path, or a device (netem, flap)."""
+    if ("relay" in value) == ("mechanism" in value):
+        return "needs one of relay: udp|tcp (a userspace relay) or mechanism: netem|link (a device)"
+    if "relay" in value and "upstream" not in value:
+        return "is a relay and needs upstream: HOST:PORT (where it forwards to)"
+    if "mechanism" in value and "dev" not in value:
+        return f"uses {value['mechanism']} and needs dev: the interface to act on"
+    if "mechanism" in value and ("listen" in value or "upstream" in value):
+        return "listen/upstream belong to a relay link, not a device link"
+    return ""
+
+
+LINK = Key((dict,), fields={"relay": choice("udp", "tcp"), "mechanism": choice("netem", "link"),
+                            "listen": ADDRESS, "upstream": ADDRESS, "dev": STR, "netns": STR}, check=_link)
+
 CONTACT = mapping(first_name=STR, last_name=STR, email=STR, organisation=STR, phone=ID)
 CONTACTS = Key((list,), item=CONTACT)
 
@@ -165,11 +206,9 @@ DUT_SCHEMA: dict[str, Key] = {
     "a1": mapping(version=choice(*A1AP_VERSIONS, supported="the A1AP versions this harness tests"),
                   policy_types=Key((list,), item=ID), policy_types_dir=STR),
     "mplane": mapping(version=choice(*MPLANE_VERSIONS, supported="the WG4 M-plane versions this harness tests"),
-                      netconf=strings(),
-                      call_home=Key((bool,), check=lambda v: "" if v else (
-                          "false is not supported: NETCONF call home (RFC 8071) is part of the mandatory "
-                          "start-up test case O-RAN.WG4.CONF.0-v04.00:3.1.1.1, which the harness cannot skip; "
-                          "leave call_home out or set it true"))),
+                      netconf=Key((list,), item=Key((str,), check=_netconf_capability)),
+                      call_home=Key((bool, str), check=_call_home),
+                      yang_dir=STR),        # the lab's folder of the O-RU's YANG models (get-schema fallback)
 }
 
 LAB_SCHEMA: dict[str, Key] = {
@@ -180,6 +219,7 @@ LAB_SCHEMA: dict[str, Key] = {
     "signing": mapping(key=STR, passphrase_env=STR),
     "mode": choice(*MODES),
     "pixit": FREE, "ran_function_definitions": FREE,
+    "links": Key((dict,), values=LINK),     # named links for impairment steps (docs/resilience.md)
     "timers": mapping(expect=SECONDS, guard=SECONDS, trigger=SECONDS),
     "adapter": mapping(kind=choice(*ADAPTERS), commands=FREE, prompt_timeout=SECONDS),
     "transport": mapping(
@@ -204,7 +244,7 @@ LAB_SCHEMA: dict[str, Key] = {
         dut_url=refused("the DUT's A1-P apiRoot is the DUT profile's endpoints.a1")),
     "mplane": mapping(
         username=STR, password=STR, password_env=STR, key_file=STR, known_host_key=STR, known_host_key_file=STR,
-        call_home_port=PORT, call_home_host=STR, timeout=SECONDS,
+        call_home_port=PORT, call_home_host=STR, timeout=SECONDS, fronthaul_profile=STR,
         host=refused("the O-RU's NETCONF address is the DUT profile's endpoints.mplane (HOST:PORT)"),
         port=refused("the O-RU's NETCONF address is the DUT profile's endpoints.mplane (HOST:PORT)")),
 }
@@ -241,6 +281,9 @@ def _value(value: Any, spec: Key, source: Source, line: int, name: str) -> None:
                            f"{did_you_mean(str(value), spec.choices)}", cls=ProfileError)
     if spec.fields is not None and isinstance(value, LDict):
         check(value, spec.fields, source, name)
+    if spec.values is not None and isinstance(value, LDict):
+        for key in value:
+            _value(value[key], spec.values, source, value.value_line(key), f"{name}.{key}")
     if spec.item is not None and isinstance(value, LList):
         for i, item in enumerate(value):
             _value(item, spec.item, source, value.item_line(i), f"{name}[{i}]")

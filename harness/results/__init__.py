@@ -158,6 +158,9 @@ class ResultsWriter:
             "exchange": f"tests/{safe_name(tc.id)}/exchange.json",
             "procedure": procedure_of(tc.title), "expected": list(tc.expected), "tags": list(tc.tags),
         }
+        figures = getattr(result, "recovery", ())
+        if figures:                      # the recovery checks' figures (harness/runner/recovery.py)
+            row["recovery"] = [_plain(f) for f in figures]
         sent = sum(1 for e in result.exchange.entries if e.packet.direction == "sent")
         row["messages"] = {"sent": sent, "received": len(result.exchange.entries) - sent}
         pcap = self.dir / "tests" / safe_name(tc.id) / f"{safe_name(tc.id)}.pcapng"

@@ -188,6 +188,27 @@ def _kpm(results: ResultsDir, row: TestRow) -> list[dict]:
     return out
 
 
+_RECOVERY_UNITS = {"ms": "millisecond", "count": "count"}
+
+
+def _recovery(row: TestRow) -> list[dict]:
+    """Each recovery figure as a measurement: the value in its units (text when never seen), the
+    objective, the PIXIT and the verdict in the description."""
+    out = []
+    for r in row.recovery:
+        value, units = r.get("value"), _RECOVERY_UNITS.get(str(r.get("units")), "text")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            value, units = "not seen within the time waited", "text"
+        subject = f" {r.get('subject')}" if r.get("subject") else ""
+        goal = r.get("objective")
+        against = f"objective {goal} {r.get('units')} (PIXIT {r.get('pixit')})" if goal is not None \
+            else "rule of the specification"
+        out.append({"name": _cut(f"recovery {r.get('interface')} {r['figure']}{subject}", 255),
+                    "values": [value], "units": units,
+                    "description": _cut(f"{r.get('verdict')}: {against}; {r.get('clause')}", 1023)})
+    return out
+
+
 def _find(node: Any, key: str):
     if isinstance(node, dict):
         for k, v in node.items():
@@ -236,6 +257,7 @@ def _testcase(results: ResultsDir, row: TestRow) -> dict:
                 measurements.append({"name": f"messages {direction}", "values": [row.messages[direction]],
                                      "units": "count", "description": f"E2AP messages the harness {direction}"})
         measurements.extend(_kpm(results, row))
+        measurements.extend(_recovery(row))
     if measurements:
         case["measurements"] = measurements
     artifacts = _artifacts(results, row)

@@ -118,6 +118,14 @@ class TestRow:
     def artifacts(self) -> tuple:
         return tuple(p for p in (self.exchange, self.pcap) if p)
 
+    @property
+    def recovery(self) -> tuple:
+        """The recovery figures of the row (each a dict: interface, figure, value, units, objective,
+        pixit, verdict, clause, subject, detail); rows that are not mappings are left out."""
+        rows = self.raw.get("recovery")
+        return tuple(r for r in rows if isinstance(r, dict) and isinstance(r.get("figure"), str)) \
+            if isinstance(rows, list) else ()
+
 
 @dataclass(frozen=True)
 class ExchangeEntry:

@@ -17,6 +17,7 @@ the trigger's timeout.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shlex
@@ -73,9 +74,11 @@ class CommandAdapter:
             known = ", ".join(sorted(self.commands)) or "none"
             raise TriggerError(f"the lab profile has no command for '{action}' (it has: {known})")
         try:
-            command = template.format(**{k: shlex.quote(str(v)) for k, v in params.items()})
-        except KeyError as err:
+            command = template.format(**{k: _Param(v, k) for k, v in params.items()})
+        except (KeyError, _MissingField) as err:
             raise TriggerError(f"command for '{action}' needs parameter {err}") from None
+        except (IndexError, ValueError) as err:
+            raise TriggerError(f"command for '{action}': the template {template!r} is not usable: {err}") from None
         try:
             proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE,  # noqa: S602 -- the lab's own
                                     stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,  # command line; parameters
@@ -92,6 +95,46 @@ class CommandAdapter:
             raise TriggerError(f"command for '{action}' exited {proc.returncode}" + (f": {tail[0]}" if tail else ""))
 
 
+class _MissingField(Exception):
+    """A ``{name.field}`` placeholder names a field the parameter lacks."""
+
+
+class _Param:
+    """A trigger parameter in a command template, shell-quoted.
+
+    Why: a nested value (``status: {state: up}``) must reach the command as data, not as a
+    Python repr: ``{status}`` is its JSON text, ``{status.state}`` or ``{status[state]}`` one field.
+    """
+
+    def __init__(self, value: Any, name: str) -> None:
+        self.value = value
+        self.name = name
+
+    def _field(self, key: str) -> _Param:
+        value = self.value
+        if isinstance(value, dict) and key in value:
+            return _Param(value[key], f"{self.name}.{key}")
+        if isinstance(value, list) and key.lstrip("-").isdigit() and -len(value) <= int(key) < len(value):
+            return _Param(value[int(key)], f"{self.name}.{key}")
+        raise _MissingField(f"'{self.name}.{key}' (the parameter has no such field)")
+
+    def __getattr__(self, key: str) -> _Param:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self._field(key)
+
+    def __getitem__(self, key: Any) -> _Param:
+        return self._field(str(key))
+
+    def __format__(self, spec: str) -> str:
+        value = self.value
+        text = json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list, tuple)) else str(value)
+        return shlex.quote(format(text, spec))
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     """End a command that outlived its timeout, with the children it started (its own session)."""
     try:
@@ -101,25 +144,75 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.communicate()
 
 
+TTY_FD_ENV = "ORAN_HARNESS_TTY_FD"    # `oran-harness run` hands its pytest child the terminal as this fd
+
+
 class ManualAdapter:
-    """Asks an operator, and waits for Enter at most ``timeout`` seconds."""
+    """Asks an operator at the user's terminal, and waits for Enter at most ``prompt_timeout`` seconds.
+
+    Why the terminal and not stdin: under pytest stdin and stderr are captured, and the child of
+    `oran-harness run` has no controlling terminal (its own session); the prompt goes to the
+    terminal fd `oran-harness run` passes on (``ORAN_HARNESS_TTY_FD``), else to /dev/tty. Streams
+    given to the constructor (tests) are used as they are.
+    """
 
     background = True
 
-    def __init__(self, stream_in=None, stream_out=None) -> None:
-        self.stream_in = stream_in or sys.stdin
-        self.stream_out = stream_out or sys.stderr
+    def __init__(self, stream_in=None, stream_out=None, prompt_timeout: float | None = None) -> None:
+        self.stream_in = stream_in
+        self.stream_out = stream_out
+        self.prompt_timeout = prompt_timeout     # the lab profile's; None: the trigger step's timeout
+        self._lock = threading.Lock()            # one prompt at a time
 
     def trigger(self, action: str, params: dict, prompt: str, timeout: float) -> None:
+        wait = self.prompt_timeout or timeout
+        text = prompt or f"Make the DUT perform '{action}' {params or ''}".strip()
+        question = f"\n>>> {text}\n>>> press Enter when done ({wait:g} s) "
+        with self._lock:
+            if self.stream_in is not None:
+                self._ask_streams(action, question, wait)
+                return
+            fd, owned = terminal_fd()
+            if fd is None:
+                raise TriggerError(f"'{action}' needs an operator, but there is no terminal to ask "
+                                   "(run from a terminal, or use the lab profile's adapter kind 'command')")
+            try:
+                os.write(fd, question.encode())
+                ready, _, _ = select.select([fd], [], [], wait)
+                if not ready:
+                    os.write(fd, b"\n")
+                    raise TriggerError(f"no operator answer within {wait:g} s for '{action}'")
+                os.read(fd, 4096)
+            finally:
+                if owned:
+                    os.close(fd)
+
+    def _ask_streams(self, action: str, question: str, wait: float) -> None:
         if not hasattr(self.stream_in, "fileno") or not self.stream_in.isatty():
             raise TriggerError(f"'{action}' needs an operator, but there is no terminal to ask")
-        text = prompt or f"Make the DUT perform '{action}' {params or ''}".strip()
-        self.stream_out.write(f"\n>>> {text}\n>>> press Enter when done ({timeout:g} s) ")
-        self.stream_out.flush()
-        ready, _, _ = select.select([self.stream_in], [], [], timeout)
+        out = self.stream_out or sys.stderr
+        out.write(question)
+        out.flush()
+        ready, _, _ = select.select([self.stream_in], [], [], wait)
         if not ready:
-            raise TriggerError(f"no operator answer within {timeout:g} s for '{action}'")
+            raise TriggerError(f"no operator answer within {wait:g} s for '{action}'")
         self.stream_in.readline()
+
+
+def terminal_fd() -> tuple[int | None, bool]:
+    """A file descriptor of the user's terminal and whether the caller must close it; (None, False)
+    when there is none (no controlling terminal and none handed over)."""
+    handed = os.environ.get(TTY_FD_ENV, "")
+    if handed.isdigit():
+        try:
+            if os.isatty(int(handed)):
+                return int(handed), False
+        except OSError:
+            pass
+    try:
+        return os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY), True
+    except OSError:
+        return None, False
 
 
 class BackgroundAdapter:

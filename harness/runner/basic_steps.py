@@ -27,7 +27,8 @@ def run_trigger(ctx: StepContext, step: TriggerStep) -> None:
     """
     if ctx.adapter is None:
         ctx.error("trigger", f"no DUT adapter to perform '{step.action}'")
-    timeout = min(ctx.seconds(step.timeout, ctx.timers.trigger), max(ctx.remaining(), 0.0))
+    own = getattr(ctx.adapter, "prompt_timeout", None)     # an operator's time: the lab profile's prompt_timeout
+    timeout = own or min(ctx.seconds(step.timeout, ctx.timers.trigger), max(ctx.remaining(), 0.0))
     params = ctx.resolve(dict(step.params))
     if runs_in_background(ctx.adapter):
         running = RunningTrigger(ctx.adapter, step.action, params, step.prompt, timeout)

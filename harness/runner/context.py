@@ -73,6 +73,7 @@ class RunEnv:
         pixit: the lab's PIXIT overrides.
         recorder: called with every exchange entry (the pcapng evidence).
         step_listeners: called with a StepEvent at each step's start and end (allure steps).
+        links: the lab's named links (harness.impair.links.LabLinks) for the impairment steps; None: none.
     """
 
     interface: Any = None
@@ -82,6 +83,7 @@ class RunEnv:
     pixit: dict = field(default_factory=dict)
     recorder: Any = None
     step_listeners: list = field(default_factory=list)
+    links: Any = None              # harness.impair.links.LabLinks: the lab's named links (impairment steps)
 
 
 def where(step: Any) -> str:
@@ -129,6 +131,7 @@ class StepContext:
         self.step: Any = None
         self.deadline = float("inf")
         self.idle = 0.0
+        self.figures: list = []          # RecoveryFigure... (harness/runner/recovery.py)
         self._finishers: list[Callable[[], None]] = []
         self._late_finishers: list[Callable[[], None]] = []
         self._state: dict = {}

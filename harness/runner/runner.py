@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.runner import basic_steps  # noqa: F401 -- registers trigger, wait, save, repeat
+from harness.runner import impair_steps  # noqa: F401 -- registers impair, clear-impairment, link-flap, partition
+from harness.runner import recovery  # noqa: F401 -- registers restart
 from harness.runner.context import (
     LIVE,
     OBSERVE,
@@ -61,6 +63,7 @@ class StepEvent:
     kind: str                  # 'send' | 'expect' | ...
     verdict: Verdict | None    # at 'end': the worst finding the step recorded (None: none)
     findings: tuple = ()       # at 'end': the findings the step recorded
+    messages: tuple = ()       # at 'end': the exchange entries the step sent or received (allure attaches them)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class TestResult:
     idle: float = 0.0          # seconds spent waiting on purpose (wait steps, 'expect: nothing' timers)
     association: Any = None    # observe mode: which part of the capture the test case was judged on
     packets: dict = field(default_factory=dict)   # observe mode: exchange entry index -> capture packet numbers
+    recovery: tuple = ()       # RecoveryFigure... the recovery checks measured (harness/runner/recovery.py)
 
 
 class Runner:
@@ -140,7 +144,7 @@ class Runner:
             verdict = keeper.final() if keeper.checks else Verdict.INCONC
         idle = ctx.idle if self.mode == LIVE else 0.0       # observe: nobody waited
         return TestResult(self.tc, verdict, list(keeper.findings), ctx.exchange, started, time.monotonic() - t0,
-                          dict(ctx.vars), idle)
+                          dict(ctx.vars), idle, recovery=tuple(ctx.figures))
 
     def _steps(self, steps) -> None:
         ctx = self.ctx
@@ -165,7 +169,10 @@ class Runner:
         if self.env.step_listeners:
             findings = tuple(self.ctx.keeper.findings[mark:]) if phase == "end" else ()
             worst = max((f.verdict for f in findings), default=None)
-            event = StepEvent(phase, where(step), getattr(step, "kind", type(step).__name__), worst, findings)
+            label = where(step)
+            messages = tuple(e for e in self.ctx.exchange.entries if getattr(e, "step", None) == label) \
+                if phase == "end" else ()
+            event = StepEvent(phase, label, getattr(step, "kind", type(step).__name__), worst, findings, messages)
             for listener in self.env.step_listeners:
                 listener(event)
         return mark

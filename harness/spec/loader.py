@@ -22,6 +22,7 @@ from typing import Any
 
 from harness import bundled
 from harness.codec.e2 import E2Codec
+from harness.spec import impair_steps  # noqa: F401 -- registers impair, clear-impairment, link-flap, partition
 from harness.spec import protocols
 from harness.spec.errors import SourceError, SpecError
 from harness.spec.expr import compile as compile_expr

@@ -57,3 +57,41 @@ def pair(a: str = "harness", b: str = "dut") -> tuple[InprocEnd, InprocEnd]:
     end_a.event("up", f"in-process link to {b}")
     end_b.event("up", f"in-process link to {a}")
     return end_a, end_b
+
+
+class InprocListener:
+    """An in-process listening point, so a side can go down and come back (a restart) in sim mode.
+
+    `connect` gives the dialler its end of a fresh pair (None while the listener is closed: a
+    refused connection), `accept` hands the listener's side the other end.
+    """
+
+    def __init__(self, name: str, *, is_open: bool = True) -> None:
+        self.name = name
+        self.is_open = is_open
+        self._backlog: queue.Queue = queue.Queue()
+
+    def open(self) -> None:
+        self.is_open = True
+
+    def close(self) -> None:
+        """Stop listening; connections nobody accepted are closed (their diallers see the loss)."""
+        self.is_open = False
+        while True:
+            try:
+                self._backlog.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def connect(self, who: str) -> InprocEnd | None:
+        if not self.is_open:
+            return None
+        mine, theirs = pair(self.name, who)
+        self._backlog.put(mine)
+        return theirs
+
+    def accept(self, timeout: float) -> InprocEnd | None:
+        try:
+            return self._backlog.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return None

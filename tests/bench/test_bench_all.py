@@ -33,7 +33,7 @@ def test_quick_codec_row_is_measured_beside_pycrate():
     assert set(row) >= {"what", "ours", "peer", "ratio", "target", "met", "peak_rss_mib", "note"}
     assert row["ours"] > 0 and row["peer"] > 0 and row["peer_name"] == "pycrate"
     assert row["ratio"] == pytest.approx(row["ours"] / row["peer"])
-    assert row["met"] == (row["ratio"] >= 2.0) and row["target"] == ">= 2x"
+    assert row["met"] == (row["ratio"] >= 5.0) and row["target"] == ">= 5x"
     assert 10 < row["peak_rss_mib"] < 4096       # a Python process that loaded the codecs, in MiB
 
 
@@ -73,3 +73,23 @@ def test_unknown_bench_name_is_one_line():
     assert out.returncode == 2
     assert out.stderr.strip() == ("error: --only codec,warp: unknown bench warp; known: a1, capture, codec, "
                                   "fronthaul, replay, report, suite, transport")
+
+
+def test_capture_bench_gives_three_rows_with_their_targets():
+    doc = {"rows": [{"tool": "ours (2 processes)", "pkts_per_s": 40000.0},
+                    {"tool": "ours (1 process)", "pkts_per_s": 16000.0},
+                    {"tool": "tshark -T json", "pkts_per_s": 8000.0}],
+           "targets": {"ratio_target": 4.0, "single_ratio_target": 2.0, "memory_target": 1.25,
+                       "memory_flat": True},
+           "memory": {"big_packets": 1_000_000, "small": {"peak_rss_kib": 102400},
+                      "big": {"peak_rss_kib": 107520}}}
+    spec = next(b for b in all_bench.BENCHES if b.key == "capture")
+    rows = [Row(f.pop("key", spec.key), f.pop("what", spec.what), f.pop("unit", spec.unit), **f)
+            for f in all_bench._capture(doc)]
+    both, one, mem = rows
+    assert (both.ratio, both.target, both.met) == (5.0, ">= 4x", True)
+    assert (one.ratio, one.target, one.met) == (2.0, ">= 2x", True)
+    assert both.peer_name == one.peer_name == "tshark -T json (1 process)"
+    assert (mem.key, mem.unit, mem.ours, mem.peer, mem.target) == ("capture-memory", "MiB", 105.0, 100.0,
+                                                                    "<= 1.25x (flat)")
+    assert mem.ratio == 1.05 and mem.met and mem.note == "1,000,000 packets"

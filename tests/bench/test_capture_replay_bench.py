@@ -20,6 +20,16 @@ def test_generated_capture_splits_like_a_single_decode(tmp_path):
     assert all(p["indications"] > 0 for p in parts)
 
 
+def test_parent_fed_workers_decode_what_one_process_decodes(tmp_path):
+    path = tmp_path / "small.pcapng"
+    cb.generate(path, 700)
+    single = cb.decode_file(str(path))
+    both = cb.ours_parallel(path, workers=2, chunk=16)
+    assert (both["packets"], both["indications"], both["kpm_values"], both["checksum"], both["issues"]) == (
+        single["packets"], single["indications"], single["kpm_values"], single["checksum"], single["issues"])
+    assert both["decoded_messages"] == single["decoded"]
+
+
 def test_indication_frame_filter_matches_the_reader(tmp_path):
     path = tmp_path / "small.pcapng"
     cb.generate(path, 100)

@@ -121,3 +121,57 @@ def test_m4_unknown_enumerated_extension_is_kept_and_noted(tmp_path):
     assert old.encode("S", {"e": "<extension 2>", "n": 5}) == theirs
     with pytest.raises(EncodeError, match="extension 0"):
         old.encode("S", {"e": "<extension 0>", "n": 5})
+
+
+# ---------------------------------------------------------------- found by tests/codec/test_differential.py
+REAL_SEQ = """R DEFINITIONS AUTOMATIC TAGS ::= BEGIN
+S ::= SEQUENCE { r REAL }
+B ::= SEQUENCE { b BIT STRING (SIZE (1..160, ...)), o OCTET STRING (SIZE (1..4, ...)) }
+C ::= CHOICE { a BOOLEAN, ..., big OCTET STRING }
+O ::= SEQUENCE { n INTEGER (0..1), o OCTET STRING, ..., x OCTET STRING OPTIONAL }
+END
+"""
+
+
+@pytest.fixture(scope="module")
+def small():
+    compiled = compile_sources([("r.asn", REAL_SEQ)])
+    return Asn1Codec(compiled), Asn1Codec(compiled, fast=False)
+
+
+@pytest.mark.parametrize("real, hexed", [(255.0, "03800" + "0ff"), (1.0, "03800001"), (-0.5, "03c0ff01"),
+                                         (2.0 ** 100, "0380" + "6401"), (256.5, "0480ff0201")])
+def test_real_mantissa_in_fewest_octets(small, real, hexed):
+    # X.691 15 -> X.690 11.3.1 (base 2, odd mantissa) and 8.5.7.5: N in the fewest octets.
+    # asn1tools 0.169.0 gave 255.0 as 04 80 00 00 ff; pycrate and asn1c write 03 80 00 ff.
+    for codec in small:
+        assert codec.encode("S", {"r": real}).hex() == hexed
+        assert codec.decode("S", bytes.fromhex(hexed)) == {"r": real}
+
+
+def test_bit_and_octet_string_outside_an_extensible_root(small):
+    # X.691 16.6 and 17.3: extension bit 1, then a semi-constrained (aligned) length.
+    value = {"b": (bytes(21), 161), "o": b"12345"}
+    data = small[0].encode("B", value)
+    # 80 (ext bit, pad) 80a1 (length 161) 20 octets + 1 bit of b, then o's ext bit: 0x40; 05 + octets
+    assert data.hex() == "8080a1" + "00" * 20 + "40053132333435"
+    inside = {"b": (b"\xa0", 3), "o": b"1"}
+    assert small[0].encode("B", inside).hex() == "0100a031"
+    for codec in small:
+        assert codec.decode("B", data) == value
+        assert codec.decode("B", small[0].encode("B", inside)) == inside
+
+
+@pytest.mark.parametrize("size", [16384 - 2, 16384 - 1, 16384, 40000])
+def test_open_types_of_16k_octets_are_fragmented(small, size):
+    # X.691 11.2 with 11.9.3.8: an open type of 16K octets or more is sent in fragments, each
+    # with its own header. asn1tools 0.169.0 wrote one 0xC1 header then every octet.
+    value = ("big", bytes(size))
+    data = small[0].encode("C", value)
+    if size >= 16384:           # 0x80 (ext bit, index 0), then the first fragment header
+        assert data[1] >> 6 == 3
+    for codec in small:
+        assert codec.decode("C", data) == value
+    seq = {"n": 1, "o": b"", "x": bytes(size)}
+    for codec in small:
+        assert codec.decode("O", small[0].encode("O", seq)) == seq

@@ -7,16 +7,16 @@ How: sshd runs on an ephemeral loopback port with its own config, host key,
 authorized key and pid file in a temporary folder, and hands the `netconf`
 subsystem to /usr/sbin/netconf-subsystem, which joins netconfd over its unix
 socket. netconfd accepts only sessions that arrived on an SSH port it was
-told (`--port=N`, else "access denied"). netconf-subsystem 2.13 always uses
-/tmp/ncxserver.sock (its --ncxserver-sockname option is not honoured here),
-so only one such server can run per host: a file lock serialises them.
+told (`--port=N`, else "access denied"). Each server has its own unix socket in
+its folder: netconfd `--ncxserver-sockname=PATH`, and netconf-subsystem
+`--ncxserver-sockname=SSHPORT@PATH` (2.13 honours only that form, matching the
+SSH port the session came in on), so several servers can run on one host.
 Needs root (sshd, and netconfd's superuser) and the Debian packages netconfd
 and openssh-server; `unavailable()` says why not, for a skip.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import subprocess
@@ -27,8 +27,6 @@ from pathlib import Path
 SSHD = Path("/usr/sbin/sshd")
 NETCONFD = Path("/usr/sbin/netconfd")
 SUBSYSTEM = Path("/usr/sbin/netconf-subsystem")
-NCX_SOCKET = Path("/tmp/ncxserver.sock")
-LOCK = Path("/tmp/oran-harness-netconfd.lock")
 
 
 def unavailable() -> str | None:
@@ -89,31 +87,16 @@ def _listening(port: int) -> bool:
 class running:
     """Context manager: start sshd + netconfd in ``folder``; yields a `NetconfdServer`; stops both."""
 
-    def __init__(self, folder: Path, lock_timeout: float = 120.0) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.lock_timeout = lock_timeout
         self.procs: list[subprocess.Popen] = []
-        self.lock = None
 
     def __enter__(self) -> NetconfdServer:
-        self._lock()
         try:
             return self._start()
         except BaseException:
             self.__exit__(None, None, None)
             raise
-
-    def _lock(self) -> None:
-        self.lock = open(LOCK, "w")
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"another netconfd test holds {LOCK} for over {self.lock_timeout:g} s")
-                time.sleep(0.2)
 
     def _start(self) -> NetconfdServer:
         d = self.folder
@@ -122,20 +105,21 @@ class running:
         (d / "authorized_keys").write_text(_keypair(d / "client_key") + "\n")
         (d / "authorized_keys").chmod(0o600)
         port = _free_port()
+        sock = d / "ncxserver.sock"
         (d / "sshd_config").write_text("\n".join([
             f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"PidFile {d / 'sshd.pid'}",
             f"AuthorizedKeysFile {d / 'authorized_keys'}", "PubkeyAuthentication yes",
             "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password",
-            "StrictModes no", "UsePAM no", f"Subsystem netconf {SUBSYSTEM}", ""]))
+            "StrictModes no", "UsePAM no",
+            f"Subsystem netconf {SUBSYSTEM} --ncxserver-sockname={port}@{sock}", ""]))
         Path("/run/sshd").mkdir(exist_ok=True)           # sshd's privilege separation folder
-        if NCX_SOCKET.exists():                          # left by a killed run; we hold the lock
-            NCX_SOCKET.unlink()
         log = d / "netconfd.log"
         ncd = subprocess.Popen([str(NETCONFD), f"--port={port}", "--no-startup", "--superuser=root",
-                                f"--log={log}", "--log-level=info"], stdout=subprocess.DEVNULL,
+                                f"--log={log}", "--log-level=info",
+                                f"--ncxserver-sockname={sock}"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=d)
         self.procs.append(ncd)
-        _wait("netconfd", NCX_SOCKET.exists, ncd, log)
+        _wait("netconfd", sock.exists, ncd, log)
         sshd_log = d / "sshd.log"
         sshd = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(d / "sshd_config")], stdout=subprocess.DEVNULL,
                                 stderr=open(sshd_log, "w"), cwd=d)
@@ -152,12 +136,3 @@ class running:
                 p.kill()
                 p.wait(5)
         self.procs.clear()
-        if self.lock is not None:
-            if NCX_SOCKET.exists():
-                try:
-                    NCX_SOCKET.unlink()
-                except OSError:
-                    pass
-            fcntl.flock(self.lock, fcntl.LOCK_UN)
-            self.lock.close()
-            self.lock = None

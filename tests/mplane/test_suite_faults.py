@@ -7,6 +7,7 @@ fault) with the right finding: that is how each checker is shown able to fail.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,22 @@ def test_alarm_and_retrieval_pass_and_leave_xml_evidence(tmp_path):
     assert row["verdict"] == "PASS" and row["interface"] == "o-ru.mplane"
 
 
+def test_ncclient_and_paramiko_log_to_the_results_not_to_the_console(tmp_path):
+    """A FAIL is not buried: the protocol libraries' DEBUG lines go to <results>/logs/netconf.log, and
+    while the session runs they do not reach the root logger (the console handler of harness/cli/logsetup.py)."""
+    session = _session(tmp_path, "yang-wrong-type")
+    roots = [logging.getLogger(n) for n in ("ncclient", "paramiko", "libyang")]
+    try:
+        assert not any(r.propagate for r in roots)
+        result = session.run(_case(session, "retrieval.yaml", "3.1.1.6"))
+    finally:
+        session.finish()
+    assert result.verdict == Verdict.FAIL
+    log = (tmp_path / "res" / "logs" / "netconf.log").read_text()
+    assert "ncclient.transport.ssh" in log and "<get-schema" in log and "Invalid type int16" in log
+    assert [r.propagate for r in roots] == [True, True, False]     # put back (yang.py keeps libyang's off)
+
+
 FAULTS = [
     # fault, spec file, clause, verdict, check, words in the finding
     ("no-hello", "handshake.yaml", "3.1.1.1", Verdict.FAIL, "connect.hello", "no NETCONF hello from the server"),
@@ -73,7 +90,30 @@ FAULTS = [
      "no supervision-notification"),
     ("wrong-next-update", "supervision.yaml", "3.1.1.4", Verdict.FAIL, "reply.time-ahead", "expected 1 +/- 1 s"),
     ("no-alarm-notif", "alarms.yaml", "3.1.2.1", Verdict.FAIL, "notification.timer", "no alarm-notif notification"),
+    # replies that break the O-RU's own YANG modules (harness/interfaces/mplane/yang.py)
+    ("yang-wrong-type", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "reply.yang",
+     'at /o-ran-operations:operational-info/clock/timezone-utc-offset: Invalid type int16 value "east"'),
+    ("yang-unknown-node", "retrieval.yaml", "3.1.1.7", Verdict.FAIL, "reply.yang",
+     'at /ietf-hardware:hardware/component[name=\'ru-module\']: Node "colour" not found as a child'),
+    ("yang-missing-key", "retrieval.yaml", "3.1.1.6", Verdict.FAIL, "reply.yang",
+     'at /ietf-hardware:hardware/component: List instance is missing its key "name"'),
 ]
+
+
+@pytest.mark.parametrize("fault, path, clause", [
+    ("yang-wrong-type", "/o-ran-operations:operational-info/clock/timezone-utc-offset", "IETF RFC 7950 clause 9 "),
+    ("yang-missing-key", "/ietf-hardware:hardware/component", "IETF RFC 7950 clause 7.8.2 "),
+])
+def test_a_yang_violation_fails_with_its_path_and_clause_after_the_modules_were_fetched(tmp_path, fault, path, clause):
+    result = _run(tmp_path, "retrieval.yaml", "3.1.1.6", fault)
+    bad = _bad(result)
+    assert (bad[0].check, bad[0].ie_path) == ("reply.yang", path), bad[0].line()
+    assert bad[0].clause.startswith(clause) and bad[0].evidence, bad[0].line()
+    loaded = next(f for f in result.findings if f.check == "yang.modules")
+    assert loaded.verdict == Verdict.PASS and "o-ran-operations [get-schema]" in loaded.message
+    assert "not validated" not in loaded.message, loaded.message
+    exchange = json.loads((next((tmp_path / "res" / "tests").iterdir()) / "exchange.json").read_text())
+    assert any("<get-schema" in e["xml"] for e in exchange if e["direction"] == "sent")
 
 
 @pytest.mark.parametrize("fault,file,clause,verdict,check,words", FAULTS,

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("pyproject.toml", "README.md", "LICENSE", "harness", "specs", "testcases", "fixtures/profiles")
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "harness", "specs", "testcases", "fixtures/profiles", "fixtures/yang")
 E2_NODE_PASS = 22             # the bundled suite against the built-in E2 node: fixtures/baselines, README
 
 

@@ -104,4 +104,4 @@ def test_a_simulator_must_fit_the_profile(tmp_path):
 def test_every_bundled_profile_validates():
     out = cli("validate", str(PROFILES), cwd=ROOT)
     assert out.returncode == 0, out.stdout
-    assert out.stdout.strip().endswith(f"({len(list(PROFILES.glob('*.yaml')))} profile(s))")
+    assert out.stdout.strip().endswith(f"({len(list(PROFILES.rglob('*.yaml')))} profile(s))")   # paths/ too

@@ -59,30 +59,52 @@ def _cmap(text: bytes) -> dict[int, str]:
     return table
 
 
+def _fonts(bodies: dict[int, bytes], streams: dict[int, bytes]) -> dict[bytes, dict[int, str]]:
+    fonts = {num: _cmap(streams[int(m.group(1))]) for num, body in bodies.items()
+             if (m := re.search(rb"/ToUnicode (\d+) 0 R", body))}
+    return {name: fonts[int(num)] for body in bodies.values()
+            for name, num in re.findall(rb"/([^\s/<>\[\]]+) (\d+) 0 R", body) if int(num) in fonts}
+
+
+def _content_lines(content: bytes, names: dict[bytes, dict[int, str]]) -> list[str]:
+    lines: list[str] = []
+    if b" TJ" not in content or b" Tf" not in content:
+        return lines
+    table: dict[int, str] = {}
+    y, line = None, []
+    for m in _TEXT_OPS.finditer(content):
+        if m.group(1) is not None:
+            table = names.get(m.group(1), {})
+        elif m.group(2) is not None:
+            if m.group(2) != y and line:
+                lines.append("".join(line))
+                line = []
+            y = m.group(2)
+        else:
+            for hexa in re.findall(rb"<([0-9a-fA-F]*)>", m.group(3)):
+                line.extend(table.get(int(hexa[i:i + 4], 16), "\ufffd") for i in range(0, len(hexa), 4))
+    if line:
+        lines.append("".join(line))
+    return lines
+
+
 def pdf_text(data: bytes) -> str:
     """Every text run of every content stream, decoded through its font's ToUnicode map."""
     bodies, streams = _objects(data)
-    fonts = {num: _cmap(streams[int(m.group(1))]) for num, body in bodies.items()
-             if (m := re.search(rb"/ToUnicode (\d+) 0 R", body))}
-    names = {name: fonts[int(num)] for body in bodies.values()
-             for name, num in re.findall(rb"/([^\s/<>\[\]]+) (\d+) 0 R", body) if int(num) in fonts}
-    lines: list[str] = []
-    for content in streams.values():
-        if b" TJ" not in content or b" Tf" not in content:
-            continue
-        table: dict[int, str] = {}
-        y, line = None, []
-        for m in _TEXT_OPS.finditer(content):
-            if m.group(1) is not None:
-                table = names.get(m.group(1), {})
-            elif m.group(2) is not None:
-                if m.group(2) != y and line:
-                    lines.append("".join(line))
-                    line = []
-                y = m.group(2)
-            else:
-                for hexa in re.findall(rb"<([0-9a-fA-F]*)>", m.group(3)):
-                    line.extend(table.get(int(hexa[i:i + 4], 16), "\ufffd") for i in range(0, len(hexa), 4))
-        if line:
-            lines.append("".join(line))
-    return "\n".join(lines)
+    names = _fonts(bodies, streams)
+    return "\n".join(line for content in streams.values() for line in _content_lines(content, names))
+
+
+def page_texts(data: bytes) -> list[str]:
+    """The text of each page, in page order (the /Pages tree's /Kids, ISO 32000-1 7.7.3)."""
+    bodies, streams = _objects(data)
+    names = _fonts(bodies, streams)
+    root = next(body for body in bodies.values() if re.search(rb"/Type\s*/Pages\b", body)
+                and b"/Parent" not in body)
+    kids = [int(n) for n in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids\s*\[([^\]]*)\]", root).group(1))]
+    out = []
+    for kid in kids:
+        contents = re.search(rb"/Contents\s*(\[[^\]]*\]|\d+ 0 R)", bodies[kid]).group(1)
+        refs = [int(n) for n in re.findall(rb"(\d+) 0 R", contents)]
+        out.append("\n".join(line for ref in refs for line in _content_lines(streams.get(ref, b""), names)))
+    return out

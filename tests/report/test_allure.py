@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,46 @@ def test_without_allure_the_plugin_still_works(tmp_path):
     assert "Traceback" not in out.stdout + out.stderr
     assert (tmp_path / "results" / "oran-results.json").is_file()
     assert "<error" in (tmp_path / "junit.xml").read_text()
+
+
+def test_the_failure_message_is_the_finding_not_the_exception(allure_run):
+    _, _, results = allure_run
+    message = results[FAIL_ID]["statusDetails"]["message"]
+    assert "DutFailure" not in message and "harness.pytest_plugin" not in message
+    assert message.startswith("[SIMULATED] FAIL: expect.match at TransactionID:")      # a simulator played the DUT
+    assert "expected 22, observed 21" in message
+    broken = results[ERROR_ID]["statusDetails"]["message"]
+    assert broken.startswith("[SIMULATED] ERROR:") and "VerdictError" not in broken
+    assert "statusDetails" not in results[PASS_ID] or not results[PASS_ID]["statusDetails"].get("message")
+
+
+def test_categories_sort_dut_failures_lab_errors_and_simulated_runs(allure_run):
+    tmp, _, results = allure_run
+    categories = json.loads((tmp / "allure" / "categories.json").read_text())
+    names = [c["name"] for c in categories]
+    assert {"DUT failure (FAIL)", "Lab or harness error (ERROR)", "Inconclusive (INCONC)"} <= set(names)
+
+    def category(status: str, message: str) -> str:
+        """The first category that matches, as Allure assigns them (Java Pattern.matches)."""
+        return next(c["name"] for c in categories if status in c["matchedStatuses"]
+                    and re.fullmatch(c["messageRegex"], message))
+    failed = results[FAIL_ID]["statusDetails"]["message"]
+    assert category("failed", failed).startswith("SIMULATED DUT: failure")
+    assert category("failed", failed.removeprefix("[SIMULATED] ")) == "DUT failure (FAIL)"
+    assert category("broken", "ERROR: transport: connection reset") == "Lab or harness error (ERROR)"
+
+
+def test_environment_names_dut_lab_versions_and_simulation(allure_run):
+    tmp, _, _ = allure_run
+    lines = dict(line.split("=", 1) for line in (tmp / "allure" / "environment.properties").read_text().splitlines())
+    assert lines["DUT.role"] == "near-rt-ric" and lines["lab"] == "sim" and lines["mode"] == "sim"
+    assert lines["simulated"].startswith("yes") and lines["harness"]
+    assert "oran-harness" in lines["DUT"]
+
+
+def test_each_step_carries_its_decoded_messages(allure_run):
+    tmp, _, results = allure_run
+    step = next(s for s in results[PASS_ID]["steps"] if s["name"].startswith("expect ResetResponse"))
+    attachment = next(a for a in step["attachments"] if a["name"] == "messages (decoded)")
+    decoded = json.loads((tmp / "allure" / attachment["source"]).read_text())
+    assert [d["message"] for d in decoded] == ["ResetResponse"] and decoded[0]["decoded"]

@@ -59,7 +59,7 @@ def test_cli_marks_a_simulated_run_in_pytest_and_in_the_run_summary(simulated):
     _, stdout, _ = simulated
     plugin = stdout.split("O-RAN test case verdicts", 1)[1]
     assert f"{MARK}: {EXPLANATION}" in plugin.splitlines()[1]          # first line under the pytest section
-    run_summary = stdout.split("Summary (verdict per test case):", 1)[1]
+    run_summary = stdout.split("Summary (verdicts per DUT):", 1)[1]
     assert f"DUT {RIC_DUT.name}" in run_summary and f"\n    {MARK}: {EXPLANATION}\n" in run_summary
 
 
@@ -80,10 +80,11 @@ def test_run_json_junit_and_oran_json_say_simulated(simulated):
 def test_html_and_pdf_show_a_banner_and_a_badge(simulated):
     _, _, out = simulated
     html = out["html"]
-    assert html.count('class="sim-banner"') == 2                      # report header, and the run's section
-    assert html.count(f'<span class="sim">{MARK}</span>') == 2       # provenance table, run heading
+    assert html.count('class="sim-banner"') == 1                      # the run's section
+    assert html.count('class="banner-sim"') == 1                      # the verdict banner's explanation
+    assert html.count(f'<span class="sim">{MARK}</span>') == 3       # verdict banner, provenance table, run heading
     text = " ".join(out["pdf"].split())
-    assert f"{MARK} · {EXPLANATION}" in text and f"{MARK} results" in text   # banner; run heading (label)
+    assert f"{MARK}: {EXPLANATION}" in text and f"{MARK} results" in text   # banner; run heading (label)
     assert f"sim ({MARK})" in text                                   # the mode in the provenance table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -31,3 +32,16 @@ def test_manual_adapter_without_a_terminal_is_a_lab_error():
     with pytest.raises(TriggerError) as info:
         ManualAdapter(stream_in=io.StringIO(""), stream_out=io.StringIO()).trigger("reset", {}, "", 1)
     assert str(info.value) == "'reset' needs an operator, but there is no terminal to ask"
+
+
+def test_command_adapter_passes_nested_parameters_as_json_or_by_field(tmp_path):
+    """A nested trigger parameter reaches the lab's command as JSON ({status}) or one field ({status.state})."""
+    out = tmp_path / "out.txt"
+    status = {"state": "up", "carriers": [{"id": 1}, {"id": 2}]}
+    CommandAdapter({"set": "printf '%s|%s|%s' {status} {status.state} {status.carriers.1.id} > " + str(out)}).trigger(
+        "set", {"status": status}, "", 5)
+    whole, state, carrier = out.read_text().split("|")
+    assert json.loads(whole) == status and "{'state'" not in whole
+    assert (state, carrier) == ("up", "2")
+    with pytest.raises(TriggerError, match=r"needs parameter 'status.colour' \(the parameter has no such field\)"):
+        CommandAdapter({"set": "echo {status.colour}"}).trigger("set", {"status": status}, "", 5)

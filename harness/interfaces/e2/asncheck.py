@@ -250,7 +250,10 @@ class E2Checker:
                     except CheckError as err:
                         out.append((path + (key,), str(err)))
                         continue
-                    out += self.check_matcher(inner, sub, path + (key,))
+                    if isinstance(inner, _Open) and self._is_open_slot(desc, key):
+                        out += self._open_matcher(sub, path + (key,))
+                    else:
+                        out += self.check_matcher(inner, sub, path + (key,))
                 return out
             if t == "BIT STRING":
                 bad = [k for k in spec if k not in ("hex", "length")]
@@ -265,6 +268,28 @@ class E2Checker:
                 out += self.check_matcher(element, sub, path + (i,))
             return out
         return self._value_problems(desc, spec, path)
+
+    def _is_open_slot(self, desc: dict, part: Any) -> bool:
+        """Whether component ``part`` of ``desc`` is an E2AP open type (its type named by the value)."""
+        owner = self._owner.get(id(desc))
+        slot = self.slots.get((owner, part)) if owner else None
+        return slot is not None and slot.class_field[1].isupper()
+
+    def _open_matcher(self, spec: Any, path: tuple) -> list[tuple[tuple, str]]:
+        """A matcher for an open type written ``{type: NAME, value: ...}``: NAME must be an E2AP type
+        and the value is checked against it, so a misspelled field inside is a spec error, not a FAIL."""
+        if not isinstance(spec, dict) or is_operator_set(spec) or not set(spec) <= {"type", "value"}:
+            return []
+        name = spec.get("type")
+        if not isinstance(name, str) or has_vars(name):
+            return []
+        if name not in self.types:
+            return [(path + ("type",), f"{render_path(path)}: unknown E2AP type '{name}'"
+                                       f"{did_you_mean(name, self.types)}")]
+        if "value" not in spec:
+            return []
+        desc, _owner = self._resolve({"type": name})
+        return self.check_matcher(desc, spec["value"], path + ("value",))
 
     def _value_problems(self, desc: dict | _Open, value: Any, path: tuple) -> list[tuple[tuple, str]]:
         try:

@@ -52,6 +52,28 @@ class E2Env:
     messages: E2Messages
     transport: Transport | None = None
     monitor: Any = None       # the association's protocol monitor (harness/interfaces/e2/monitor.py)
+    # A new association after a restart (harness/interfaces/e2/recovery.py): the harness accepts one
+    # (it plays the RIC) or dials one (it plays the E2 node); each new one gets a new monitor.
+    accept: Any = None        # (timeout) -> Transport | None
+    dial: Any = None          # () -> Transport | None (None while the DUT refuses)
+    new_monitor: Any = None   # () -> a fresh monitor
+
+    def renew(self, transport: Transport) -> None:
+        """Carry on over a new association (the old one is closed)."""
+        if self.transport is not None and self.transport is not transport:
+            self.transport.close()
+        self.transport = transport
+        if self.new_monitor is not None:
+            self.monitor = self.new_monitor()
+
+    def restart_peer(self, down_for: float) -> None:
+        """The harness's side restarts: its association ends now (it comes back in `recover`)."""
+        if self.transport is not None:
+            self.transport.close()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
 @dataclass

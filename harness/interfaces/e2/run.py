@@ -63,19 +63,29 @@ def _monitor(session, tc) -> E2Monitor:
 def run_sim(session, tc):
     """The test case against the built-in simulator of the DUT's role, joined in-process."""
     harness_end, dut_end = inproc.pair("harness", "dut")
+    # Where a side comes back after a restart: the E2 node dials the RIC's listening point.
+    harness_side = inproc.InprocListener("harness")
+    dut_side = inproc.InprocListener("dut", is_open=False)
+    node = tc.dut_role == "e2-node"
     simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab,
-                                offered=frozenset(rf.id for rf in session.dut.ran_functions))
+                                offered=frozenset(rf.id for rf in session.dut.ran_functions),
+                                dial=(lambda: harness_side.connect("dut")) if node else None,
+                                listener=None if node else dut_side)
     adapter = session.adapter(simulator)
     rec = recorder(session, tc)
-    env = RunEnv(E2Env(session.codec, session.messages, harness_end, _monitor(session, tc)), adapter,
+    e2env = E2Env(session.codec, session.messages, harness_end, _monitor(session, tc),
+                  accept=harness_side.accept if node else None,
+                  dial=None if node else (lambda: dut_side.connect("harness")),
+                  new_monitor=lambda: _monitor(session, tc))
+    env = RunEnv(e2env, adapter,
                  session.library.templates,
                  session.timers, dict(session.lab.pixit), rec)
     try:
         env.step_listeners = session.step_listeners
         result = run_testcase(tc, env)
     finally:
-        harness_end.close()
-        trouble = stop_simulator(simulator)
+        trouble = stop_simulator(simulator)        # first: it must not take the close for a loss to recover
+        e2env.close()
         if rec is not None:
             rec.close()
     # The simulator is part of the lab here: its failures are ERRORs, never the DUT's FAIL.
@@ -108,17 +118,29 @@ def run_live(session, state: E2State, tc):
     except TransportError as err:
         return setup_error(tc, "transport.connect", f"no association with the DUT: {err}", started)
     rec = recorder(session, tc)
-    env = RunEnv(E2Env(session.codec, session.messages, transport, _monitor(session, tc)), state.adapter,
+    e2env = E2Env(session.codec, session.messages, transport, _monitor(session, tc),
+                  accept=link.listener.accept if link.listener is not None else None,
+                  dial=None if link.listener is not None else lambda: _dial(link),
+                  new_monitor=lambda: _monitor(session, tc))
+    env = RunEnv(e2env, state.adapter,
                  session.library.templates,
                  session.timers, dict(session.lab.pixit), rec)
     try:
         env.step_listeners = session.step_listeners
         return run_testcase(tc, env)
     finally:
-        transport.close()
+        e2env.close()
         link.after()
         if rec is not None:
             rec.close()
+
+
+def _dial(link: LiveLink):
+    """A new association to a Near-RT RIC DUT after a restart; None while it refuses."""
+    try:
+        return link.open(1.0)
+    except (TransportError, LiveError):
+        return None
 
 
 def close(state: E2State | None) -> None:

@@ -23,7 +23,9 @@ from typing import Any
 from harness.interfaces.e2.asncheck import CheckError, E2Checker
 from harness.spec import protocols
 from harness.spec.errors import SourceError
+from harness.interfaces.e2.recovery import RecoverStep, read_recover
 from harness.spec.match import check_spec
+from harness.spec.recovery import read_restart
 from harness.spec.model import ExpectStep, Malform, SendStep, Template
 from harness.spec.paths import PathError, parse_path, render_path
 from harness.spec.reader import Node, is_number, is_var, type_name
@@ -266,12 +268,13 @@ def make_checker(codec: Any) -> E2Checker:
     return E2Checker(codec)
 
 
-E2_KINDS: dict[str, Callable[[Node, StepContext], list]] = {"send": _send, "expect": _expect}
+E2_KINDS: dict[str, Callable[[Node, StepContext], list]] = {"send": _send, "expect": _expect,
+                                                            "restart": read_restart, "recover": read_recover}
 E2_INTERFACES = (protocols.Interface("near-rt-ric.e2", "e2", "near-rt-ric", "e2-node"),
                  protocols.Interface("e2-node.e2", "e2", "e2-node", "near-rt-ric"))
 # Registered by the E2 binding (harness/interfaces/e2/binding.py). Its templates are the default
 # kind: a `templates:` entry no other protocol claims (A1 claims those with `json:`) is E2AP.
-E2_PROTOCOL = protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep,), {"expect": {"save"}},
+E2_PROTOCOL = protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep, RecoverStep), {"expect": {"save"}},
                                  no_check_hint="add an expect step (or 'expect: nothing' to check silence)",
                                  make_checker=make_checker, read_template=read_template,
                                  message_names=message_names)

@@ -69,6 +69,10 @@ class ConnectFailed(LabError):
     """No TCP/SSH connection (refused, unreachable, timed out)."""
 
 
+class CallHomeTimeout(PeerError):
+    """No O-RU opened a TCP connection to the call-home listener in time (RFC 8071 4.1, S1)."""
+
+
 @dataclass(frozen=True)
 class SshTarget:
     """Where and how to reach the O-RU's NETCONF server (from the lab profile)."""
@@ -119,11 +123,15 @@ class Reply:
 
 @dataclass(frozen=True)
 class RpcErrorInfo:
+    """One <rpc-error> (RFC 6241 4.3); ``info`` holds error-info's leaves (session-id, bad-element, ...)."""
+
     tag: str
     type: str
     severity: str
     message: str
     path: str
+    app_tag: str = ""
+    info: tuple[tuple[str, str], ...] = ()
 
 
 def fingerprint(key_b64: str) -> str:
@@ -505,11 +513,15 @@ def _reply(xml: str) -> Reply:
     root = etree.fromstring(xml.encode())
     errors = []
     for e in root.iter(f"{{{NC}}}rpc-error"):
+        info = e.find(f"{{{NC}}}error-info")
+        leaves = tuple((etree.QName(c).localname, (c.text or "").strip()) for c in (info if info is not None else ())
+                       if isinstance(c.tag, str) and len(c) == 0)
         errors.append(RpcErrorInfo(e.findtext(f"{{{NC}}}error-tag", "").strip(),
                                    e.findtext(f"{{{NC}}}error-type", "").strip(),
                                    e.findtext(f"{{{NC}}}error-severity", "").strip(),
                                    e.findtext(f"{{{NC}}}error-message", "").strip(),
-                                   e.findtext(f"{{{NC}}}error-path", "").strip()))
+                                   e.findtext(f"{{{NC}}}error-path", "").strip(),
+                                   e.findtext(f"{{{NC}}}error-app-tag", "").strip(), leaves))
     return Reply(xml, root, root.find(f"{{{NC}}}ok") is not None, tuple(errors))
 
 
@@ -534,7 +546,7 @@ class CallHomeListener:
         try:
             sock, peer = self.socket.accept()
         except TimeoutError:
-            raise PeerError(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
+            raise CallHomeTimeout(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
         sock.settimeout(target.timeout)
         called = SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,
                            target.timeout, target.key_file)

@@ -7,7 +7,12 @@ Subtree filtering follows RFC 6241 clause 6 (containment, selection and
 content-match nodes); XPath filtering (the :xpath capability, clause 8.9) is
 lxml's XPath 1.0 over the merged tree with the filter element's prefixes.
 `edit-config` supports the merge, replace, create, delete and remove
-operations (clause 7.2) with list entries told apart by the keys in `KEYS`.
+operations (clause 7.2) with list entries told apart by the keys in `KEYS`,
+on `running` or on `candidate` (clause 8.3: a copy of running that `commit`
+makes running and `discard_changes` resets). `validate` checks the few typed
+leaves in `LEAF_TYPES` (clause 8.6). Leaves with a YANG default (`DEFAULTS`)
+are reported per RFC 6243 (with-defaults): trim drops them when they hold
+the default, report-all adds them when absent.
 
 The content is a hand-written subset of the O-RAN M-plane YANG modules
 (O-RAN.WG4.MP v08.00: o-ran-supervision, o-ran-fm, o-ran-operations) and
@@ -31,10 +36,34 @@ HARDWARE = "urn:ietf:params:xml:ns:yang:ietf-hardware"
 IANA_HW = "urn:ietf:params:xml:ns:yang:iana-hardware"
 NOTIFICATION = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 
+WITH_DEFAULTS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
+WD_ATTR = "urn:ietf:params:xml:ns:netconf:default:1.0"          # RFC 6243 clause 6: the wd:default attribute
+WD_MODES = ("report-all", "report-all-tagged", "trim", "explicit")
+
+# Leaves with a YANG default in the modules of the subset: (parent Clark name, leaf local name) -> default.
+# o-ran-operations (O-RAN.WG4.MP.0 v08.00 annex): clock/timezone-utc-offset 0, re-call-home-no-ssh-timer 60,
+# declarations/supported-mplane-version "1.0.0" (unchecked against the published module: see docs/fronthaul.md).
+DEFAULTS = {
+    (f"{{{OPERATIONS}}}clock", "timezone-utc-offset"): "0",
+    (f"{{{OPERATIONS}}}operational-info", "re-call-home-no-ssh-timer"): "60",
+    (f"{{{OPERATIONS}}}declarations", "supported-mplane-version"): "1.0.0",
+}
+# Typed configuration leaves validate checks: Clark name -> (low, high) of an integer.
+LEAF_TYPES = {
+    f"{{{OPERATIONS}}}timezone-utc-offset": (-720, 840),
+    f"{{{OPERATIONS}}}re-call-home-no-ssh-timer": (0, 65535),
+}
+
 # list element (Clark name) -> its key leaf (local name, same namespace)
 KEYS = {
     f"{{{HARDWARE}}}component": "name",
     f"{{{FM}}}active-alarms": "fault-id",
+    # the management modules of the simulator (sim/management.py: software, PM, U-plane configuration)
+    "{urn:o-ran:software-management:1.0}software-slot": "name",
+    "{urn:o-ran:performance-management:1.0}rx-window-measurement-objects": "measurement-object",
+    **{f"{{urn:o-ran:uplane-conf:1.0}}{name}": "name" for name in ("low-level-tx-endpoints", "low-level-rx-endpoints",
+                                                                    "tx-array-carriers", "rx-array-carriers")},
+    "{urn:o-ran:uplane-conf:1.0}number-of-prb-per-scs": "scs",
 }
 
 
@@ -138,6 +167,15 @@ class Datastore:
         parser = etree.XMLParser(remove_blank_text=True)
         self.running = etree.fromstring(_running(self.identity), parser)
         self.state = etree.fromstring(_state(self.identity), parser)
+        self.candidate = copy.deepcopy(self.running)
+
+    def tree(self, name: str) -> etree._Element:
+        """The configuration datastore called ``name`` ('running' or 'candidate')."""
+        if name == "candidate":
+            return self.candidate
+        if name == "running":
+            return self.running
+        raise EditError("invalid-value", f"no datastore '{name}' (running, candidate)")
 
     # ------------------------------------------------------------------ reading
     def merged(self) -> etree._Element:
@@ -145,13 +183,19 @@ class Datastore:
         merge_into(out, self.state)
         return out
 
-    def get(self, filter_el: etree._Element | None = None, *, config_only: bool = False) -> etree._Element:
-        """The `<data>` reply element for get (or get-config when ``config_only``).
+    def get(self, filter_el: etree._Element | None = None, *, config_only: bool = False,
+            source: str = "running", defaults: str = "explicit") -> etree._Element:
+        """The `<data>` reply element for get (or get-config of ``source`` when ``config_only``),
+        with leaves that have a default reported as the with-defaults mode ``defaults`` says.
 
         Raises:
             FilterError: an XPath that does not evaluate, or an unknown filter type.
         """
-        tree = copy.deepcopy(self.running) if config_only else self.merged()
+        if config_only:
+            tree = copy.deepcopy(self.tree(source))
+        else:
+            tree = self.merged()
+        with_defaults(tree, defaults)
         if filter_el is None:
             return tree
         kind = filter_el.get("type", "subtree")
@@ -160,6 +204,23 @@ class Datastore:
         if kind == "xpath":
             return xpath_filter(tree, filter_el)
         raise FilterError(f"filter type '{kind}' is neither subtree nor xpath")
+
+    # ------------------------------------------------------------------ candidate (RFC 6241 8.3)
+    def commit(self) -> etree._Element:
+        """Make candidate the running configuration; returns the running one it replaced (for a rollback).
+
+        Raises:
+            EditError: the candidate does not validate (nothing changes).
+        """
+        validate(self.candidate)
+        before, self.running = self.running, copy.deepcopy(self.candidate)
+        return before
+
+    def discard_changes(self) -> None:
+        self.candidate = copy.deepcopy(self.running)
+
+    def candidate_changed(self) -> bool:
+        return etree.tostring(self.candidate) != etree.tostring(self.running)
 
     # ------------------------------------------------------------------ alarms
     def raise_alarm(self, fault_id: int, source: str, severity: str, text: str, time: str) -> etree._Element:
@@ -172,19 +233,33 @@ class Datastore:
         return entry
 
     # ------------------------------------------------------------------ editing
-    def edit(self, config: etree._Element, default_operation: str = "merge") -> None:
-        """Apply an edit-config `<config>` element to ``running`` (all or nothing).
+    def edit(self, config: etree._Element, default_operation: str = "merge", target: str = "running",
+             test_option: str = "test-then-set") -> None:
+        """Apply an edit-config `<config>` element to ``target`` (all or nothing: every error-option
+        behaves as rollback-on-error here, which RFC 6241 7.2 allows for stop-on-error too).
 
         Raises:
             EditError: data-exists / data-missing / bad-attribute / invalid-value.
         """
         if default_operation not in ("merge", "replace", "none"):
             raise EditError("invalid-value", f"default-operation '{default_operation}' is not merge, replace or none")
-        work = copy.deepcopy(self.running)
+        if test_option not in ("test-then-set", "set", "test-only"):
+            raise EditError("invalid-value", f"test-option '{test_option}' is not test-then-set, set or test-only")
+        work = copy.deepcopy(self.tree(target))
+        if default_operation == "replace":
+            for child in list(work):
+                work.remove(child)
         for child in config:
             if isinstance(child.tag, str):
                 self._edit(work, child, default_operation, "/" + etree.QName(child).localname)
-        self.running = work
+        if test_option != "set":
+            validate(work)
+        if test_option == "test-only":
+            return
+        if target == "candidate":
+            self.candidate = work
+        else:
+            self.running = work
 
     def _edit(self, parent, el, inherited: str, path: str) -> None:
         op = el.get(f"{{{NC}}}operation", inherited)
@@ -219,6 +294,57 @@ class Datastore:
             if isinstance(child.tag, str):
                 self._edit(same, child, op if op != "none" else "none",
                            f"{path}/{etree.QName(child).localname}")
+
+
+# ---------------------------------------------------------------------- validate, with-defaults
+def _path(el: etree._Element) -> str:
+    parts = []
+    while el is not None and el.getparent() is not None:
+        q = etree.QName(el)
+        parts.append(q.localname)
+        el = el.getparent()
+    return "/" + "/".join(reversed(parts))
+
+
+def validate(tree: etree._Element) -> None:
+    """The typed leaves of ``tree`` hold values of their type (RFC 6241 8.6; RFC 7950 error-app-tag not used).
+
+    Raises:
+        EditError: invalid-value, with the leaf's path.
+    """
+    for el in tree.iter():
+        bounds = LEAF_TYPES.get(el.tag) if isinstance(el.tag, str) else None
+        if bounds is None:
+            continue
+        text = (el.text or "").strip()
+        try:
+            ok = bounds[0] <= int(text) <= bounds[1]
+        except ValueError:
+            ok = False
+        if not ok:
+            raise EditError("invalid-value", f"{_path(el)}: {text!r} is not an integer in {bounds[0]}..{bounds[1]}",
+                            _path(el))
+
+
+def with_defaults(tree: etree._Element, mode: str) -> None:
+    """Report the leaves of `DEFAULTS` in ``tree`` as RFC 6243 clause 3 mode ``mode`` says (in place)."""
+    if mode not in WD_MODES:
+        raise EditError("invalid-value", f"with-defaults '{mode}' is not one of {', '.join(WD_MODES)}")
+    if mode == "explicit":
+        return
+    for (parent_tag, leaf), default in DEFAULTS.items():
+        ns = etree.QName(parent_tag).namespace
+        for parent in tree.iter(parent_tag):
+            el = parent.find(f"{{{ns}}}{leaf}")
+            if mode == "trim":
+                if el is not None and (el.text or "").strip() == default:
+                    parent.remove(el)
+                continue
+            if el is None:
+                el = etree.SubElement(parent, f"{{{ns}}}{leaf}")
+                el.text = default
+            if mode == "report-all-tagged" and (el.text or "").strip() == default:
+                el.set(f"{{{WD_ATTR}}}default", "true")
 
 
 # ---------------------------------------------------------------------- filters

@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from harness.core.verdict import Finding, Verdict
+from harness.interfaces.mplane import capabilities
 from harness.interfaces.mplane import client as mc
+from harness.interfaces.mplane import validation
 from harness.interfaces.mplane.steps import (
     NAMESPACES,
     ConnectStep,
@@ -34,9 +37,13 @@ from harness.spec import match as matching
 from harness.transport.base import Packet
 
 RFC6241 = "IETF RFC 6241"
+RFC8071 = "IETF RFC 8071"
 MP = "O-RAN.WG4.MP.0 v08.00"
 NC = mc.NC
 SUP = "urn:o-ran:supervision:1.0"
+NOTIF = "urn:ietf:params:xml:ns:netconf:notification:1.0"
+MONITORING = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+WITH_DEFAULTS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
 
 
 @dataclass
@@ -76,10 +83,14 @@ class MplaneEnv:
     call_home_port: int = 4334
     call_home_host: str = "0.0.0.0"
     start_call_home: Any = None          # callable(port): make the (simulated) O-RU call home
+    declared: tuple = ()                 # the DUT profile's mplane.netconf: checked against each hello
     client: mc.MplaneClient | None = None
     reply: mc.Reply | None = None
     reply_time: float = 0.0
     clients: list = field(default_factory=list)
+    yang_dir: Path | None = None         # the DUT profile's mplane.yang_dir: the lab's copy of the models
+    yang: Any = None                     # the O-RU's modules in libyang, once a step needed them (validation.py)
+    fronthaul: Any = None                # the lab's fronthaul profile (CU-plane eAxC ids, carriers): labexec.py
 
     def close(self) -> None:
         for c in self.clients:
@@ -159,6 +170,12 @@ def _judge_connect_error(ctx: StepContext, step: ConnectStep, err: Exception, cl
     except mc.PeerError as err:
         if step.outcome == "no-hello" and "hello" in str(err):
             return ctx.pass_("connect.no-hello", str(err), clause=clause)
+        if isinstance(err, mc.CallHomeTimeout):
+            ctx.fail("connect.call-home", str(err), clause=f"{RFC8071} 4.1 (S1: the server opens TCP to the "
+                     f"client), 3.1; {clause}")
+        if step.call_home:      # TCP came from the O-RU; SSH or the hello on it failed
+            ctx.fail("connect.hello", f"call home: {err}", clause=f"{RFC8071} 4.1 (S2, S3: SSH server and "
+                     f"NETCONF on the connection it opened); {clause}")
         ctx.fail("connect.hello", str(err), clause=f"{RFC6241} 8.1; {clause}")
 
 
@@ -180,6 +197,12 @@ def _connected(ctx: StepContext, env: MplaneEnv, step: ConnectStep, client, labe
         ctx.fail("hello.base", "the O-RU's hello lists neither base:1.0 nor base:1.1 "
                  f"({len(caps)} capabilities)", clause=f"{RFC6241} 8.1; {clause}",
                  expected=[mc.BASE_10, mc.BASE_11], observed=caps, evidence=ev)
+    lacking = capabilities.missing(env.declared, caps)
+    if lacking:
+        ctx.fail("hello.declared", f"the O-RU's hello lacks {len(lacking)} capabilit"
+                 f"{'y' if len(lacking) == 1 else 'ies'} its DUT profile declares (mplane.netconf): "
+                 + ", ".join(lacking), clause=f"{RFC6241} 8.1; {clause}",
+                 expected=[capabilities.capability_uri(n) for n in lacking], observed=caps, evidence=ev)
     framing = "1.1 (chunked)" if mc.BASE_11 in bases and mc.BASE_11 in client.client_capabilities else "1.0"
     ctx.pass_("hello", f"hello exchanged: session-id {client.session_id}, "
               f"{len(caps)} server capabilities, framing {framing}", clause=clause, evidence=ev)
@@ -194,47 +217,85 @@ def run_disconnect(ctx: StepContext, step: DisconnectStep) -> None:
 
 
 # ---------------------------------------------------------------------- rpc
-def _body(ctx: StepContext, step: RpcStep) -> etree._Element:
+def _sub(parent: etree._Element, name: str, text: Any = None, ns: str = NC) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{ns}}}{name}")
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def _datastore(el: etree._Element, holder: str, p: dict) -> None:
+    _sub(_sub(el, holder), str(p.get("datastore", "running")))
+
+
+def _body(ctx: StepContext, step: RpcStep, server_caps: list | None = None) -> etree._Element:
+    """The operation's XML from the step's parameters (RFC 6241 clause 7 and 8, RFC 6243, RFC 6022)."""
     op = step.operation
     p = ctx.resolve(dict(step.params))
     if op == "raw":
         return etree.fromstring(ctx.resolve(step.body).encode())
-    el = etree.Element(f"{{{NC}}}{op}", nsmap={None: NC})
-    if op in ("get-config", "edit-config", "lock", "unlock"):
-        holder = etree.SubElement(el, f"{{{NC}}}{'source' if op == 'get-config' else 'target'}")
-        etree.SubElement(holder, f"{{{NC}}}{p.get('datastore', 'running')}")
-    if op == "edit-config":
-        if "default-operation" in p:
-            etree.SubElement(el, f"{{{NC}}}default-operation").text = str(p["default-operation"])
-        config = etree.fromstring(f"<config xmlns='{NC}'>{ctx.resolve(step.config)}</config>".encode())
-        el.append(config)
-    if step.filter is not None:
-        kind, text = step.filter
-        f = etree.SubElement(el, f"{{{NC}}}filter", type=kind)
-        if kind == "subtree":
-            for child in etree.fromstring(f"<f>{ctx.resolve(text)}</f>".encode()):
-                f.append(child)
-        else:
-            f = _xpath_filter(el, f, ctx.resolve(text))
     if op == "create-subscription":
-        el = etree.Element("{urn:ietf:params:xml:ns:netconf:notification:1.0}create-subscription",
-                           nsmap={None: "urn:ietf:params:xml:ns:netconf:notification:1.0"})
+        el = etree.Element(f"{{{NOTIF}}}create-subscription", nsmap={None: NOTIF})
         if "stream" in p:
-            etree.SubElement(el, "{urn:ietf:params:xml:ns:netconf:notification:1.0}stream").text = str(p["stream"])
-    if op == "kill-session":
-        etree.SubElement(el, f"{{{NC}}}session-id").text = str(p.get("session-id", ""))
+            _sub(el, "stream", p["stream"], NOTIF)
+        return el
     if op == "supervision-watchdog-reset":
         el = etree.Element(f"{{{SUP}}}supervision-watchdog-reset", nsmap={None: SUP})
         for key in ("supervision-notification-interval", "guard-timer-overhead"):
             if key in p:
-                etree.SubElement(el, f"{{{SUP}}}{key}").text = str(int(float(p[key])))
+                _sub(el, key, int(float(p[key])), SUP)
+        return el
+    if op == "get-schema":
+        el = etree.Element(f"{{{MONITORING}}}get-schema", nsmap={None: MONITORING})
+        for key in ("identifier", "version", "format"):
+            if key in p:
+                _sub(el, key, p[key], MONITORING)
+        return el
+    el = etree.Element(f"{{{NC}}}{op}", nsmap={None: NC})
+    if op in ("get-config", "validate"):
+        _datastore(el, "source", p)
+    elif op in ("edit-config", "lock", "unlock"):
+        _datastore(el, "target", p)
+    if op == "edit-config":
+        for key in ("default-operation", "test-option", "error-option"):
+            if key in p:
+                _sub(el, key, p[key])
+        el.append(etree.fromstring(f"<config xmlns='{NC}'>{ctx.resolve(step.config)}</config>".encode()))
+    if op == "commit":
+        if p.get("confirmed") in (True, "true"):
+            _sub(el, "confirmed")
+        for key in ("confirm-timeout", "persist", "persist-id"):
+            if key in p:
+                _sub(el, key, p[key])
+    if op == "cancel-commit" and "persist-id" in p:
+        _sub(el, "persist-id", p["persist-id"])
+    if op == "kill-session":
+        _sub(el, "session-id", p.get("session-id", ""))
+    if step.filter is not None:
+        kind, text = step.filter
+        f = etree.SubElement(el, f"{{{NC}}}filter", type=kind)
+        text = ctx.resolve(text)
+        env = _env(ctx)
+        ns = validation.namespaces(ctx, env, text, NAMESPACES,          # any announced module's name or prefix
+                                   lambda: _evidence(ctx, env, ctx.where(step)))
+        if kind == "subtree":
+            for child in validation.subtree(text, ns):
+                f.append(child)
+        else:
+            f = _xpath_filter(el, f, text, ns)
+    if op in ("get", "get-config"):
+        mode = p.get("with-defaults")
+        if mode is None and capabilities.supports_report_all(server_caps or []):
+            mode = "report-all"         # RFC 6243 3.1: every leaf, defaults included, so trim mode fails no check
+        if mode is not None:
+            etree.SubElement(el, f"{{{WITH_DEFAULTS}}}with-defaults", nsmap={None: WITH_DEFAULTS}).text = str(mode)
     return el
 
 
-def _xpath_filter(parent, f, select: str):
+def _xpath_filter(parent, f, select: str, ns: dict):
     """An xpath filter with every prefix the expression uses declared on it."""
     parent.remove(f)
-    f = etree.SubElement(parent, f"{{{NC}}}filter", nsmap=dict(NAMESPACES))
+    f = etree.SubElement(parent, f"{{{NC}}}filter", nsmap=ns)
     f.set("type", "xpath")
     f.set("select", select)
     return f
@@ -249,7 +310,7 @@ def run_rpc(ctx: StepContext, step: RpcStep) -> None:
                     "; add a connect step first"))
         return                          # not reached: a FAIL or ERROR finding ends the steps
     try:
-        body = _body(ctx, step)
+        body = _body(ctx, step, env.client.server_capabilities)
     except (etree.XMLSyntaxError, ValueError, TypeError) as err:
         ctx.error("spec.rpc", f"cannot build the {step.operation} rpc: {err}")
     timer = _timer(ctx, step.timer, step)
@@ -270,6 +331,9 @@ def run_rpc(ctx: StepContext, step: RpcStep) -> None:
     sent_id = _sent_message_id(entries)
     _name_rpc(ctx, step, sent_id)
     _check_echo(ctx, entries, sent_id)
+    validation.check_reply(ctx, env, step, body, env.reply,
+                           tuple(e.index for e in entries if e.frame.kind == "rpc-reply"),
+                           lambda: _evidence(ctx, env, label))
 
 
 def _message_id(xml: str) -> str | None:
@@ -372,7 +436,8 @@ def run_expect_reply(ctx: StepContext, step: ExpectReplyStep) -> None:
         else:
             e = reply.errors[0]
             observed = {"error-tag": e.tag, "error-type": e.type, "error-severity": e.severity,
-                        "error-message": e.message}
+                        "error-message": e.message, "error-path": e.path, "error-app-tag": e.app_tag,
+                        "error-info": dict(e.info)}
             for miss in matching.match(ctx.resolve(step.rpc_error), observed, "rpc-error", ctx.vars):
                 problems.append(Finding(Verdict.FAIL, "reply.rpc-error", miss.reason, clause=clause,
                                         ie_path=miss.path, expected=miss.expected, observed=miss.observed,
@@ -442,6 +507,8 @@ def run_expect_notification(ctx: StepContext, step: ExpectNotificationStep) -> N
             continue
         if entry:
             entry.role = "matched"
+        validation.check_notification(ctx, env, step, etree.tostring(note, encoding="unicode"), ev,
+                                      lambda: _evidence(ctx, env, label))
         problems = _match_all(ctx, step, note, step.match, step.namespaces, "notification", ev)
         ctx.add_all(problems)
         ctx.pass_("expect-notification", f"received {step.name} and every check passed",

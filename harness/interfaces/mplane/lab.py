@@ -8,6 +8,7 @@
                                               # 'simulator': the built-in simulator's generated key (sim mode)
       call_home_port: 4334        # where the harness listens for RFC 8071 call home
       timeout: 10                 # SSH connect + hello, seconds
+      fronthaul_profile: path     # the lab's fronthaul profile: U-plane configuration is cross-checked with it
 
 The O-RU's NETCONF address is the DUT profile's `endpoints: {mplane: HOST:PORT}`
 (none for the built-in simulator, which the harness starts). Keys and types were
@@ -26,7 +27,8 @@ from pathlib import Path
 from harness.core.errors import UserError
 
 KEYS = ("username", "password", "password_env", "key_file", "known_host_key", "known_host_key_file",
-        "call_home_port", "call_home_host", "timeout")
+        "call_home_port", "call_home_host", "timeout",
+        "fronthaul_profile")     # read by the CU-plane binding (its eAxC ids and carriers), cross-checked here
 
 
 class MplaneLabError(UserError, ValueError):

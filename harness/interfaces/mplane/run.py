@@ -15,8 +15,10 @@ from harness.interfaces.base import add_trouble, evidence_path, setup_error, sto
 from harness.interfaces.mplane.client import SshTarget
 from harness.interfaces.mplane.datastore import Identity
 from harness.interfaces.mplane.evidence import NetconfPcapRecorder
+from harness.interfaces.mplane import labexec  # noqa: F401 -- registers the lab steps' executors
 from harness.interfaces.mplane.executors import MplaneEnv
 from harness.interfaces.mplane.lab import MplaneLab, MplaneLabError
+from harness.interfaces.mplane.validation import yang_dir
 from harness.runner.adapters import SimulatorAdapter
 from harness.runner.runner import RunEnv, TestResult, run_testcase
 from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator
@@ -38,6 +40,7 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
     started = time.time()
     sims: list = []
     simulated = session.dut.simulated          # the DUT profile names the built-in O-RU simulator
+    declared = tuple(str(c) for c in (getattr(session.dut, "mplane", None) or {}).get("netconf") or ())
     try:
         lab = lab or open_lab(session)
         known_key = _known_key(lab, simulated, session.lab)
@@ -46,7 +49,8 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
         start_call_home: Callable[[int], None] | None
         if simulated:
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
-                            identity=_identity(session.dut), hello_timeout=lab.timeout)
+                            identity=_identity(session.dut), hello_timeout=lab.timeout,
+                            netconf=declared or None)     # the simulator announces what its profile declares
             sim = OruSimulator(cfg).start()
             sims.append(sim)
             target = SshTarget("127.0.0.1", sim.port, lab.username, lab.password, known_key, lab.timeout)
@@ -63,7 +67,8 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
         return setup_error(tc, "mplane.setup", f"the M-plane set-up failed: {err}", started)
     rec = recorder(session, tc)
     mplane = MplaneEnv(target, lab.call_home_port if not simulated else 0, lab.call_home_host
-                       if not simulated else "127.0.0.1", start_call_home)
+                       if not simulated else "127.0.0.1", start_call_home, declared=declared,
+                       yang_dir=yang_dir(session.dut), fronthaul=session.states.get("cuplane"))
     env = RunEnv(mplane, adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec)
     env.step_listeners = session.step_listeners
     try:

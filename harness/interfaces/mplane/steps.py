@@ -5,12 +5,15 @@ Kinds (registered for protocol 'mplane', interface 'o-ru.mplane'):
 * `connect`: SSH + hello to the O-RU (`outcome: ok | auth-failure | refused |
   no-hello`, optional `username` / `password` / `call_home`);
 * `disconnect`: close-session and drop SSH;
-* `rpc`: a named operation (get, get-config, edit-config, create-subscription,
-  supervision-watchdog-reset, close-session) with `filter`, `config`, `params`,
-  or `body:` raw XML (with ${vars}); `timer` bounds the wait for the reply; `as: NAME`
+* `rpc`: a named operation (RFC 6241 get, get-config, edit-config, lock, unlock,
+  commit, cancel-commit, discard-changes, validate, close-session, kill-session;
+  RFC 6022 get-schema; RFC 5277 create-subscription; O-RAN supervision-watchdog-reset)
+  with `filter`, `config`, `params` (each operation's own keys, `RPC_PARAMS`,
+  checked here with file:line), or `body:` raw XML (with ${vars}); `timer` bounds the wait for the reply; `as: NAME`
   saves the rpc as sent (`${NAME.params.x}`, `${NAME.message-id}`); every reply must echo
   the sent message-id (checked by the executor, never written in a spec);
-* `expect-reply`: checks the last reply: `ok`, `rpc-error` (error-tag/-type),
+* `expect-reply`: checks the last reply: `ok`, `rpc-error` (error-type, -tag, -severity,
+  -path, -app-tag, -message, and `error-info` leaves such as session-id, each a matcher),
   `data` (XPath -> value or `$` matcher), `time-ahead` (a date-time leaf
   N +/- T seconds after the reply), `save` (variable -> XPath);
 * `expect-notification`: the next notification named `name` within `timer`,
@@ -29,13 +32,37 @@ from typing import Any
 
 from lxml import etree
 
+from harness.interfaces.mplane import labsteps
 from harness.spec import protocols
 from harness.spec.match import check_spec
 from harness.spec.reader import Node, is_number
 from harness.spec.yamlload import LDict, plain
 
-OPERATIONS = ("get", "get-config", "edit-config", "create-subscription", "supervision-watchdog-reset",
-              "close-session", "kill-session", "lock", "unlock")
+DATASTORES = ("running", "candidate", "startup")
+WD_MODES = ("report-all", "report-all-tagged", "trim", "explicit")
+# operation -> {param: allowed values (None: any)}; RFC 6241 clause 7 and 8, RFC 6243 4.5, RFC 6022 3.1
+RPC_PARAMS: dict[str, dict[str, tuple | None]] = {
+    "get": {"with-defaults": WD_MODES},
+    "get-config": {"datastore": DATASTORES, "with-defaults": WD_MODES},
+    "edit-config": {"datastore": DATASTORES, "default-operation": ("merge", "replace", "none"),
+                    "test-option": ("test-then-set", "set", "test-only"),
+                    "error-option": ("stop-on-error", "continue-on-error", "rollback-on-error")},
+    "lock": {"datastore": DATASTORES},
+    "unlock": {"datastore": DATASTORES},
+    "commit": {"confirmed": (True, False), "confirm-timeout": None, "persist": None, "persist-id": None},
+    "cancel-commit": {"persist-id": None},
+    "discard-changes": {},
+    "validate": {"datastore": DATASTORES},
+    "get-schema": {"identifier": None, "version": None, "format": None},
+    "kill-session": {"session-id": None},
+    "close-session": {},
+    "create-subscription": {"stream": None},
+    "supervision-watchdog-reset": {"supervision-notification-interval": None, "guard-timer-overhead": None},
+}
+REQUIRED_PARAMS = {"get-schema": ("identifier",), "kill-session": ("session-id",)}
+OPERATIONS = tuple(RPC_PARAMS)
+RPC_ERROR_FIELDS = ("error-type", "error-tag", "error-severity", "error-app-tag", "error-path", "error-message",
+                    "error-info")
 OUTCOMES = ("ok", "auth-failure", "refused", "no-hello")
 NAMESPACES = {
     "nc": "urn:ietf:params:xml:ns:netconf:base:1.0",
@@ -208,6 +235,8 @@ def _rpc(node: Node, ctx) -> list:
     config = node.get("config", str, None)
     if config is not None:
         _xml(node, "config", f"<c>{config}</c>", "'config'")
+    if config is not None and op != "edit-config":
+        raise node.error(node.key_line("config"), f"'config' belongs to edit-config, not {op}")
     if op == "edit-config" and config is None:
         raise node.error(node.value_line("rpc"), "edit-config needs 'config' (the XML to merge)")
     body = node.get("body", str, None)
@@ -220,8 +249,36 @@ def _rpc(node: Node, ctx) -> list:
     name = node.get("as", str)
     if name is not None and not _NAME.match(name):
         raise node.error(node.value_line("as"), f"'{name}' is not a variable name")
-    return [RpcStep(op, filt, config, plain(node.get("params", dict, {})), body, _timer(node), node.where(),
-                    name=name)]
+    if op == "commit" and node.has("params"):
+        p = node.data["params"] or {}
+        if ("confirm-timeout" in p or "persist" in p) and p.get("confirmed") is not True:
+            raise node.error(node.value_line("params"), "confirm-timeout and persist belong to a confirmed "
+                             "commit: add 'confirmed: true' (RFC 6241 8.4.5.1)")
+    return [RpcStep(op, filt, config, _params(node, op), body, _timer(node), node.where(), name=name)]
+
+
+def _params(node: Node, op: str) -> dict:
+    """The operation's parameters: only its own keys, values from their choices (unless ${vars})."""
+    value = node.get("params", dict, {})
+    allowed = RPC_PARAMS.get(op)
+    if allowed is None:              # raw: the body says it all
+        if value:
+            raise node.error(node.key_line("params"), "rpc: raw takes no 'params': put them in 'body'")
+        return {}
+    for key, v in value.items():
+        line = value.key_line(key) if isinstance(value, LDict) else node.value_line("params")
+        if key not in allowed:
+            known = ", ".join(allowed) or "none"
+            raise node.error(line, f"{op} has no parameter '{key}' (its parameters: {known})")
+        choices = allowed[key]
+        if choices is not None and not (isinstance(v, str) and _VAR.search(v)) and v not in choices:
+            raise node.error(line, f"{op} {key}: {v!r} is not one of {', '.join(map(str, choices))}")
+        if choices is None and isinstance(v, (dict, list)):
+            raise node.error(line, f"{op} {key}: needs a single value, not {type(v).__name__}")
+    for key in REQUIRED_PARAMS.get(op, ()):
+        if key not in value:
+            raise node.error(node.value_line("rpc"), f"{op} needs params: {{{key}: ...}}")
+    return plain(value)
 
 
 def _expect_reply(node: Node, ctx) -> list:
@@ -235,7 +292,7 @@ def _expect_reply(node: Node, ctx) -> list:
     rpc_error = None
     if e.has("rpc-error"):
         r = Node.of(e.data["rpc-error"], e.source, e.value_line("rpc-error"), "rpc-error")
-        r.only(["error-tag", "error-type", "error-severity", "error-message"])
+        r.only(list(RPC_ERROR_FIELDS))
         rpc_error = plain(r.data)
         for path, problem in check_spec(rpc_error):
             raise r.error(r.line, f"rpc-error matcher {path}: {problem}")
@@ -275,11 +332,12 @@ def _expect_session_end(node: Node, ctx) -> list:
 
 
 MPLANE_KINDS = {"connect": _connect, "disconnect": _disconnect, "rpc": _rpc, "expect-reply": _expect_reply,
-                "expect-notification": _expect_notification, "expect-session-end": _expect_session_end}
+                "expect-notification": _expect_notification, "expect-session-end": _expect_session_end,
+                **labsteps.LAB_KINDS}      # the lab's file server, the CU-plane cross-check (labsteps.py)
 MPLANE_INTERFACES = (protocols.Interface("o-ru.mplane", "mplane", "o-ru", "o-du"),)
 # Registered by the M-plane binding (harness/interfaces/mplane/).
 MPLANE_PROTOCOL = protocols.Protocol(
     "mplane", MPLANE_INTERFACES, MPLANE_KINDS,
-    (ConnectStep, ExpectReplyStep, ExpectNotificationStep, ExpectSessionEndStep),
+    (ConnectStep, ExpectReplyStep, ExpectNotificationStep, ExpectSessionEndStep, *labsteps.CHECKING_STEPS),
     {"expect-reply": {"save"}, "expect-notification": {"save"}},
     no_check_hint="add a request step (its 'expect' checks the response) or an expect-request step")

@@ -76,7 +76,7 @@ def main(args) -> int:
 def register(roles) -> None:
     """Add the two A1 roles to ``oran-harness sim``."""
     r = roles.add_parser("a1-ric", help="the Near-RT RIC A1-P producer simulator (HTTP/HTTPS)")
-    r.add_argument("--host", default="127.0.0.1")
+    r.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     r.add_argument("--port", type=int, default=0, help="0: any free port (printed on start)")
     r.add_argument("--fault", action="append", default=[], help="an A1 fault, optionally @operation,... "
                                                                "(repeatable; harness/interfaces/a1/sim/faults.py)")
@@ -95,5 +95,5 @@ def register(roles) -> None:
     c.add_argument("--ca", default=None, help="CA of the target's certificate (https targets)")
     c.add_argument("--cert", default=None, help="client certificate for mutual TLS")
     c.add_argument("--key", default=None, help="client private key")
-    c.add_argument("--bearer-token", default=None)
+    c.add_argument("--bearer-token", default=None, help="send this OAuth2 bearer token")
     c.set_defaults(handler=main)

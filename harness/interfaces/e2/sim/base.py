@@ -77,15 +77,35 @@ class Simulator:
         poll: longest single wait for a message, seconds.
         timeouts: guard timers per procedure for the endpoint.
         clock: monotonic seconds; injectable for tests.
+        dial: makes a new association to the peer (the E2 node's way back after a restart or a
+            lost association); None when the simulator listens or cannot come back.
+        listener: where the simulator accepts a new association (the Near-RT RIC's way back).
+        slow_extra: seconds a 'slow-recover' fault adds to every restart's down time.
+
+    Restart (action 'restart', ``down_for`` seconds): the association is closed for real, the
+    simulator stays down, then comes back through ``dial`` or ``listener``. What survives is the
+    simulator's declared `SURVIVES_RESTART`; the protocol state (`E2Endpoint`) never does, as
+    a new association starts with E2 Setup (E2AP v03.01 8.3.1). A peer that closes the
+    association is met the same way, with no down time, when the simulator has a way back.
     """
+
+    SURVIVES_RESTART: tuple[str, ...] = ()
 
     role = ""
     ACTIONS: dict[str, str] = {}          # trigger action -> method name
 
     def __init__(self, transport: Transport, *, codec: E2Codec | None = None, fault: str | None = None,
                  seed: int = 0, late_delay: float = 3.0, poll: float = 0.02,
-                 timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic,
+                 dial: Callable[[], Transport | None] | None = None, listener: Any = None,
+                 slow_extra: float = 4.0) -> None:
         self.transport = transport
+        self.dial = dial
+        self.listener = listener
+        self.slow_extra = slow_extra
+        self._timeouts = timeouts
+        self._down_until: float | None = None   # down (restarting) until then; None: up
+        self.restarts: list[dict] = []          # each restart or loss: why, when, how long
         # 'fault@Msg1,Msg2' limits the fault to those messages (requests included);
         # a bare fault applies to every response.
         chosen = faults.E2_FAULTS.parse(fault, self.role) if fault else None
@@ -232,18 +252,16 @@ class Simulator:
                 if self._stop.is_set():
                     break
                 now = self.clock()
-                self._flush(now)
-                self.periodic(now)
-                self.events.extend(self.endpoint.tick(now))
-                self._retry_deferred()
-                wait = self.poll
-                if self._outbox:
-                    wait = max(0.0, min(wait, self._outbox[0][0] - now))
-                packet = self.transport.recv(wait)
-                if packet is not None:
-                    self.received.append(packet)
-                    self.handle_bytes(packet.data)
-                    self._retry_deferred()
+                if self._down_until is not None and not self._come_back(now):
+                    self._stop.wait(self.poll)
+                    continue
+                try:
+                    self._turn(now)
+                except PeerClosed:
+                    if self._stop.is_set() or (self.dial is None and self.listener is None):
+                        raise
+                    self.peer_closed = True
+                    self._go_down(0.0, "the peer closed the association")
             reason = self._end_reason
         except PeerClosed:
             self.peer_closed = True
@@ -256,6 +274,66 @@ class Simulator:
             reason = f"it crashed: {type(err).__name__}: {err}"
         finally:
             self._end(reason)
+
+    def _turn(self, now: float) -> None:
+        """One turn of the loop while the association is up."""
+        self._flush(now)
+        self.periodic(now)
+        self.events.extend(self.endpoint.tick(now))
+        self._retry_deferred()
+        wait = self.poll
+        if self._outbox:
+            wait = max(0.0, min(wait, self._outbox[0][0] - now))
+        packet = self.transport.recv(wait)
+        if packet is not None:
+            self.received.append(packet)
+            self.handle_bytes(packet.data)
+            self._retry_deferred()
+
+    # ------------------------------------------------------------------ restart
+    def do_restart(self, params: dict) -> None:
+        """params: down_for (seconds, default 1). Close the association now, come back later."""
+        down = float(params.get("down_for", 1.0))
+        if not down >= 0:
+            raise ValueError(f"down_for must be 0 or more seconds, not {down}")
+        if self.dial is None and self.listener is None:
+            raise SimulatorError("this simulator has no way back after a restart (no link to dial or listen on)")
+        self._go_down(down, "restart")
+
+    def _go_down(self, down: float, why: str) -> None:
+        self.transport.close()
+        if self.listener is not None:
+            self.listener.close()
+        self.on_restart()
+        self.endpoint = E2Endpoint(self.role, self.messages, timeouts=self._timeouts)
+        self._outbox.clear()
+        extra = self.slow_extra if self.fault == "slow-recover" else 0.0
+        self._down_until = self.clock() + down + extra
+        self.restarts.append({"why": why, "down_for": down + extra, "at": time.time()})
+
+    def _come_back(self, now: float) -> bool:
+        """Try to be up again (True once a new association is there)."""
+        if self._down_until is None or now < self._down_until:
+            return self._down_until is None
+        if self.dial is not None:
+            transport = self.dial()
+        elif self.fault == "no-recover":
+            return False                      # the listener stays closed
+        else:
+            self.listener.open()
+            transport = self.listener.accept(0.0)
+        if transport is None:
+            return False
+        self.transport = transport
+        self._down_until = None
+        self.on_back()
+        return True
+
+    def on_restart(self) -> None:
+        """The association is going down: drop what does not survive (see `SURVIVES_RESTART`)."""
+
+    def on_back(self) -> None:
+        """A new association is up (after a restart or a lost association)."""
 
     def on_start(self) -> None:
         """Run once on the thread before the loop."""

@@ -45,7 +45,12 @@ class E2NodeSimulator(Simulator):
     ACTIONS = {"e2-setup": "do_e2_setup", "reset": "do_reset", "service-update": "do_service_update",
                "configuration-update": "do_configuration_update",
                "subscription-delete-required": "do_subscription_delete_required", "removal": "do_removal",
-               "error-indication": "do_error_indication", "disconnect": "do_disconnect"}
+               "error-indication": "do_error_indication", "disconnect": "do_disconnect",
+               "restart": "do_restart"}
+    # Its RAN functions and identity survive a restart; its subscriptions do not: E2 Setup erases the
+    # application level configuration (E2AP v03.01 8.3.1.1), the RIC re-creates them.
+    SURVIVES_RESTART = ("gnb_id", "ran functions")
+    DUPLICATED_AFTER_RESTART = 3        # 'duplicate-indications': the first SNs after a restart, sent twice
 
     def __init__(self, transport, *, gnb_id: int = 3000, auto_setup: bool = True, min_period: float = 0.05,
                  offered: frozenset[int] | None = None, **kwargs) -> None:
@@ -60,10 +65,19 @@ class E2NodeSimulator(Simulator):
         self.controls: list = []            # RIC Control Requests acknowledged
         self.error_indications: list = []
         self._kpm_v2: E2Codec | None = None
+        self.restarted = False
 
     # ------------------------------------------------------------------ triggers
     def on_start(self) -> None:
         if self.auto_setup:
+            self.do_e2_setup({})
+
+    def on_restart(self) -> None:
+        self.reports.clear()
+        self.restarted = True
+
+    def on_back(self) -> None:
+        if self.fault != "no-recover":        # 'no-recover': associated again, but never E2 Setup
             self.do_e2_setup({})
 
     def do_e2_setup(self, params: dict) -> None:
@@ -155,8 +169,9 @@ class E2NodeSimulator(Simulator):
         ies = {"RICactions-Admitted": admitted}
         if refused:
             ies["RICactions-NotAdmitted"] = refused
+        lost = self.restarted and self.fault == "lose-subscriptions"   # accepted, never served
         if self.respond(msg, "RICsubscriptionResponse", ies) is not None and period_ms is not None \
-                and msg.key is not None:
+                and msg.key is not None and not lost:
             period = max(period_ms / 1000.0, self.min_period)
             self.reports[msg.key] = _Report(msg.key, period, actions, self.clock() + period)
 
@@ -226,8 +241,11 @@ class E2NodeSimulator(Simulator):
                 continue
             report.due = max(report.due + report.period, now)
             for action_id, (names, granularity) in sorted(report.actions.items()):
-                self.transmit(self.endpoint.send_indication(self._indication(report, action_id, names, granularity),
-                                                            now=now))
+                ies = self._indication(report, action_id, names, granularity)
+                self.transmit(self.endpoint.send_indication(ies, now=now))
+                if self.restarted and self.fault == "duplicate-indications" \
+                        and report.sn < self.DUPLICATED_AFTER_RESTART:
+                    self.transmit(self.endpoint.send_indication(ies, now=now))
                 report.sn = (report.sn + 1) % 65536
 
     def _value(self, name: str) -> int:

@@ -11,14 +11,15 @@ SIMULATORS = {"e2-node": E2NodeSimulator, "near-rt-ric": RicSimulator}
 
 
 def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: Any = None, seed: int = 0,
-                    offered: frozenset[int] | None = None):
+                    offered: frozenset[int] | None = None, dial=None, listener=None):
     """A started simulator of ``dut_role`` on ``transport``.
 
     ``offered``: for an E2 node simulator, the RAN function ids the DUT profile declares (it
     offers those only, as the DUT it stands in for would).
 
     A 'late-response' fault answers 1.5 times the lab's expect timer late, so
-    the late answer is always after the harness stopped waiting.
+    the late answer is always after the harness stopped waiting. ``dial`` / ``listener``: the
+    simulator's way back after a restart (see `Simulator`).
     """
     cls = SIMULATORS.get(dut_role)
     if cls is None:
@@ -27,6 +28,6 @@ def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: 
     if lab is not None:
         expect = float(lab.timers.expect)
     extra = {"offered": offered} if offered is not None and dut_role == "e2-node" else {}
-    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect, **extra)
+    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect, dial=dial, listener=listener, **extra)
     sim.start()
     return sim

@@ -20,7 +20,7 @@ from harness.interfaces.e2.view import E2Messages
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.e2.sim.hostile import HOSTILE
 
-__all__ = ["E2_FAULTS", "FAULTS", "Fault", "FaultError", "MISSING_IE", "KEY_IES", "check", "victim_ie",
+__all__ = ["E2_FAULTS", "FAULTS", "RECOVERY", "Fault", "FaultError", "MISSING_IE", "KEY_IES", "check", "victim_ie",
            "apply_value_fault", "apply_bytes_fault"]
 
 
@@ -51,9 +51,22 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("garbage", "random octets are sent instead of responses", "bytes"),
 )}
 
+# Recovery faults: how a simulator misbehaves after a restart (harness/runner/recovery.py checks
+# catch each; tests/resilience proves it). Not in the baseline of FAULTS: they fire only on a restart.
+RECOVERY: dict[str, Fault] = {f.name: f for f in (
+    Fault("no-recover", "after a restart, the E2 node associates again but never sends E2 Setup; "
+                        "the RIC never listens again", "behaviour"),
+    Fault("slow-recover", "a restart keeps the simulator down `slow_extra` seconds (4 s) longer than asked",
+          "behaviour"),
+    Fault("lose-subscriptions", "after a restart, the E2 node accepts subscriptions but never reports; "
+                                "the RIC does not re-create its subscriptions", "behaviour"),
+    Fault("duplicate-indications", "after a restart, the E2 node sends its first RIC Indication SNs twice",
+          "behaviour", roles=frozenset({"e2-node"})),
+)}
+
 #: Every E2 fault and hostile mode, as ``--fault NAME[@Message,...]`` selects them.
 E2_FAULTS = FaultRegistry(
-    "E2", (*FAULTS.values(), *HOSTILE.faults()), messages=tuple(MESSAGE_INDEX),
+    "E2", (*FAULTS.values(), *RECOVERY.values(), *HOSTILE.faults()), messages=tuple(MESSAGE_INDEX),
     sent_by={role: _sent_by(role) for role in ROLES})
 
 # The mandatory IE a 'missing-mandatory-ie' response drops; others: the first

@@ -33,7 +33,11 @@ class RicSimulator(Simulator):
     ACTIONS = {"subscribe": "do_subscribe", "subscription-delete": "do_subscription_delete",
                "control": "do_control", "service-query": "do_service_query", "reset": "do_reset",
                "removal": "do_removal", "connection-update": "do_connection_update",
-               "error-indication": "do_error_indication", "disconnect": "do_disconnect"}
+               "error-indication": "do_error_indication", "disconnect": "do_disconnect",
+               "restart": "do_restart"}
+    # What its xApps asked for survives a restart: after E2 Setup again it re-creates every
+    # subscription it held (unless 'lose-subscriptions'); the accepted RAN functions do not.
+    SURVIVES_RESTART = ("ric_id", "subscriptions (re-created after E2 Setup)")
 
     def __init__(self, transport, *, ric_id: int = 1, requestor_id: int = 1001, **kwargs) -> None:
         super().__init__(transport, **kwargs)
@@ -45,6 +49,8 @@ class RicSimulator(Simulator):
         self.error_indications: list = []
         self.completed: list[ProcedureCompleted] = []
         self._kpm_v2: E2Codec | None = None
+        self.held: dict[int, dict] = {}              # instance -> the subscribe params (what survives)
+        self._resubscribe: list[dict] = []
 
     def learn(self, pdu: Any) -> None:
         self.codec.learn(pdu)
@@ -77,6 +83,14 @@ class RicSimulator(Simulator):
         if rejected:
             ies["RANfunctionsRejected"] = rejected
         self.respond(msg, "E2setupResponse", ies)
+        again, self._resubscribe = self._resubscribe, []
+        if self.fault != "lose-subscriptions":
+            for params in again:
+                self.do_subscribe(params)
+
+    def on_restart(self) -> None:
+        self.ran_functions.clear()
+        self._resubscribe = list(self.held.values())
 
     def on_ResetRequest(self, msg: MessageReceived) -> None:
         self.respond(msg, "ResetResponse")
@@ -137,6 +151,7 @@ class RicSimulator(Simulator):
         """params: period_ms (1000), ran_function_id (2), measurements, instance, actions."""
         period = int(params.get("period_ms", 1000))
         instance = int(params.get("instance", next(self._instances)))
+        self.held[instance] = {**params, "instance": instance}
         names = tuple(params.get("measurements", content.KPM_MEASUREMENTS[:3]))
         actions = [(a["id"], a.get("type", "report"), content.kpm_action_definition(
                     names, period, a.get("style", 1))) for a in params["actions"]] if "actions" in params \
@@ -169,6 +184,7 @@ class RicSimulator(Simulator):
     def do_subscription_delete(self, params: dict) -> None:
         """params: instance (and requestor, ran_function_id); default: the newest active subscription."""
         key = self._key(params)
+        self.held.pop(key[1], None)
         self.request("RICsubscriptionDeleteRequest", {
             "RICrequestID": {"ricRequestorID": key[0], "ricInstanceID": key[1]}, "RANfunctionID": key[2]})
 

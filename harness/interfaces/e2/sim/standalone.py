@@ -21,6 +21,7 @@ Ctrl-C (SIGINT) or SIGTERM stops everything cleanly: simulators, associations, l
 
 from __future__ import annotations
 
+import socket
 import sys
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -126,7 +127,8 @@ class Standalone(ControlLoop):
 def main(args) -> int:
     role = "e2-node" if args.sim_role == "e2-node" else "near-rt-ric"
     target = args.ric if role == "e2-node" else args.listen
-    cfg = sctp.SctpConfig(args.sctp_backend, args.usrsctp_mode, args.udp_port, args.remote_udp_port)
+    cfg = sctp.SctpConfig(args.sctp_backend, args.usrsctp_mode, args.udp_port or free_udp_port(),
+                          args.remote_udp_port)
     try:
         address = sctp.parse_address(target, 36421)
     except TransportError as err:
@@ -143,6 +145,13 @@ def main(args) -> int:
     return run_until_signalled(sim)
 
 
+def free_udp_port() -> int:
+    """A UDP port nothing uses now (the kernel's choice), for a simulator's own encapsulation port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("0.0.0.0", 0))      # usrsctp binds every address; so does the probe
+        return int(probe.getsockname()[1])
+
+
 def register_roles(roles) -> None:
     """Add the E2 roles to ``oran-harness sim`` (harness/cli/sim_command.py; the E2 binding calls it)."""
     for name, target, help_text in (("e2-node", "--ric", "the Near-RT RIC to connect to, HOST:PORT"),
@@ -151,12 +160,20 @@ def register_roles(roles) -> None:
         r.add_argument(target, required=True, help=help_text)
         r.add_argument("--fault", default=None,
                        help="a fault or hostile mode (harness/interfaces/e2/sim/faults.py), optionally @Message,...")
-        r.add_argument("--seed", type=int, default=0)
+        r.add_argument("--seed", type=int, default=0, help="seed of the simulator's random choices (reproducible runs)")
         r.add_argument("--late-delay", type=float, default=3.0, help="seconds a late-response fault waits")
-        r.add_argument("--sctp-backend", choices=("auto", "kernel", "usrsctp"), default="auto")
-        r.add_argument("--usrsctp-mode", choices=("udp", "raw"), default="udp")
-        r.add_argument("--udp-port", type=int, default=9900, help="local UDP encapsulation port (usrsctp udp)")
-        r.add_argument("--remote-udp-port", type=int, default=9899, help="the peer's UDP encapsulation port")
+        r.add_argument("--sctp-backend", choices=("auto", "kernel", "usrsctp"), default="auto",
+                       help="auto: kernel SCTP when the kernel has it, else usrsctp (docs/live.md)")
+        r.add_argument("--usrsctp-mode", choices=("udp", "raw"), default="udp",
+                       help="usrsctp only: SCTP over UDP (RFC 6951) or raw IP protocol 132 (needs root)")
+        # usrsctp over UDP: the RIC listens on 9900 and learns each E2 node's port from its packets (RFC 6951);
+        # an E2 node takes a free port of its own, so two simulators on one host never collide.
+        r.add_argument("--udp-port", type=int, default=9900 if name == "ric" else 0,
+                       help="this simulator's UDP encapsulation port (usrsctp udp mode; "
+                            + ("default 9900)" if name == "ric" else "default 0: any free port)"))
+        r.add_argument("--remote-udp-port", type=int, default=9899 if name == "ric" else 9900,
+                       help="the peer's UDP encapsulation port (default: "
+                            + ("9899, the harness's)" if name == "ric" else "9900, the ric simulator's)"))
         if name == "e2-node":
             r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
         r.set_defaults(handler=main)

@@ -34,23 +34,31 @@ from lxml import etree
 
 from harness.interfaces.mplane.datastore import (FM, NC, NOTIFICATION, SUPERVISION, Datastore, EditError, FilterError,
                                                 Identity)
+from harness.interfaces.mplane.capabilities import capability_uri
 from harness.interfaces.mplane.framing import Deframer, FramingError, frame
 from harness.interfaces.mplane.sim import hostile as oru_hostile
+from harness.interfaces.mplane.sim import management as oru_management
+from harness.interfaces.mplane.sim import schemas as oru_schemas
+from harness.interfaces.mplane.sim.confops import ConfigOps, Features, RpcFailure, datastore_of
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.mplane.sim.hostkey import fresh_key, load_or_create, public_line
 
 BASE_10 = "urn:ietf:params:netconf:base:1.0"
 BASE_11 = "urn:ietf:params:netconf:base:1.1"
-CAPABILITIES = (
-    BASE_10, BASE_11,
-    "urn:ietf:params:netconf:capability:notification:1.0",
-    "urn:ietf:params:netconf:capability:interleave:1.0",
-    "urn:ietf:params:netconf:capability:xpath:1.0",
+MODULE_CAPABILITIES = (
     f"{SUPERVISION}?module=o-ran-supervision&revision=2022-08-15",
     f"{FM}?module=o-ran-fm&revision=2022-08-15",
     "urn:o-ran:operations:1.0?module=o-ran-operations&revision=2022-08-15",
     "urn:ietf:params:xml:ns:yang:ietf-hardware?module=ietf-hardware&revision=2018-03-13",
+    *oru_schemas.CAPABILITIES,         # iana-hardware, ietf-netconf-monitoring (get-schema): sim/schemas.py
+    *oru_management.CAPABILITIES,      # software, file, performance management, U-plane: sim/management.py
 )
+# What the simulator announces when its DUT profile declares no `netconf:` list.
+DEFAULT_NETCONF = ("base:1.0", "base:1.1", "notification:1.0", "interleave:1.0", "xpath:1.0", "writable-running:1.0",
+                   "candidate:1.0", "confirmed-commit:1.1", "validate:1.1",
+                   "with-defaults:1.0?basic-mode=explicit&also-supported=report-all,report-all-tagged,trim")
+CAPABILITIES = tuple(capability_uri(n) for n in DEFAULT_NETCONF) + MODULE_CAPABILITIES
+
 
 class OruFaultError(FaultError):
     """An O-RU fault that cannot be selected (unknown name, or an '@' scope: O-RU faults take none)."""
@@ -69,6 +77,17 @@ ORU_FAULTS = FaultRegistry("O-RU", (
     Fault("hang", "accepts the TCP connection and then says nothing (no SSH banner)", "timing"),
     Fault("no-alarm-notif", "a raised alarm is listed but no alarm-notif is sent", "behaviour"),
     Fault("wrong-host-key", "presents a freshly generated SSH host key instead of the known one", "behaviour"),
+    Fault("commit-not-applied", "commit answers <ok/> but running keeps its old content (RFC 6241 8.3.4.1)",
+          "behaviour"),
+    Fault("lock-not-enforced", "a lock is granted but binds nobody: a second lock and other sessions' edits "
+          "succeed (RFC 6241 7.5)", "behaviour"),
+    Fault("no-rollback", "a confirmed commit not confirmed in time is kept (RFC 6241 8.4)", "behaviour"),
+    Fault("wrong-error-tag", "every rpc-error says operation-failed, whatever the cause (RFC 6241 appendix A)",
+          "value"),
+    Fault("ignore-with-defaults", "announces with-defaults modes but answers in its basic-mode, whatever the "
+          "with-defaults parameter asks (RFC 6243 4.5)", "value"),
+    *oru_schemas.FAULTS,               # replies that break the YANG model (sim/schemas.py)
+    *oru_management.FAULTS,            # software, file, PM, U-plane management (sim/management.py)
     *oru_hostile.HOSTILE_ORU.faults(),  # attacks on the client's transport (harness/interfaces/mplane/sim/hostile.py)
 ), error=OruFaultError)
 
@@ -101,6 +120,13 @@ class OruConfig:
     call_home: tuple[str, int] | None = None   # connect out to the NETCONF client (RFC 8071)
     identity: Identity = field(default_factory=Identity)
     hello_timeout: float = 10.0
+    netconf: tuple[str, ...] | None = None     # capabilities to announce (the DUT profile's mplane.netconf); None:
+                                               # DEFAULT_NETCONF. They decide candidate, writable running, ...
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        names = DEFAULT_NETCONF if self.netconf is None else self.netconf
+        return tuple(capability_uri(n) for n in names) + MODULE_CAPABILITIES
 
 
 class _Auth(paramiko.ServerInterface):
@@ -132,6 +158,7 @@ class OruSimulator:
         self.cfg = cfg
         check_fault(cfg.fault)
         self.datastore = Datastore(cfg.identity)
+        self.config = ConfigOps(self.datastore, Features.of(cfg.capabilities), cfg.fault, self.event)
         self.host_key = fresh_key() if cfg.fault == "wrong-host-key" else load_or_create(cfg.host_key_dir)
         self.port = cfg.port
         self.events: list[tuple[float, str]] = []
@@ -144,6 +171,7 @@ class OruSimulator:
         self._lock = threading.Lock()
         self._next_session = 0
         self._next_fault_id = 1
+        self.management = oru_management.Management(self)
 
     @property
     def public_key(self) -> str:
@@ -160,6 +188,7 @@ class OruSimulator:
             self._spawn(self._accept_loop, "oru-accept")
         else:
             self._spawn(self.call_home, "oru-call-home")
+        self.management.start()
         return self
 
     def call_home(self) -> None:
@@ -177,6 +206,7 @@ class OruSimulator:
 
     def stop(self, timeout: float = 3.0) -> None:
         self.stopping.set()
+        self.config.stop()
         for s in list(self.sessions):
             s.close()
         for sock in self._sockets:
@@ -361,6 +391,7 @@ class _Session:
             self.sim.event(f"session {self.id}: framing error from the client: {err}")
         finally:
             self.close()
+            self.sim.config.session_ended(self.id)
             self.sim.event(f"session {self.id}: closed")
 
     def send_raw(self, data: bytes) -> bool:
@@ -381,7 +412,8 @@ class _Session:
             self.closed.wait(self.sim.cfg.hello_timeout)
             return
         if self.fault != "no-hello":
-            caps = [c for c in CAPABILITIES if not (self.fault == "bad-hello" and c in (BASE_10, BASE_11))]
+            caps = [c for c in self.sim.cfg.capabilities
+                    if not (self.fault == "bad-hello" and c in (BASE_10, BASE_11))]
             hello = etree.Element(_q(NC, "hello"), nsmap={None: NC})
             cap_el = etree.SubElement(hello, _q(NC, "capabilities"))
             for c in caps:
@@ -424,7 +456,7 @@ class _Session:
             return
         op = ops[0]
         name = etree.QName(op).localname
-        handler = _OPERATIONS.get(name)
+        handler = _OPERATIONS.get(name) or self.sim.management.operations.get(name)
         if handler is None:
             self._reply(attrs, _error("operation-not-supported", "protocol", f"operation '{name}' is not supported"))
             return
@@ -434,6 +466,11 @@ class _Session:
             body = _error(err.tag, "application", str(err), err.path)
         except FilterError as err:
             body = _error("invalid-value", "protocol", str(err))
+        except RpcFailure as err:
+            body = _error(err.tag, err.kind, str(err), session_id=err.session_id, app_tag=err.app_tag)
+        if self.fault == "wrong-error-tag" and isinstance(body, etree._Element):
+            for tag in body.iter(_q(NC, "error-tag")):
+                tag.text = "operation-failed"
         self._reply(attrs, body)
         if name == "close-session":
             self.close()
@@ -444,7 +481,7 @@ class _Session:
             reply.set(k, v)
         if self.fault == "wrong-message-id" and "message-id" in reply.attrib:
             reply.set("message-id", "x" + reply.get("message-id"))
-        reply.append(body if body is not None else etree.Element(_q(NC, "ok")))
+        reply.extend(body if isinstance(body, list) else [body if body is not None else etree.Element(_q(NC, "ok"))])
         data = etree.tostring(reply, encoding="UTF-8")
         if self.fault == "malformed-xml":
             data = data[: max(10, len(data) // 2)]      # cut in the middle of the document
@@ -463,7 +500,7 @@ class _Session:
         elif self.fault == "disconnect-mid-message":
             self.send_raw(oru_hostile.half(framed))
             self.close()
-        elif self.fault == "oversized" and body is not None and etree.QName(body).localname == "data":
+        elif self.fault == "oversized" and isinstance(body, etree._Element) and etree.QName(body).localname == "data":
             size, pieces = oru_hostile.padded_reply(data)
             self.send_raw(b"\n#%d\n" % size if self.version == "1.1" else b"")
             for piece in pieces:
@@ -488,26 +525,41 @@ class _Session:
         if self.fault == "rpc-error":
             return _error("operation-failed", "application", "simulated failure (fault rpc-error)")
         f = op.find(_q(NC, "filter"))
-        if config_only:
-            source = op.find(_q(NC, "source"))
-            if source is None or source.find(_q(NC, "running")) is None:
-                return _error("invalid-value", "protocol", "get-config supports the running datastore only")
-        data = self.sim.datastore.get(f, config_only=config_only)
-        return data
+        source = datastore_of(op, "source") if config_only else "running"
+        self.sim.config.check_store(source, writing=False)
+        data = self.sim.datastore.get(f, config_only=config_only, source=source,
+                                      defaults=self.sim.config.defaults_mode(op))
+        return self.sim.management.bend(oru_schemas.bend(self.fault, data))
+
+    def op_get_schema(self, op):
+        try:
+            return oru_schemas.get_schema(op)
+        except oru_schemas.SchemaMissing as err:
+            return _error("invalid-value", "application", str(err))
 
     def op_get_config(self, op):
         return self.op_get(op, config_only=True)
 
     def op_edit_config(self, op):
-        target = op.find(_q(NC, "target"))
-        if target is None or target.find(_q(NC, "running")) is None:
-            return _error("invalid-value", "protocol", "edit-config supports the running datastore only")
-        config = op.find(_q(NC, "config"))
-        if config is None:
-            return _error("missing-element", "protocol", "edit-config without <config>")
-        default = op.findtext(_q(NC, "default-operation"), "merge")
-        self.sim.datastore.edit(config, default)
-        return None
+        self.sim.config.edit(op, self.id)
+
+    def op_lock(self, op):
+        self.sim.config.lock(datastore_of(op, "target"), self.id)
+
+    def op_unlock(self, op):
+        self.sim.config.unlock(datastore_of(op, "target"), self.id)
+
+    def op_commit(self, op):
+        self.sim.config.commit(op, self.id)
+
+    def op_cancel_commit(self, op):
+        self.sim.config.cancel_commit(op, self.id)
+
+    def op_discard_changes(self, op):
+        self.sim.config.discard(self.id)
+
+    def op_validate(self, op):
+        self.sim.config.validate(op)
 
     def op_create_subscription(self, op):
         if self.subscribed:
@@ -538,9 +590,7 @@ class _Session:
         if not victims:
             return _error("invalid-value", "protocol", f"no other session {sid!r}")
         victims[0].close()
-        return None
-
-    def op_lock(self, op):
+        self.sim.config.session_ended(victims[0].id)     # RFC 6241 7.9: its locks go with it, before the reply
         return None
 
     def op_watchdog_reset(self, op):
@@ -589,15 +639,21 @@ class _Session:
         return self.guard + 2.5 if self.fault == "late-supervision" else 0.0
 
 
-def _error(tag: str, kind: str, message: str, path: str = "") -> etree._Element:
-    """An <rpc-error> element (RFC 6241 clause 4.3)."""
+def _error(tag: str, kind: str, message: str, path: str = "", *, session_id: int | None = None,
+           app_tag: str = "") -> etree._Element:
+    """An <rpc-error> element (RFC 6241 clause 4.3); lock-denied and in-use name the holder's session-id."""
     err = etree.Element(_q(NC, "rpc-error"), nsmap={None: NC})
     etree.SubElement(err, _q(NC, "error-type")).text = kind
     etree.SubElement(err, _q(NC, "error-tag")).text = tag
     etree.SubElement(err, _q(NC, "error-severity")).text = "error"
+    if app_tag:
+        etree.SubElement(err, _q(NC, "error-app-tag")).text = app_tag
     if path:
         etree.SubElement(err, _q(NC, "error-path")).text = path
     etree.SubElement(err, _q(NC, "error-message")).text = message
+    if session_id is not None:
+        info = etree.SubElement(err, _q(NC, "error-info"))
+        etree.SubElement(info, _q(NC, "session-id")).text = str(session_id)
     return err
 
 
@@ -609,6 +665,11 @@ _OPERATIONS = {
     "close-session": _Session.op_close_session,
     "kill-session": _Session.op_kill_session,
     "lock": _Session.op_lock,
-    "unlock": _Session.op_lock,
+    "unlock": _Session.op_unlock,
+    "commit": _Session.op_commit,
+    "cancel-commit": _Session.op_cancel_commit,
+    "discard-changes": _Session.op_discard_changes,
+    "validate": _Session.op_validate,
     "supervision-watchdog-reset": _Session.op_watchdog_reset,
+    "get-schema": _Session.op_get_schema,
 }

@@ -76,6 +76,6 @@ def register(roles) -> None:
     r.add_argument("--call-home", default=None, metavar="HOST:PORT",
                    help="RFC 8071: connect out to the NETCONF client at HOST:PORT instead of listening")
     r.add_argument("--fault", default=None, help="a fault mode (harness/interfaces/mplane/sim/oru.py ORU_FAULTS)")
-    r.add_argument("--username", default="oran")
-    r.add_argument("--password", default="oran-sim")
+    r.add_argument("--username", default="oran", help="the SSH user the O-RU accepts (default oran)")
+    r.add_argument("--password", default="oran-sim", help="that user's password (default oran-sim)")
     r.set_defaults(handler=main)

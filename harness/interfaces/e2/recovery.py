@@ -1,0 +1,357 @@
+"""E2 recovery after a restart: the `recover` step, its figures and their verdicts.
+
+Theory of operation: after a `restart` step (harness/runner/recovery.py) the `recover` step
+measures, on the wire, what the association went through, from the restart mark:
+
+* detection: when the harness saw the association lost (the DUT restarting closes it);
+* reestablish: from when the restarted side was due back to E2 Setup completed on a new
+  association (the harness accepts, or dials, and takes its part of E2 Setup again);
+* subscriptions, per subscription held before: re-created on the new association (E2 Setup
+  erases the application level configuration, E2AP v03.01 8.3.1.1): as the RIC, the harness
+  sends its subscription request again; as the E2 node, it waits for the RIC's;
+* indication_gap (harness as RIC): per subscription, the last RIC Indication SN before and the
+  first after, missing and duplicate SNs, and the gap in ms.
+
+The step reuses the harness's own earlier messages of the test case (its E2 Setup Response or
+Request, its subscription requests and responses) with the new transaction keys, so a spec need
+not repeat them. Each figure is judged against the lab's PIXIT objective it names.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.codec.errors import CodecError, DecodeError
+from harness.core.verdict import Finding, Verdict
+from harness.interfaces.e2.association import learn_from
+from harness.interfaces.e2.executors import E2AP_CLAUSE, E2Env, json_pdu
+from harness.interfaces.e2.monitor import live_observe
+from harness.runner.context import StepContext
+from harness.runner.recovery import RestartMark, judge, last_mark, objective, rule, wall_ms
+from harness.runner.registry import register_executor
+from harness.spec.model import Where
+from harness.spec.reader import Node
+from harness.spec.recovery import objectives
+from harness.transport.base import PeerClosed, TransportError
+
+FIGURES = ("detection", "reestablish", "subscriptions", "indication_gap")
+SETUP_CLAUSE = f"{E2AP_CLAUSE} 8.3.1 (E2 Setup: the first E2AP procedure on a new TNL association)"
+SUB_CLAUSE = f"{E2AP_CLAUSE} 8.3.1.1 (E2 Setup erases the subscriptions) and 8.2.1 (RIC Subscription)"
+SN_CLAUSE = f"{E2AP_CLAUSE} 8.2.3 (RIC Indication) and 9.2 (RIC Indication SN)"
+WINDOW = 3.0            # the harness waits this many times an objective before calling it 'never'
+
+
+@dataclass(frozen=True)
+class RecoverStep:
+    """Measure E2 recovery after the last restart.
+
+    Attributes:
+        objectives: figure -> the PIXIT name of its objective (ms); only these figures are judged.
+        indications: RIC Indications per subscription action to collect after recovery.
+        where: the YAML file:line.
+    """
+
+    objectives: dict
+    indications: int
+    where: Where
+    kind: str = "recover"
+
+
+def read_recover(node: Node, ctx: Any) -> list:
+    """``recover: {detection: PIXIT, reestablish: PIXIT, subscriptions: PIXIT, indication_gap: PIXIT,
+    indications: N}``."""
+    node.only(["recover"])
+    r = Node.of(node.data["recover"], node.source, node.value_line("recover"), "recover")
+    r.only([*FIGURES, "indications"])
+    named = objectives(r, FIGURES)
+    if not named:
+        raise r.error(r.line, f"'recover' judges nothing: name the PIXIT objective of at least one of "
+                              f"{', '.join(FIGURES)}")
+    count = r.get("indications", int, 3)
+    if count < 1:
+        raise r.error(r.value_line("indications"), f"'indications' must be 1 or more, not {count}")
+    return [RecoverStep(named, count, node.where())]
+
+
+@dataclass
+class _Msg:
+    name: str | None
+    ies: dict
+    at: float            # wall-clock arrival
+    entry: Any
+
+
+class _Wire:
+    """Reading and sending on the (current) association, with the evidence and the monitor fed."""
+
+    def __init__(self, ctx: StepContext, env: E2Env) -> None:
+        self.ctx, self.env = ctx, env
+
+    def read(self, until: float, want: Callable[[_Msg], bool]) -> _Msg | None:
+        """The first message ``want`` accepts before wall-clock ``until``; the others are evidence.
+
+        Raises:
+            PeerClosed: the association was lost.
+        """
+        ctx, env = self.ctx, self.env
+        while True:
+            left = min(until - time.time(), ctx.remaining())
+            if left <= 0 or env.transport is None:
+                return None
+            try:
+                packet = env.transport.recv(min(left, 0.2))
+            except PeerClosed:
+                raise
+            except TransportError as err:
+                ctx.error("transport", f"receiving failed: {err}")
+            if packet is None:
+                continue
+            entry = ctx.exchange.add(packet, ctx.where())
+            notes: list = []
+            try:
+                pdu = env.codec.decode(packet.data, notes=notes)
+            except DecodeError as err:
+                entry.error, entry.role = str(err), "unexpected"
+                ctx.fail("decode", f"the DUT sent a PDU that does not decode: {err}",
+                         clause=f"{E2AP_CLAUSE} 9 (ASN.1)", evidence=(entry.index,), rule=True)
+            parsed = env.messages.parse(pdu)
+            entry.message = parsed.name or f"procedure {parsed.procedure_code} {parsed.kind}"
+            entry.decoded = json_pdu(env, pdu)
+            learn_from(env.codec, parsed.name, pdu)
+            live_observe(ctx, env.monitor, parsed, "dut", packet.data, notes, entry)
+            msg = _Msg(parsed.name, parsed.ies, packet.time, entry)
+            if want(msg):
+                entry.role = "matched"
+                return msg
+            entry.role = "ignored"
+
+    def send(self, name: str, ies: dict) -> float:
+        """Build, send and record one message; its wall-clock send time."""
+        ctx, env = self.ctx, self.env
+        try:
+            pdu = env.messages.build(name, ies)
+            data = env.codec.encode(pdu)
+        except (CodecError, ValueError, KeyError) as err:
+            ctx.error("recovery.build", f"cannot build {name} again: {err}")
+        learn_from(env.codec, name, pdu)
+        if env.transport is None:
+            ctx.error("e2.env", f"no association to send {name} on")
+        try:
+            packet = env.transport.send(data)
+        except TransportError as err:
+            ctx.fail("transport.peer-closed", f"the association failed while sending {name}: {err}")
+        entry = ctx.exchange.add(packet, ctx.where(), message=name, role="sent")
+        entry.decoded = json_pdu(env, pdu)
+        live_observe(ctx, env.monitor, env.messages.parse(pdu), "harness", data, (), entry)
+        return packet.time
+
+
+def _history(ctx: StepContext, env: E2Env) -> list[tuple[str, str, dict, float]]:
+    """(direction, message name, IEs, time) of every E2AP message of the test case so far."""
+    out = []
+    for e in ctx.exchange.entries:
+        packet = getattr(e, "packet", None)
+        if packet is None or getattr(e, "error", None):
+            continue
+        try:
+            parsed = env.messages.parse(env.codec.decode(packet.data))
+        except Exception:   # noqa: BLE001, S112 -- what cannot be read was judged when it arrived
+            continue
+        if parsed.name:
+            out.append((packet.direction, parsed.name, parsed.ies, packet.time))
+    return out
+
+
+def _key(ies: dict) -> tuple:
+    rid = ies.get("RICrequestID") or {}
+    return (rid.get("ricRequestorID"), rid.get("ricInstanceID"), ies.get("RANfunctionID"))
+
+
+def _label(key: tuple) -> str:
+    return f"subscription {key[0]}/{key[1]} RAN function {key[2]}"
+
+
+def run_recover(ctx: StepContext, step: RecoverStep) -> None:
+    if not isinstance(ctx.env, E2Env):
+        ctx.error("e2.env", "this run has no E2 set-up")
+    env: E2Env = ctx.env
+    mark = last_mark(ctx)
+    harness_is_ric = ctx.testcase.dut_role == "e2-node"
+    if "indication_gap" in step.objectives and not harness_is_ric:
+        ctx.error("spec.recover", "indication_gap is measured where the harness is the RIC (an E2 node DUT)")
+    goals = {f: objective(ctx, p) / 1000.0 for f, p in step.objectives.items()}
+    history = _history(ctx, env)
+    wire = _Wire(ctx, env)
+    found: list[Finding] = []
+    try:
+        _detect(ctx, env, wire, step, mark, goals, found)
+        setup_done = _reestablish(ctx, env, wire, step, mark, goals, history, harness_is_ric, found)
+        if setup_done is not None:
+            _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done, found)
+    except PeerClosed as err:
+        found.append(ctx.make(Verdict.FAIL, "transport.peer-closed",
+                              f"the DUT closed the association again during recovery: {err}"))
+    ctx.add_all(found)
+
+
+def _window(goals: dict, figure: str, default: float) -> float:
+    return WINDOW * goals[figure] if figure in goals else default
+
+
+def _detect(ctx, env, wire, step, mark: RestartMark, goals, found) -> None:
+    if mark.who == "peer":
+        return                               # the harness closed it itself: nothing to detect
+    until = mark.wall + _window(goals, "detection", mark.down_for + 10.0)
+    try:
+        wire.read(until, lambda m: False)    # whatever is still in flight is evidence
+    except PeerClosed:
+        if env.transport is not None:
+            env.transport.close()
+        if "detection" in goals:
+            found.append(judge(ctx, "e2", "detection", wall_ms(mark.wall), step.objectives["detection"],
+                               what="association loss seen by the harness after the restart"))
+        return
+    found.append(judge(ctx, "e2", "detection", None, step.objectives.get("detection", "(none)"),
+                       what="association loss after the restart",
+                       clause=f"{E2AP_CLAUSE} 7 (E2 over SCTP: a restart ends the association)")
+                 if "detection" in goals else
+                 ctx.make(Verdict.FAIL, "recovery.detection", "the association was not lost after the restart"))
+    ctx.add_all(found)
+
+
+def _reestablish(ctx, env, wire, step, mark: RestartMark, goals, history, harness_is_ric, found) -> float | None:
+    """A new association and E2 Setup on it; the wall-clock time E2 Setup completed (None: never)."""
+    until = mark.back_at + _window(goals, "reestablish", 10.0)
+    pause = mark.back_at - time.time()
+    if mark.who == "peer" and pause > 0:
+        time.sleep(min(pause, max(ctx.remaining(), 0.0)))
+        ctx.add_idle(pause)
+    transport = None
+    while transport is None and time.time() < until and ctx.remaining() > 0:
+        if env.accept is not None:
+            transport = env.accept(0.05)
+        elif env.dial is not None:
+            transport = env.dial()
+            if transport is None:
+                time.sleep(0.05)
+        else:
+            ctx.error("recovery.link", "this run cannot make a new E2 association (no listener, nothing to dial)")
+    done = None
+    if transport is not None:
+        env.renew(transport)
+        if harness_is_ric:
+            request = wire.read(until, lambda m: m.name == "E2setupRequest")
+            if request is not None:
+                done = wire.send("E2setupResponse", _again(ctx, history, "sent", "E2setupResponse",
+                                                           TransactionID=request.ies.get("TransactionID")))
+        else:
+            wire.send("E2setupRequest", _again(ctx, history, "sent", "E2setupRequest"))
+            answer = wire.read(until, lambda m: m.name in ("E2setupResponse", "E2setupFailure"))
+            if answer is not None and answer.name == "E2setupResponse":
+                done = answer.at
+    what = "E2 Setup again after the restart" if transport is not None \
+        else "a new E2 association after the restart"
+    if "reestablish" in goals:
+        found.append(judge(ctx, "e2", "reestablish", None if done is None else max(wall_ms(mark.back_at, done), 0.0),
+                           step.objectives["reestablish"], what=what, clause=SETUP_CLAUSE,
+                           detail={"down_for_ms": round(mark.down_for * 1000.0, 1),
+                                   "outage_ms": None if done is None else round(wall_ms(mark.wall, done), 1)}))
+    elif done is None:
+        found.append(ctx.make(Verdict.FAIL, "recovery.reestablish", f"no {what}", clause=SETUP_CLAUSE))
+    return done
+
+
+def _again(ctx, history, direction: str, name: str, **override: Any) -> Any:
+    """The IEs of the harness's earlier ``name`` of this test case, with ``override`` applied."""
+    for d, n, ies, _ in reversed(history):
+        if d == direction and n == name:
+            return {**ies, **{k: v for k, v in override.items() if v is not None}}
+    ctx.error("spec.recover", f"the harness sent no {name} before the restart: 'recover' repeats the "
+                              "harness's own part of the procedures it ran before")
+
+
+def _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done: float, found) -> None:
+    if harness_is_ric:
+        held = {_key(ies): ies for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionRequest"}
+        answered = {_key(ies) for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionResponse"}
+    else:
+        held = {_key(ies): ies for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionRequest"}
+        answered = {_key(ies) for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionResponse"}
+    keys = [k for k in held if k in answered]
+    if not keys and ("subscriptions" in goals or "indication_gap" in goals):
+        ctx.error("spec.recover", "no subscription was set up before the restart: nothing to re-create")
+    until = setup_done + _window(goals, "subscriptions", 10.0)
+    recreated: list[tuple] = []
+    for key in keys:
+        if harness_is_ric:
+            wire.send("RICsubscriptionRequest", held[key])
+            answer = wire.read(until, lambda m, k=key: m.name in ("RICsubscriptionResponse", "RICsubscriptionFailure")
+                               and _key(m.ies) == k)
+            at = answer.at if answer is not None and answer.name == "RICsubscriptionResponse" else None
+        else:
+            request = wire.read(until, lambda m, k=key: m.name == "RICsubscriptionRequest" and m.ies.get(
+                "RANfunctionID") == k[2])
+            at = None
+            if request is not None:
+                at = request.at
+                wire.send("RICsubscriptionResponse", _again(
+                    ctx, history, "sent", "RICsubscriptionResponse", RICrequestID=request.ies.get("RICrequestID"),
+                    RANfunctionID=request.ies.get("RANfunctionID")))
+        if at is not None:
+            recreated.append(key)
+        if "subscriptions" in goals:
+            found.append(judge(ctx, "e2", "subscription", None if at is None else max(wall_ms(setup_done, at), 0.0),
+                               step.objectives["subscriptions"], subject=_label(key),
+                               what=f"{_label(key)} re-created after E2 Setup",
+                               clause=SUB_CLAUSE if harness_is_ric else "",
+                               detail={"outcome": "re-created" if at is not None else "lost"}))
+    if "indication_gap" in goals:
+        _indications(ctx, wire, step, goals, history, recreated, found)
+
+
+def _indications(ctx, wire, step, goals, history, keys: list[tuple], found) -> None:
+    before: dict[tuple, tuple[Any, float]] = {}
+    for d, n, ies, at in history:
+        if d == "received" and n == "RICindication":
+            before[_key(ies) + (ies.get("RICactionID"),)] = (ies.get("RICindicationSN"), at)
+    wanted = {k for k in before if k[:3] in keys}
+    after: dict[tuple, list[tuple[Any, float]]] = {k: [] for k in wanted}
+    until = time.time() + _window(goals, "indication_gap", 10.0)
+
+    def take(m: _Msg) -> bool:
+        if m.name == "RICindication":
+            k = _key(m.ies) + (m.ies.get("RICactionID"),)
+            if k in after:
+                after[k].append((m.ies.get("RICindicationSN"), m.at))
+        return all(len(v) >= step.indications for v in after.values())
+
+    if wanted:
+        wire.read(until, take)
+    pixit = step.objectives["indication_gap"]
+    for k in sorted(wanted, key=str):
+        last_sn, last_at = before[k]
+        seen = after[k]
+        subject = f"{_label(k[:3])} action {k[3]}"
+        sns = [sn for sn, _ in seen]
+        first_sn = sns[0] if sns else None
+        dups = sorted({sn for sn in sns if sns.count(sn) > 1})
+        missing = sorted(set(range(min(sns), max(sns) + 1)) - set(sns)) if sns else []
+        detail = {"last_sn_before": last_sn, "first_sn_after": first_sn, "missing": missing, "duplicates": dups,
+                  "received_after": len(sns)}
+        found.append(judge(ctx, "e2", "indication-gap", None if not seen else wall_ms(last_at, seen[0][1]), pixit,
+                           subject=subject, what=f"RIC Indications stopped for {subject}", clause=SUB_CLAUSE,
+                           detail=detail))
+        found.append(rule(ctx, "e2", "indication-duplicates", not dups,
+                          f"{subject}: {len(dups)} RIC Indication SN(s) repeated after recovery"
+                          + (f" ({', '.join(map(str, dups))})" if dups else ""), SN_CLAUSE,
+                          value=len(dups), subject=subject, detail=detail, expected=0))
+        found.append(rule(ctx, "e2", "indication-missing", not missing,
+                          f"{subject}: {len(missing)} RIC Indication SN(s) missing after recovery"
+                          + (f" ({', '.join(map(str, missing[:10]))})" if missing else ""), SN_CLAUSE,
+                          value=len(missing), subject=subject, detail=detail, expected=0))
+
+
+register_executor(RecoverStep, run_recover)
