@@ -166,15 +166,42 @@ class LabLinks:
     def counters(self) -> dict[str, dict]:
         return {name: m.counters() for name, m in self._live.items() if hasattr(m, "counters")}
 
+    def relay_for(self, link: str, kind: str) -> bool:
+        """Whether the lab names ``link`` as a ``kind`` ('udp' | 'tcp') relay (what a run routes through)."""
+        spec = self.specs.get(link)
+        return spec is not None and spec.mechanism == f"{kind}-relay"
+
+    def route(self, link: str, upstream: tuple[str, int]) -> tuple[str, int]:
+        """Point ``link``'s relay at ``upstream`` (a simulator the run has just started on its own
+        port) and return where a peer must send to go through it. New flows go there; flows
+        already relayed keep theirs."""
+        mech = self.mechanism(link)
+        mech.upstream = (str(upstream[0]), int(upstream[1]))
+        self._record(link, "route", NONE, f"upstream {upstream[0]}:{upstream[1]}")
+        return self.address(link)
+
+    def mark(self) -> float:
+        """Now, on the timeline's clock: `write_evidence(since=mark)` keeps what came after."""
+        return time.monotonic()
+
     def address(self, link: str) -> tuple[str, int]:
         """Where a peer must send to go through ``link``'s relay."""
         host, port = self.mechanism(link).listen
         return host, port
 
-    def write_evidence(self, folder: Path) -> Path:
-        """impairments.json: every change of every link, and each relay's counters."""
+    def write_evidence(self, folder: Path, since: float | None = None) -> Path:
+        """impairments.json: every change of every link (from ``since``, a `mark()`, when given), and
+        each relay's counters (running totals of the session)."""
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / "impairments.json"
-        path.write_text(json.dumps({"timeline": self.timeline(), "counters": self.counters()}, indent=1))
+        timeline = [e for e in self.timeline() if since is None or e["monotonic"] >= since]
+        links = {}
+        for name, spec in self.specs.items():
+            live = self._live.get(name)
+            listen, upstream = getattr(live, "listen", spec.listen), getattr(live, "upstream", spec.upstream)
+            links[name] = {"mechanism": spec.mechanism, "listen": f"{listen[0]}:{listen[1]}" if listen else None,
+                           "upstream": f"{upstream[0]}:{upstream[1]}" if upstream else None, "dev": spec.dev or None}
+        path.write_text(json.dumps({"links": links, "timeline": timeline, "counters": self.counters()}, indent=1))
         return path
 
     def close(self) -> None:

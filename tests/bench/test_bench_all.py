@@ -72,7 +72,7 @@ def test_unknown_bench_name_is_one_line():
     out = _cli("--only", "codec,warp")
     assert out.returncode == 2
     assert out.stderr.strip() == ("error: --only codec,warp: unknown bench warp; known: a1, capture, codec, "
-                                  "fronthaul, replay, report, suite, transport")
+                                  "fronthaul, relay, replay, report, suite, transport")
 
 
 def test_capture_bench_gives_three_rows_with_their_targets():
