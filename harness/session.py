@@ -20,9 +20,11 @@ from harness.evidence.wire import WireCapture
 from harness.interfaces import Binding, BindingError, binding_for, bindings, primary
 from harness.interfaces.e2 import session_codec
 from harness.interfaces.e2.view import E2Messages
+from harness.core.errors import LabError
 from harness.profiles.loader import ProfileError, load_dut, load_lab, refuse_silent_simulator
+from harness.profiles.paths import check_steps, lab_links
 from harness.core.verdict import Finding, Verdict
-from harness.results import ResultsFolderError, ResultsWriter
+from harness.results import ResultsFolderError, ResultsWriter, safe_name
 from harness.runner.adapters import CommandAdapter, ManualAdapter, SimulatorAdapter
 from harness.runner.exchange import Exchange
 from harness.runner.runner import TestResult, Timers
@@ -74,13 +76,17 @@ class HarnessSession:
         # Each interface binding's per-session state (lab blocks, a live link): harness/interfaces/.
         # Opened now, so a bad lab block or a missing DUT address stops the run before its first test case.
         self.states: dict[str, Any] = {}
+        # The lab's named links (docs/resilience.md): relays the bindings route their peers through.
+        self.links = self._links() if options.open_interfaces else None
         try:
             for binding in bindings() if options.open_interfaces else ():
                 self.states[binding.name] = binding.open(self)
             owner = primary(self.dut)
             if options.fault and owner is not None:
                 owner.check_fault(self.dut, options.fault)
-        except BindingError as err:
+        except (BindingError, LabError) as err:
+            if self.links is not None:
+                self.links.close()
             raise SessionError(str(err)) from None
         # The library's templates are E2AP: an A1-only DUT reads them with the newest E2 versions.
         self.codec = session_codec(self.dut)
@@ -118,6 +124,15 @@ class HarnessSession:
             if self.wire.notice:
                 self.writer.notice(self.wire.notice)      # logged, and shown at the end of the run
 
+    def _links(self):
+        """The lab profile's `links:` as run-time links (harness/impair/links.py), None when it names none."""
+        if not self.lab.links:
+            return None
+        try:
+            return lab_links(self.lab)
+        except (ProfileError, LabError) as err:
+            raise SessionError(f"{self.lab.where.file}: links: {err}") from None
+
     @staticmethod
     def _writer(results: Path, meta: dict) -> ResultsWriter:
         try:
@@ -140,6 +155,8 @@ class HarnessSession:
             if first is not None and first != tc.where:
                 raise SpecError(tc.where, f"duplicate test case id '{tc.id}' (first defined at {first})")
             self.seen_ids[tc.id] = tc.where
+            if self.options.open_interfaces and self.applicable(tc)[0]:
+                check_steps(tc.steps, self.links)     # an impairment that cannot act here: refused now
         return spec_file
 
     def applicable(self, tc) -> tuple[bool, str]:
@@ -164,13 +181,26 @@ class HarnessSession:
     def run(self, tc):
         """Run one test case through its interface's binding; its row goes to the results."""
         started, t0 = time.time(), time.monotonic()
+        since = self.links.mark() if self.links is not None else None
         try:
             result = binding_for(tc.protocol).run(self, tc)
         except BindingError as err:         # the lab could not be set up (a simulator that would not start)
             result = self._error_result(tc, str(err), started, t0)
         except Exception as err:  # noqa: BLE001 -- a bad value, a harness bug: an ERROR row, never a lost one
             result = self._error_result(tc, f"{type(err).__name__}: {err}", started, t0)
-        return self._finish_row(result)
+        return self._finish_row(result, self._impairment_evidence(tc, since))
+
+    def _impairment_evidence(self, tc, since: float | None) -> dict:
+        """impairments.json in the test case's evidence folder (what its links went through); the row names it."""
+        if self.links is None or self.writer is None:
+            return {}
+        folder = self.writer.dir / "tests" / safe_name(tc.id)
+        try:
+            path = self.links.write_evidence(folder, since)
+        except OSError as err:
+            self.writer.notice(f"{folder / 'impairments.json'}: not written: {err.strerror or err}")
+            return {}
+        return {"impairments": str(path.relative_to(self.writer.dir))}
 
     @staticmethod
     def _error_result(tc, message: str, started: float, t0: float) -> TestResult:
@@ -182,8 +212,8 @@ class HarnessSession:
         """What ``binding.open`` returned for this session."""
         return self.states.get(binding.name)
 
-    def _finish_row(self, result):
-        row = self.writer.test(result) if self.writer else self._row(result)
+    def _finish_row(self, result, extra: dict | None = None):
+        row = self.writer.test(result, extra) if self.writer else self._row(result)
         if not self.writer:
             self.rows.append(row)
         return result
@@ -207,6 +237,8 @@ class HarnessSession:
             self.wire.stop()
         for binding in bindings():
             binding.close(self, self.states.get(binding.name))
+        if self.links is not None:
+            self.links.close()
         if self.protocol_log is not None:
             self.protocol_log.close()
             self.protocol_log = None

@@ -21,6 +21,7 @@ import sys
 from importlib import metadata
 
 from harness.bench import cli as bench_cli
+from harness.cli import campaign_command
 from harness.cli import (analyze_command, codec_commands, crosscheck_command, examples, fronthaul_commands,
                          fuzz_commands, init_command, logsetup, replay_command, report_commands, run_commands,
                          sim_command)
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     examples.register(sub)
     init_command.register(sub)
     run_commands.register(sub)
+    campaign_command.register(sub)
     sim_command.register(sub)
     replay_command.register(sub)
     crosscheck_command.register(sub)

@@ -120,7 +120,7 @@ def build(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     view = build_view(runs, html_path.parent, trusted_keys=tuple(args.trust), problems=tuple(skipped),
-                      project=project)
+                      project=project, campaign_folders=tuple(Path(p) for p in args.results))
     _summary(view)
     return _write(view, html_path, None if args.no_pdf else pdf_path)
 

@@ -92,6 +92,19 @@ def _locate(data: bytes, inner: bytes, cursor: int) -> int:
     return pos if pos >= 0 else cursor
 
 
+_PREFIX = tuple(bytes((i,)) for i in range(128))
+
+
+def _find_open(data: bytes, inner: bytes, cursor: int) -> int:
+    """`_locate`, in one search for the usual one-octet length: the first place after ``cursor``
+    where ``inner`` follows its own length determinant (searching for the two together)."""
+    n = len(inner)
+    if n >= 128:
+        return _locate(data, inner, cursor)
+    q = data.find(_PREFIX[n] + inner, cursor - 1 if cursor else 0)
+    return q + 1 if q >= 0 else cursor
+
+
 class Asn1Codec:
     """Encode and decode one compiled module set."""
 
@@ -106,7 +119,7 @@ class Asn1Codec:
         self._keyed: dict = {}
         self._slot_tables: dict = {}    # id(TableSlot) -> its object set keyed by the key field
         self._walkers: dict = {}        # id(plan node) -> its decode walk (see _walker)
-        self._recipes: dict = {}        # type name -> (compiled type, is a hole, walker or None), see _deep
+        self._recipes: dict = {}        # type name -> (compiled type, is a hole, walker or None, exact decoder or None)
         self._scalars: dict = {}        # (type name, octets) -> an open type's int/str value (see _SCALARS)
         self._fast: dict = {}
         self._use_fast = fast
@@ -167,19 +180,22 @@ class Asn1Codec:
             compiled = self._compiled_type(type_name, path, DecodeError)
             plan = self._plans.plan(type_name)
             recipe = self._recipes[type_name] = (compiled, type_name in self._hole_types and self._holes is not None,
-                                                 None if plan is None else self._walker(plan))
-        compiled, hole, walker = recipe
+                                                 None if plan is None else self._walker(plan),
+                                                 self._exact_decoder(compiled))
+        compiled, hole, walker, exact = recipe
         unknown_before = perfix.SEEN[0]
-        value = self._decode_fast(type_name, compiled, data, path, base)
-        if value is _SLOW:
-            value = self._decode_slow(type_name, compiled, data, path, base)
+        value: Any = fastgen.DECLINED if exact is None else exact(data)
+        if value is fastgen.DECLINED:
+            value = self._decode_fast(type_name, compiled, data, path, base)
+            if value is _SLOW:
+                value = self._decode_slow(type_name, compiled, data, path, base)
         if perfix.SEEN[0] != unknown_before:
             for where, v in perfix.unknown_values(value, path, []):
                 notes.append(Note("unknown-value", render_path(where),
                                   f"ENUMERATED extension value {v[1:-1]} is not defined in "
                                   f"{self.label or 'these modules'}; kept as '{v}'"))
         if hole and self._holes is not None:
-            return self._holes.decode(type_name, value, path, base + 8 * _locate(data, value, 0),
+            return self._holes.decode(type_name, value, path, base + 8 * _find_open(data, value, 0),
                                       context, notes, None)
         if walker is not None:
             value = walker(value, path, [data, 0, base, notes, context])
@@ -329,12 +345,8 @@ class Asn1Codec:
                                   siblings)
 
     def _offset_of(self, inner: bytes, state: list) -> int:
-        data, cursor = state[0], state[1]
-        n = len(inner)
-        pos = data.find(inner, cursor)             # _locate's first try, inline: it is nearly always right
-        if pos < 1 or not (data[pos - 1] == n if n < 128 else _length_prefix_ok(data, pos, n)):
-            pos = _locate(data, inner, cursor)
-        state[1] = pos + n
+        pos = _find_open(state[0], inner, state[1])
+        state[1] = pos + len(inner)
         return state[2] + 8 * pos
 
     def _decode_open(self, slot, seq: dict, comp: str, path: tuple, state: list):
@@ -342,11 +354,8 @@ class Asn1Codec:
         key = seq.get(slot.key)
         table = self._slot_tables.get(id(slot))
         obj = (self._table(slot) if table is None else table).get(key)
-        data, cursor, n = state[0], state[1], len(raw)        # self._offset_of, inline (once per IE)
-        pos = data.find(raw, cursor)
-        if pos < 1 or not (data[pos - 1] == n if n < 128 else _length_prefix_ok(data, pos, n)):
-            pos = _locate(data, raw, cursor)
-        state[1] = pos + n
+        pos = _find_open(state[0], raw, state[1])            # self._offset_of, inline (once per IE)
+        state[1] = pos + len(raw)
         offset = state[2] + 8 * pos
         if obj is None:
             where = render_path(path + (comp,))
@@ -365,7 +374,14 @@ class Asn1Codec:
         if value is _SLOW:
             notes = state[3]
             noted = len(notes)
-            value = self._deep(type_name, raw, notes, state[4], path + (comp, f"<{type_name}>"), offset)
+            recipe = self._recipes.get(type_name)
+            if recipe is not None and recipe[3] is not None and not recipe[1] and recipe[2] is None:
+                seen = perfix.SEEN[0]             # a plain value type: `_deep`'s work is this call
+                value = recipe[3](raw)
+                if value is fastgen.DECLINED or perfix.SEEN[0] != seen:
+                    value = _SLOW
+            if value is _SLOW:
+                value = self._deep(type_name, raw, notes, state[4], path + (comp, f"<{type_name}>"), offset)
             if type(value) in _SCALARS and len(notes) == noted:
                 if len(self._scalars) >= _SCALAR_MEMO:
                     self._scalars.clear()
@@ -373,6 +389,17 @@ class Asn1Codec:
         if self._holes is not None:
             self._holes.observe(type_name, value, state[4])
         return (type_name, value)
+
+    def _exact_decoder(self, compiled) -> Callable | None:
+        """The type's generated decoder taking exactly the whole octets (`fastgen.build_exact`).
+
+        Why: one call where `_decode_fast` and fastgen's wrapper cost more than a short IE's
+        decode; what it declines (errors, octets left over, skips past the end) takes
+        `_decode_fast` and asn1tools as before. `_decode_open` calls it directly for value
+        types with nothing to walk (request IDs, E2 node IDs, causes), without `_deep`; an
+        unknown ENUMERATED value (which needs a note) then goes through `_deep`.
+        """
+        return fastgen.build_exact(compiled, self.compiled.spec) if self._use_fast else None
 
     def _key_field(self, slot) -> str:
         key_slot = self.compiled.slots.get((slot.type_name, slot.key)) if slot.key else slot

@@ -32,6 +32,7 @@ from harness.codec.fastper import (_FAIL, Fallback, _align, _bit, _bit_bytes, _b
                                    _unconstrained)
 
 _PAD = bytes(8)
+_COPY_LIMIT = 1 << 20   # larger inputs are not copied to pad them (tests/fuzz/test_memory_bounds.py)
 _CHAIN_MAX = 8          # CHOICE alternatives decoded by an if-chain; more go through a table
 _GROUP = 6              # optional SEQUENCE members tested together (one test when none is present)
 
@@ -97,8 +98,8 @@ def _seq_additions(buf, pos: int, values: dict, additions: tuple) -> int:
         if i < len(additions):
             name, fn, group = additions[i]
             value, used = fn(buf, pos)
-            if used > end:
-                raise _FAIL
+            if max(_align(used), pos + 8) != end:
+                raise _FAIL                 # not its complete encoding (X.691 11.2): asn1tools' error
             if group:
                 values.update(value)
             else:
@@ -119,8 +120,8 @@ def _choice_addition(additions: dict) -> Callable:
         if entry is None:
             return (None, None), end
         value, used = entry[1](buf, pos)
-        if used > end:
-            raise _FAIL
+        if max(_align(used), pos + 8) != end:
+            raise _FAIL                     # not its complete encoding (X.691 11.2)
         return (entry[0], value), end
     return dec
 
@@ -502,8 +503,15 @@ def build(compiled_type, owner: Any = None) -> Callable | None:
         fn = generate(compiled_type.type, owner)
     except Fallback:
         return fastper.build(compiled_type)
+    closures: list = []
 
     def decode(data: bytes):
+        if len(data) > _COPY_LIMIT:     # no padded copy of a huge input: the closures read it in place
+            if not closures:
+                closures.append(fastper.build(compiled_type))
+            if closures[0] is None:
+                raise Fallback()
+            return closures[0](data)
         try:
             value, used = fn(bytes(data) + _PAD, 0)
             if used <= 8 * len(data):
@@ -512,4 +520,32 @@ def build(compiled_type, owner: Any = None) -> Callable | None:
             pass
         _FAIL.__traceback__ = None      # see fastper.build: the shared exception keeps frames alive
         raise Fallback()
+    return decode
+
+
+DECLINED = object()      # what a `build_exact` decoder returns when it declines
+
+
+def build_exact(compiled_type, owner: Any = None) -> Callable | None:
+    """A decoder ``bytes -> value`` that accepts only a value filling the octets exactly
+    (what `Asn1Codec` accepts from the fast path without asking asn1tools), returning
+    `DECLINED` otherwise; None when generation declines the type. For open-type values:
+    one call instead of `build`'s wrapper and the codec's checks around it.
+    """
+    try:
+        fn = generate(compiled_type.type, owner)
+    except Fallback:
+        return None
+
+    def decode(data: bytes):
+        if len(data) > _COPY_LIMIT:
+            return DECLINED             # `build`'s decoder reads it without a padded copy
+        try:
+            value, used = fn(data + _PAD, 0)
+            if (used + 7) >> 3 == len(data):
+                return value
+        except Exception:  # noqa: S110 - Fallback, or any surprise on hostile bytes: the caller's slow path judges
+            pass
+        _FAIL.__traceback__ = None      # see fastper.build: the shared exception keeps frames alive
+        return DECLINED
     return decode

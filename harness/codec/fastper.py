@@ -414,8 +414,8 @@ def _make_members(b, t):
             if i < len(additions):
                 name, fn, group = additions[i]
                 value, used = fn(buf[:end >> 3], pos)
-                if used > end:
-                    raise _FAIL
+                if max(_align(used), pos + 8) != end:
+                    raise _FAIL                 # not its complete encoding (X.691 11.2): asn1tools' error
                 if group:
                     values.update(value)
                 else:
@@ -491,6 +491,8 @@ def _make_choice(b, t):
         if entry is None:
             return (None, None), end
         value, used = entry[1](buf[:end >> 3], pos)
+        if max(_align(used), pos + 8) != end:
+            raise _FAIL                         # not its complete encoding (X.691 11.2)
         return (entry[0], value), end
     return extensible
 

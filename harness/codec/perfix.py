@@ -1,7 +1,7 @@
 """Corrections to the pinned asn1tools' aligned-PER type encoders (X.691 conformance).
 
 Why: asn1tools 0.169.0 (pinned, see tests/codec/test_asn1tools_pin.py) differs from
-X.691 -- and from asn1c and pycrate, which agree with each other -- in three places
+X.691 -- and from asn1c and pycrate, which agree with each other -- in the places
 that E2SM payloads reach:
 
 * M1: a known-multiplier character string with a size range does not octet-align an
@@ -15,7 +15,12 @@ that E2SM payloads reach:
   as 80 00 00 ff; asn1c and pycrate write 80 00 ff), found by the differential tests;
 * M4: an ENUMERATED extension index the module does not define decodes to None, which
   cannot be re-encoded; here it becomes ``UnknownEnumerated('<extension N>')``, which
-  re-encodes to the same bits, and the codec notes it (kind 'unknown-value').
+  re-encodes to the same bits, and the codec notes it (kind 'unknown-value');
+* open type fields (X.691 11.2 with 11.1): after a SEQUENCE extension addition asn1tools
+  only aligned instead of stepping past the field's octets (a surplus octet was read as the
+  next field), and after a CHOICE extension alternative that ran past its octets it moved
+  backwards; an empty addition was written with a zero length instead of one zero octet.
+  Contents that are not the value's complete encoding are rejected (`_close_open_type`).
 
 `apply` swaps the class of each affected compiled type object for a subclass here,
 once, right after compilation: no asn1tools module state is touched. The fast
@@ -163,6 +168,10 @@ def _append_open(encoder, inner) -> None:
     """Append the (aligned) contents of encoder ``inner`` as an open type."""
     n = inner.number_of_bytes()
     encoder.align()
+    if n == 0:                  # X.691 11.1: an empty complete encoding is one zero octet
+        encoder.append_length_determinant(1)
+        encoder.append_bytes(b"\x00")
+        return
     if n < _FRAGMENT:
         encoder.append_length_determinant(n)
         encoder += inner
@@ -183,11 +192,35 @@ def _read_fragments(decoder, first: int) -> bytes:
 
 
 def _decode_inside(member, contents: bytes):
+    decoder = _per.Decoder(bytearray(contents))
     try:
-        return member.decode(_per.Decoder(bytearray(contents)))
+        value = member.decode(decoder)
     except _per.ErrorWithLocation as e:
         e.add_location(member)
         raise
+    _close_open_type(decoder, member, 8 * len(contents), len(contents))
+    return value
+
+
+def _close_open_type(decoder, member, offset: int, length: int) -> None:
+    """Step past an open type of ``length`` octets whose value was decoded from bit ``offset``
+    (counted as bits left, asn1tools' way); its octets must be the value's complete encoding.
+
+    X.691 11.2: an extension addition or CHOICE extension alternative is an open type field,
+    the *complete encoding* (11.1: padded to an octet, one zero octet when empty) preceded
+    by its length; the next field starts after those octets. asn1tools 0.169.0 only aligned
+    after a SEQUENCE extension addition (octets past the value's encoding were then read as
+    the next field), and moved backwards after a CHOICE alternative that ran past its octets.
+    A value shorter or longer than its open type is an error here, as in asn1c.
+    """
+    used = offset - decoder.number_of_bits
+    need = max(1, (used + 7) // 8)
+    if need != length:
+        err = _per.DecodeError(f"the open type holds {length} octet(s) but the value's encoding "
+                               f"{'runs past it' if used > 8 * length else f'takes {need}'} (X.691 11.2)")
+        err.add_location(member)
+        raise err
+    decoder.skip_bits(8 * length - used)
 
 
 class OpenType(_per.OpenType):
@@ -236,7 +269,7 @@ class Choice(_per.Choice):
         except _per.ErrorWithLocation as e:
             e.add_location(addition)
             raise
-        decoder.skip_bits(8 * length - (offset - decoder.number_of_bits))
+        _close_open_type(decoder, addition, offset, length)
         return (addition.name, decoded)
 
 
@@ -296,9 +329,7 @@ class _MembersFix:
             except _per.ErrorWithLocation as e:
                 e.add_location(addition)
                 raise
-            used = offset - decoder.number_of_bits
-            if used % 8:
-                decoder.skip_bits(8 - used % 8)
+            _close_open_type(decoder, addition, offset, length)
         return decoded
 
 

@@ -90,6 +90,7 @@ class HttpServer:
         if tls is not None and tls.cert is not None:
             ctx = tls.server_context()
             self.scheme = "https"
+        self._ssl = ctx
         try:
             self.listener = Listener((host, port), self._serve, ssl_context=ctx)
         except OSError as err:
@@ -123,6 +124,24 @@ class HttpServer:
                 item.reply = (503, {}, b"")
                 item.replied.set()
         self.listener.stop()
+
+    def pause(self) -> None:
+        """Close the listening port (connections are refused, as from a server that is down); `resume` reopens it."""
+        self.listener.stop()
+
+    def resume(self) -> None:
+        """Listen again on the same port after `pause`.
+
+        Raises:
+            HttpLabError: the port was taken meanwhile.
+        """
+        try:
+            listener = Listener((self.host, self.port), self._serve, ssl_context=self._ssl)
+        except OSError as err:
+            raise HttpLabError(f"cannot listen again on {self.host}:{self.port}: {err}") from None
+        listener.errors[:0] = self.listener.errors
+        self.listener = listener
+        self.listener.start(f"http-server-{self.port}")
 
     def close_intake(self) -> None:
         """The test case's steps are over: answer what the DUT still sends at once (503, kept in

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import LabError
-from harness.impair.model import NONE, Impairment
+from harness.impair.model import NONE, Impairment, impairment_from
 from harness.impair.netem import Netem, flap, netem_available
 from harness.impair.relay import TcpRelay, TimelineEntry, UdpRelay
 
@@ -43,14 +43,16 @@ class LinkSpec:
     upstream: tuple[str, int] | None = None
     dev: str = ""
     netns: str | None = None
+    impairment: Any = None              # standing impairment: 'none', a path profile name or fields (campaigns)
 
     @classmethod
     def from_dict(cls, name: str, d: Mapping[str, Any], parse_address: Any) -> LinkSpec:
         """From the (schema-checked) profile mapping; ``parse_address`` turns 'HOST:PORT' into a tuple."""
         if "relay" in d:
             return cls(name, f"{d['relay']}-relay", parse_address(d.get("listen", "127.0.0.1:0")),
-                       parse_address(d["upstream"]))
-        return cls(name, str(d.get("mechanism", "")), dev=str(d.get("dev", "")), netns=d.get("netns"))
+                       parse_address(d["upstream"]), impairment=d.get("impairment"))
+        return cls(name, str(d.get("mechanism", "")), dev=str(d.get("dev", "")), netns=d.get("netns"),
+                   impairment=d.get("impairment"))
 
 
 class LabLinks:
@@ -108,7 +110,20 @@ class LabLinks:
             else:
                 mech = None
             self._live[link] = mech
+            base = self.standing(link)
+            if mech is not None and base != NONE:      # from its first packet on: the path as the lab declares it
+                mech.apply(base, "standing impairment (lab profile)")
+                self._record(link, "apply", base, "standing impairment (lab profile)")
             return mech
+
+    def standing(self, link: str) -> Impairment:
+        """The link's standing impairment (its `impairment:` in the lab profile; a campaign row's): NONE if none."""
+        value = self.specs[link].impairment if link in self.specs else None
+        if value is None or value == "none":
+            return NONE
+        if isinstance(value, str):
+            return self.resolve(value, None)
+        return impairment_from(value, f"links: {link}: impairment")
 
     def start(self) -> None:
         """Start every relay now (before the peers connect through them)."""
@@ -124,6 +139,12 @@ class LabLinks:
         self._record(link, "apply" if imp != NONE else "clear", imp, note)
 
     def clear(self, link: str, note: str = "") -> None:
+        """Back to the link's standing impairment (none unless the lab profile gives one)."""
+        base = self.standing(link)
+        if base != NONE:
+            self.apply(link, base, f"{note}: back to the standing impairment" if note else
+                       "back to the standing impairment")
+            return
         mech = self.mechanism(link)
         if mech is not None:
             mech.clear(note)

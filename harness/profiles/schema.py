@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness import bundled
+from harness.impair.model import ImpairmentError, impairment_from
 from harness.spec.errors import ProfileError
 from harness.spec.reader import did_you_mean, type_name
 from harness.spec.yamlload import LDict, LList, Source
@@ -187,8 +189,23 @@ def _link(value: Any) -> str:
     return ""
 
 
+def _standing(value: Any) -> str:
+    """A link's standing impairment (a campaign row, docs/campaigns.md): 'none', a path profile, or fields."""
+    if isinstance(value, str):
+        names = sorted(p.stem for p in bundled.path_profiles_dir().glob("*.yaml"))
+        if value == "none" or value in names:
+            return ""
+        return f"'{value}' is neither none nor a path profile{did_you_mean(value, names)} (known: {', '.join(names)})"
+    try:
+        impairment_from(value, "impairment")
+    except ImpairmentError as err:
+        return str(err)
+    return ""
+
+
 LINK = Key((dict,), fields={"relay": choice("udp", "tcp"), "mechanism": choice("netem", "link"),
-                            "listen": ADDRESS, "upstream": ADDRESS, "dev": STR, "netns": STR}, check=_link)
+                            "listen": ADDRESS, "upstream": ADDRESS, "dev": STR, "netns": STR,
+                            "impairment": Key((str, dict), check=_standing)}, check=_link)
 
 CONTACT = mapping(first_name=STR, last_name=STR, email=STR, organisation=STR, phone=ID)
 CONTACTS = Key((list,), item=CONTACT)
@@ -204,7 +221,8 @@ DUT_SCHEMA: dict[str, Key] = {
     "ran_functions": Key((list,), item=mapping(id=Key((int,)), e2sm=STR, revision=Key((int,)))),
     "pics": FREE,                                   # checked against specs/pics/pics.yaml by the loader
     "a1": mapping(version=choice(*A1AP_VERSIONS, supported="the A1AP versions this harness tests"),
-                  policy_types=Key((list,), item=ID), policy_types_dir=STR),
+                  policy_types=Key((list,), item=ID), policy_types_dir=STR,
+                  persistent_policies=Key((bool,))),     # its policies survive a restart (docs/resilience.md)
     "mplane": mapping(version=choice(*MPLANE_VERSIONS, supported="the WG4 M-plane versions this harness tests"),
                       netconf=Key((list,), item=Key((str,), check=_netconf_capability)),
                       call_home=Key((bool, str), check=_call_home),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from harness.interfaces.mplane.xml_view import label, pretty
-from harness.report import charts, msc
+from harness.report import charts, msc, recovery_view
 from harness import integrity
 from harness.core.redact import redact_data
 from harness.core.verdict import exit_status
@@ -105,6 +105,8 @@ class TestView:
     kpm_svg: str
     problems: tuple[str, ...]
     local_problems: tuple[str, ...] = ()     # the same with local paths, for the console
+    recovery: tuple = ()      # recovery_view.FigureRow...: the recovery figures (issue 20)
+    timeline_svg: str = ""    # the recovery timeline, impairment windows shaded
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ class ReportView:
     attention: tuple[Attention, ...] = ()   # FAIL, then ERROR, then INCONC; across runs
     project: Project | None = None
     local_problems: tuple[str, ...] = ()    # `problems` with the local paths, printed by the CLI
+    campaigns: tuple = ()                   # recovery_view.CampaignView...: distributions of a campaign folder
 
     @property
     def matrix(self) -> Matrix | None:
@@ -342,10 +345,14 @@ def test_view(run: RunRecord, test: TestRecord, number: int, run_number: int, la
         problems += (f"{run.path / (test.exchange or '')}: evidence not shown ({type(err).__name__}: "
                      f"{str(err)[:200]})",)
         messages, msc_svg, kpm_svg = (), "", Markup("")
+    timeline, trouble = recovery_view.timeline_svg(run, test, entries)
+    if trouble:
+        problems += (trouble,)
     return TestView(
         anchor=anchor, record=test, source=label, exchange_link=_link(run, test.exchange, out_dir),
         pcap_link=_link(run, test.pcap, out_dir), messages=messages, msc_svg=msc_svg, kpm_svg=kpm_svg,
-        problems=tuple(scrub(p) for p in problems), local_problems=problems)
+        problems=tuple(scrub(p) for p in problems), local_problems=problems,
+        recovery=recovery_view.figure_rows(test), timeline_svg=timeline)
 
 
 def _pairs(d: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -533,7 +540,7 @@ def lab_line(run: RunView) -> str:
 def build_view(runs: list[RunRecord], out_dir: Path, title: str = "Joint O-RAN test report",
                decoded: bool = True, labels: list[str] | None = None,
                trusted_keys: tuple[Path, ...] = (), problems: tuple[str, ...] = (),
-               project: Project | None = None) -> ReportView:
+               project: Project | None = None, campaign_folders: tuple[Path, ...] = ()) -> ReportView:
     """Everything the report shows, for these runs, with links relative to `out_dir`;
     `problems`: input problems outside any run (a symlinked subfolder skipped). No absolute
     local path reaches the view: results folders are named by their labels, spec files
@@ -543,9 +550,12 @@ def build_view(runs: list[RunRecord], out_dir: Path, title: str = "Joint O-RAN t
     views = tuple(run_view(r, i, names[i - 1], out_dir, decoded, trusted_keys, scrub)
                   for i, r in enumerate(runs, 1))
     labs = tuple(sorted({lab_line(v) for v in views}))
+    campaign_views, campaign_problems = recovery_view.campaigns(campaign_folders)
+    problems += campaign_problems
     return ReportView(title=title, generated=_date(time.time()), runs=views, conflicts=conflicts(views),
                       labs=labs, dates=tuple(sorted({v.provenance.date for v in views})),
                       problems=tuple(scrub(p) for p in problems) + tuple(p for v in views for p in v.problems),
                       simulated=tuple(v.provenance.label for v in views if v.provenance.simulated),
                       matrices=matrices(views), overall=overall(views), attention=attention(views),
-                      project=project, local_problems=problems + tuple(p for v in views for p in v.local_problems))
+                      project=project, local_problems=problems + tuple(p for v in views for p in v.local_problems),
+                      campaigns=campaign_views)

@@ -68,6 +68,8 @@ class TestRecord:
     spec: str
     where: str             # 'results.jsonl:N' with the folder's path
     line: int
+    recovery: tuple = ()   # the recovery figures (dicts: figure, value, units, objective, verdict, clause, ...)
+    impairments: str | None = None   # relative path of the test's impairments.json (what its links went through)
 
     @property
     def applicable(self) -> bool:
@@ -105,7 +107,9 @@ def _test(row: TestRow, jsonl: Path) -> TestRecord:
         findings=tuple(_finding(f) for f in row.findings),
         exchange=row.exchange if isinstance(row.exchange, str) else None,
         pcap=row.pcap if isinstance(row.pcap, str) else None, reason=row.reason or None,
-        started=row.started, duration=row.duration, spec=row.spec, where=f"{jsonl}:{row.line}", line=row.line)
+        started=row.started, duration=row.duration, spec=row.spec, where=f"{jsonl}:{row.line}", line=row.line,
+        recovery=row.recovery,
+        impairments=row.raw.get("impairments") if isinstance(row.raw.get("impairments"), str) else None)
 
 
 def load_run(path: Path) -> RunRecord:

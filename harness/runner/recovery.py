@@ -81,6 +81,13 @@ def last_mark(ctx: StepContext) -> RestartMark:
     return done[-1]
 
 
+def _timed(ctx: StepContext, detail: dict | None) -> dict:
+    """``detail`` with the break it follows (wall-clock ``restart_at``, ``restart_down_s``): the report's timeline."""
+    done = marks(ctx)
+    when = {"restart_at": round(done[-1].wall, 3), "restart_down_s": done[-1].down_for} if done else {}
+    return {**when, **(detail or {})}
+
+
 def _walk(steps) -> list:
     out = []
     for s in steps:
@@ -135,7 +142,7 @@ def judge(ctx: StepContext, interface: str, figure: str, value: float | None, pi
         cite = lab_clause(pixit)
     verdict = Verdict.PASS if ok else Verdict.FAIL
     ctx.figures.append(RecoveryFigure(interface, figure, None if value is None else round(value, 1), "ms", goal,
-                                      pixit, verdict.name, cite, subject, dict(detail or {})))
+                                      pixit, verdict.name, cite, subject, _timed(ctx, detail)))
     return ctx.make(verdict, f"recovery.{figure}", text, clause=cite, ie_path=subject or None,
                     expected={"objective_ms": goal, "pixit": pixit},
                     observed=None if value is None else round(value, 1))
@@ -147,7 +154,7 @@ def rule(ctx: StepContext, interface: str, figure: str, ok: bool, text: str, cla
     """A recovery figure the specification itself rules on (duplicates, a policy kept): no PIXIT."""
     verdict = Verdict.PASS if ok else Verdict.FAIL
     ctx.figures.append(RecoveryFigure(interface, figure, value, units, None, None, verdict.name, clause, subject,
-                                      dict(detail or {})))
+                                      _timed(ctx, detail)))
     return ctx.make(verdict, f"recovery.{figure}", text, clause=clause, ie_path=subject or None,
                     expected=expected, observed=value)
 

@@ -54,8 +54,9 @@ def test_unknown_schema_and_missing_expect(tmp_path):
 
 
 def test_e2_steps_are_not_a1_steps(tmp_path):
-    assert "a step needs one of: request, expect-request, respond, trigger" in _error(
-        tmp_path, "- send: E2setupRequest\n")
+    text = _error(tmp_path, "- send: E2setupRequest\n")
+    assert "a step needs one of: request, expect-request, respond, restart, recover, notification-retry" in text
+    assert "found 'send'" in text
 
 
 def test_request_step_model(tmp_path):

@@ -125,3 +125,27 @@ def test_hostile_lengths_decline_instead_of_reading_the_padding():
                                           and "IndicationMessage" in p.name))["hex"])
     for cut in range(len(data)):
         assert _run(gen, data[:cut]) == "declined"
+
+
+# `oran-harness fuzz --target fastper` (fixtures/fuzz/fastper/...a561...): a KPM measurement label whose
+# mIMO-mode-Index extension addition is sent as 02 01 00 (2 octets) where its complete encoding is
+# 01 00 (X.691 11.2 with 11.1). The generated decoder and the closures returned a value, asn1tools
+# read the surplus octet as the next field; all decline now and asn1tools names the addition.
+_LABEL = ("0c000000030801370801290804b4000100a04c314d2e53532d52535250024000000a00030000004000000b8003"
+          "00000103000f00{}00a04452422e5545546870446c011c000200f110404000002a00092003e7")
+
+
+def test_an_extension_addition_longer_than_its_encoding_declines():
+    slow = _codec("e2sm-kpm", "v02.03", False)
+    compiled = slow.compiled.spec.types["E2SM-KPM-IndicationMessage"]
+    gen, closures = fastgen.build(compiled), fastper.build(compiled)
+    bad, good = bytes.fromhex(_LABEL.format("020100")), bytes.fromhex(_LABEL.format("0100"))
+    assert _run(gen, bad) == _run(closures, bad) == "declined"
+    with pytest.raises(DecodeError, match=r"measLabel.mIMO-mode-Index \(bit offset 426\): the open type holds 2 "
+                                          r"octet\(s\) but the value's encoding takes 1"):
+        slow.decode("E2SM-KPM-IndicationMessage", bad, deep=False)
+    value, used = _run(gen, good)
+    assert _run(closures, good) == (value, used) and (used + 7) // 8 == len(good)
+    assert _slow(slow, "E2SM-KPM-IndicationMessage", good) == ("value", value)
+    labels = value["indicationMessage-formats"][1]["measInfoList"][0]["labelInfoList"]
+    assert labels[1]["measLabel"] == {"ssbIndex": 2, "nonGoB-BFmode-Index": 3841, "mIMO-mode-Index": 1}

@@ -80,5 +80,6 @@ def test_the_fast_path_is_used_for_e2ap_and_e2sm():
     codec = E2Codec()
     from tests.helpers import e2msgs as m
     codec.decode(codec.encode(m.ric_indication()))
-    assert codec.e2ap._fast["E2AP-PDU"] is not None
-    assert codec.e2sm("e2sm-kpm")._fast["E2SM-KPM-IndicationMessage"] is not None
+    # the generated exact-length decoder (fastgen.build_exact) of each type, kept in its recipe
+    assert codec.e2ap._recipes["E2AP-PDU"][3] is not None
+    assert codec.e2sm("e2sm-kpm")._recipes["E2SM-KPM-IndicationMessage"][3] is not None

@@ -29,11 +29,12 @@ def profiles(tmp: Path, dut: str, lab: str = "lab-sim-fast.yaml", pixit: dict | 
     return dut_path, lab_path
 
 
-def run_case(dut: Path, lab: Path, file: str, fault: str | None = None):
-    """The one test case of ``testcases/resilience/<file>`` run against the simulator."""
-    session = HarnessSession(Options(dut, lab, None, fault, None, CASES))
+def run_case(dut: Path, lab: Path, file: str, fault: str | None = None, index: int = 0,
+             results: Path | None = None):
+    """Test case ``index`` of ``testcases/resilience/<file>`` run against the simulator."""
+    session = HarnessSession(Options(dut, lab, None, fault, results, CASES))
     try:
-        tc = session.load(CASES / file).testcases[0]
+        tc = session.load(CASES / file).testcases[index]
         return session.run(tc)
     finally:
         session.finish()

@@ -8,6 +8,7 @@ set-up problem is one ERROR finding with the reason, never a traceback.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from harness.interfaces.a1.model import load_policy_types
 from harness.interfaces.a1.config import A1Lab
@@ -20,6 +21,23 @@ from harness.interfaces.a1.executors import HttpEnv, after_the_steps
 from harness.runner.runner import RunEnv, run_testcase
 from harness.interfaces.a1.sim import A1NonRtRicSim, A1RicSim, TlsClient, TlsServer
 from harness.core.verdict import Verdict, worse
+
+LINK = "a1"       # the lab link A1 goes through when the lab profile names one (docs/resilience.md)
+
+
+def via_relay(session, url: str | None) -> str | None:
+    """``url`` through the lab's 'a1' TCP relay when the lab names one: the relay is pointed at the
+    URL's host and port (a simulator's ephemeral port, a real DUT's apiRoot) and the URL at the relay."""
+    links = getattr(session, "links", None)
+    if links is None or LINK not in links.specs or not url:
+        return url
+    if not links.relay_for(LINK, "tcp"):
+        raise HttpLabError(f"{session.lab.where.file}: links: {LINK}: A1 goes through a link only as a TCP relay "
+                           "(relay: tcp)")
+    parts = urlsplit(url)
+    host, port = links.route(LINK, (parts.hostname or "127.0.0.1",
+                                    parts.port or (443 if parts.scheme == "https" else 80)))
+    return urlunsplit((parts.scheme, f"{host}:{port}", parts.path, parts.query, parts.fragment))
 
 
 def recorder(session, tc):
@@ -42,6 +60,8 @@ def run(session, cfg: A1Lab, tc):
             adapter = BackgroundAdapter(SimulatorAdapter(sim))
         else:
             adapter = session.adapter(None)
+        if tc.dut_role == "near-rt-ric":
+            dut_url = via_relay(session, dut_url)
         client = HttpClient(dut_url, tls=cfg.tls, bearer_token=cfg.token, max_body=cfg.max_body) \
             if dut_url else None
         policy_types = load_policy_types(cfg.policy_types_dir)
@@ -53,7 +73,8 @@ def run(session, cfg: A1Lab, tc):
         return setup_error(tc, "a1.setup", f"the A1 set-up failed: {text}", started)
     rec = recorder(session, tc)
     env = RunEnv(HttpEnv(client, server, policy_types, server.base_url + cfg.callback_path, cfg.policy.variables()),
-                 adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec)
+                 adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec,
+                 links=getattr(session, "links", None))
     try:
         result = run_testcase(tc, env)
     finally:
@@ -79,9 +100,11 @@ def start_simulator(session, cfg: A1Lab, tc, server):
         server_tls = TlsServer(pki["cert"], pki["key"], pki.get("client_ca")) if pki.get("cert") else None
         sim = A1RicSim("127.0.0.1", 0, faults, session.dut.a1.get("policy_types_dir"), server_tls, cfg.token,
                        notify_tls=client_tls, slow_delay=1.5 * session.timers.expect,
-                       notify_timeout=session.timers.expect)
+                       notify_timeout=session.timers.expect,
+                       persistent=bool(session.dut.a1.get("persistent_policies", True)))
         sim.start()
         return sim, sim.base_url
-    nonrt = A1NonRtRicSim(server.base_url, faults, client_tls, cfg.token, timeout=session.timers.guard)
+    nonrt = A1NonRtRicSim(via_relay(session, server.base_url) or server.base_url, faults, client_tls, cfg.token,
+                          timeout=session.timers.guard)
     nonrt.start()
     return nonrt, None

@@ -22,6 +22,8 @@ import re
 from typing import Any
 
 from harness.interfaces.a1.http_schemas import schema_names
+from harness.interfaces.a1.recovery import A1RecoverStep, NotificationRetryStep, read_notification_retry, read_recover
+from harness.spec.recovery import read_restart
 from harness.spec import protocols
 from harness.spec.match import check_spec
 from harness.spec.model import (
@@ -251,12 +253,13 @@ def _read_template(name: str, value: Any, source: Source, line: int, checker: An
     return read_body_template(name, value, source, line)        # A1 registers no name checker
 
 
-A1_KINDS = {"request": _request, "expect-request": _expect_request, "respond": _respond}
+A1_KINDS = {"request": _request, "expect-request": _expect_request, "respond": _respond,
+            "restart": read_restart, "recover": read_recover, "notification-retry": read_notification_retry}
 A1_INTERFACES = (protocols.Interface("near-rt-ric.a1", "a1", "near-rt-ric", "non-rt-ric"),
                  protocols.Interface("non-rt-ric.a1", "a1", "non-rt-ric", "near-rt-ric"))
 # Registered by the A1 binding (harness/interfaces/a1/).
 A1_PROTOCOL = protocols.Protocol(
-    "a1", A1_INTERFACES, A1_KINDS, (HttpRequestStep, ExpectRequestStep),
+    "a1", A1_INTERFACES, A1_KINDS, (HttpRequestStep, ExpectRequestStep, A1RecoverStep, NotificationRetryStep),
     {"request": {"expect", "save"}, "expect-request": {"save", "respond"}},
     no_check_hint="add a request step (its 'expect' checks the response) or an expect-request step",
     read_template=_read_template, owns_template=is_body_template)

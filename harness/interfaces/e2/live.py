@@ -34,6 +34,7 @@ from harness.profiles.schema import parse_address
 from harness.runner.adapters import TriggerError
 from harness.transport import sctp
 from harness.transport.base import TransportError
+from harness.transport.sctp import SctpConfig
 
 
 class LiveError(LabError):
@@ -48,6 +49,7 @@ class LiveConfig:
     spawn: bool
     netns: str | None
     connect_timeout: float
+    peer_sctp: SctpConfig | None = None     # a simulator DUT's ports when not ours swapped (a relay between)
 
     @classmethod
     def from_lab(cls, lab, dut) -> LiveConfig:
@@ -82,7 +84,7 @@ class SimulatorProcess:
     """A built-in simulator in its own process, driven over its stdin/stdout control lines."""
 
     def __init__(self, role: str, cfg: LiveConfig, fault: str | None, late_delay: float) -> None:
-        peer = cfg.sctp.swapped()
+        peer = cfg.peer_sctp or cfg.sctp.swapped()
         cmd = [sys.executable, "-m", "harness.cli.main", "sim"]
         if role == "near-rt-ric":
             cmd += ["ric", "--listen", f"{cfg.dut[0]}:{cfg.dut[1]}"]

@@ -9,7 +9,7 @@ the DUT when the DUT profile says `simulator:`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.evidence.recorder import PcapRecorder
@@ -20,7 +20,10 @@ from harness.interfaces.e2.monitor import E2Monitor
 from harness.runner.runner import RunEnv, run_testcase
 from harness.interfaces.e2.sim.factory import start_simulator
 from harness.transport import inproc
+from harness.transport import sctp
 from harness.transport.base import TransportError
+
+LINK = "e2"       # the lab link E2 goes through when the lab profile names one (docs/resilience.md)
 
 
 @dataclass
@@ -39,12 +42,49 @@ def open_state(session) -> E2State:
     Raises:
         BindingError: the lab profile's transport settings are unusable.
     """
+    links = getattr(session, "links", None)
+    relayed = links is not None and LINK in links.specs
     if session.mode != "live":
+        if relayed and session.dut.e2:
+            raise BindingError(f"{session.lab.where.file}: links: {LINK}: this lab runs E2 in-process (mode sim), "
+                               "where no relay can sit: use a live lab (transport kind: sctp, backend: usrsctp, "
+                               "usrsctp_mode: udp) for E2 impairment (docs/resilience.md)")
         return E2State()
     try:
-        return E2State(live=LiveConfig.from_lab(session.lab, session.dut))
-    except LiveError as err:
+        live = LiveConfig.from_lab(session.lab, session.dut)
+        if relayed:
+            live = through_relay(live, links, session.dut.role, f"{session.lab.where.file}: links: {LINK}")
+        return E2State(live=live)
+    except (LiveError, TransportError, ValueError) as err:
         raise BindingError(str(err)) from None
+
+
+def through_relay(live: LiveConfig, links, dut_role: str, where: str) -> LiveConfig:
+    """SCTP over UDP (RFC 6951) through the lab's 'e2' relay: the side that starts the association
+    sends to the relay's listen port. Against the built-in simulator the harness points the relay
+    at whichever side listens (the simulator's UDP port for a Near-RT RIC, its own for an E2 node);
+    a real DUT's side is the relay's `upstream` as the profile gives it.
+
+    Raises:
+        LiveError: the link is no UDP relay, or the E2 transport does not use UDP encapsulation.
+    """
+    if not links.relay_for(LINK, "udp"):
+        raise LiveError(f"{where}: E2 goes through a link only as a UDP relay (relay: udp), SCTP over UDP")
+    cfg = live.sctp
+    if sctp.backend_of(cfg) != "usrsctp" or cfg.usrsctp_mode != "udp":
+        raise LiveError(f"{where}: a UDP relay carries E2 only with SCTP over UDP: set transport backend: usrsctp "
+                        "and usrsctp_mode: udp in the lab profile")
+    peer = cfg.swapped()
+    if dut_role == "near-rt-ric":            # the harness connects: its datagrams go to the relay
+        if live.spawn:
+            links.route(LINK, (live.dut[0] or "127.0.0.1", cfg.remote_udp_port))
+        host, port = links.address(LINK)
+        return replace(live, sctp=replace(cfg, remote_udp_port=port), peer_sctp=peer)
+    if live.spawn:                           # the simulated E2 node connects: its datagrams go to the relay
+        links.route(LINK, (live.listen[0], cfg.udp_port))
+        host, port = links.address(LINK)
+        return replace(live, peer_sctp=replace(peer, remote_udp_port=port))
+    return live                              # a real E2 node: the lab points it at the relay's listen
 
 
 def recorder(session, tc):
@@ -79,7 +119,7 @@ def run_sim(session, tc):
                   new_monitor=lambda: _monitor(session, tc))
     env = RunEnv(e2env, adapter,
                  session.library.templates,
-                 session.timers, dict(session.lab.pixit), rec)
+                 session.timers, dict(session.lab.pixit), rec, links=getattr(session, "links", None))
     try:
         env.step_listeners = session.step_listeners
         result = run_testcase(tc, env)
@@ -124,7 +164,7 @@ def run_live(session, state: E2State, tc):
                   new_monitor=lambda: _monitor(session, tc))
     env = RunEnv(e2env, state.adapter,
                  session.library.templates,
-                 session.timers, dict(session.lab.pixit), rec)
+                 session.timers, dict(session.lab.pixit), rec, links=getattr(session, "links", None))
     try:
         env.step_listeners = session.step_listeners
         return run_testcase(tc, env)

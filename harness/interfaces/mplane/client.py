@@ -27,6 +27,7 @@ import logging
 import select
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -487,6 +488,19 @@ class MplaneClient:
                                 else n.notification_xml)
         return root
 
+    def cut(self) -> None:
+        """Drop the TCP connection under SSH at once, no close-session: a cut link, as the O-RU sees it."""
+        m, self.manager = self.manager, None
+        if m is None:
+            return
+        _WIRE.budgets.pop(id(m._session), None)
+        if self.budget is not None:
+            with contextlib.suppress(OSError):
+                self.budget._sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            m._session.close()
+        self._collect(self._sessions)
+
     def close(self, timeout: float = 2.0) -> None:
         """close-session when still connected, then drop the SSH connection."""
         m, self.manager = self.manager, None
@@ -535,6 +549,7 @@ class CallHomeListener:
             raise LabError(f"cannot listen for call home on {host}:{port}: {err}") from None
         self.host = host
         self.port = self.socket.getsockname()[1]
+        self.accepted_at: float | None = None      # wall-clock time the O-RU's TCP connection was accepted
 
     def accept(self, target: SshTarget, timeout: float) -> MplaneClient:
         """Wait up to ``timeout`` s for the O-RU, then SSH on its socket (host key still checked).
@@ -547,6 +562,7 @@ class CallHomeListener:
             sock, peer = self.socket.accept()
         except TimeoutError:
             raise CallHomeTimeout(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
+        self.accepted_at = time.time()
         sock.settimeout(target.timeout)
         called = SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,
                            target.timeout, target.key_file)

@@ -91,6 +91,7 @@ class MplaneEnv:
     yang_dir: Path | None = None         # the DUT profile's mplane.yang_dir: the lab's copy of the models
     yang: Any = None                     # the O-RU's modules in libyang, once a step needed them (validation.py)
     fronthaul: Any = None                # the lab's fronthaul profile (CU-plane eAxC ids, carriers): labexec.py
+    call_home_bound: int = 0             # the port the last call home came to (the O-RU calls there again)
 
     def close(self) -> None:
         for c in self.clients:
@@ -138,6 +139,7 @@ def run_connect(ctx: StepContext, step: ConnectStep) -> None:
     try:
         if step.call_home:
             listener = mc.CallHomeListener(env.call_home_host, env.call_home_port)
+            env.call_home_bound = listener.port
             if env.start_call_home is not None:
                 env.start_call_home(listener.port)
             client = listener.accept(target, timeout)

@@ -16,13 +16,17 @@ from harness.interfaces.mplane.client import SshTarget
 from harness.interfaces.mplane.datastore import Identity
 from harness.interfaces.mplane.evidence import NetconfPcapRecorder
 from harness.interfaces.mplane import labexec  # noqa: F401 -- registers the lab steps' executors
+from harness.interfaces.mplane import recovery  # noqa: F401 -- registers supervise, cut, recover (supervision loss)
 from harness.interfaces.mplane.executors import MplaneEnv
 from harness.interfaces.mplane.lab import MplaneLab, MplaneLabError
 from harness.interfaces.mplane.validation import yang_dir
 from harness.runner.adapters import SimulatorAdapter
 from harness.runner.runner import RunEnv, TestResult, run_testcase
-from harness.interfaces.mplane.sim.oru import OruConfig, OruSimulator
+from harness.interfaces.mplane.sim.lifecycle import OruUnit
+from harness.interfaces.mplane.sim.oru import OruConfig
 from harness.interfaces.mplane.sim.hostkey import SIMULATOR, HostKeyError, simulator_public_line
+
+LINK = "mplane"   # the lab link NETCONF/SSH goes through when the lab profile names one (docs/resilience.md)
 
 
 def open_lab(session) -> MplaneLab:
@@ -51,16 +55,19 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
                             identity=_identity(session.dut), hello_timeout=lab.timeout,
                             netconf=declared or None)     # the simulator announces what its profile declares
-            sim = OruSimulator(cfg).start()
+            sim = OruUnit(cfg).start()       # one O-RU, across restarts (sim/lifecycle.py)
             sims.append(sim)
-            target = SshTarget("127.0.0.1", sim.port, lab.username, lab.password, known_key, lab.timeout)
+            host, port = _via_relay(session, ("127.0.0.1", sim.port))
+            target = SshTarget(host, port, lab.username, lab.password, known_key, lab.timeout)
             adapter = SimulatorAdapter(sim)
 
             def start_call_home(port: int) -> None:
-                sims.append(OruSimulator(replace(cfg, call_home=("127.0.0.1", port))).start())
+                sim.call_home_to(("127.0.0.1", port))      # the same O-RU (its state, its restarts) calls home
         else:
             adapter = session.adapter(None)
             start_call_home = None      # a real O-RU calls home by itself
+            host, port = _via_relay(session, (target.host, target.port))
+            target = replace(target, host=host, port=port)
     except (MplaneLabError, OSError, ValueError) as err:
         for s in sims:
             s.stop()
@@ -69,7 +76,8 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
     mplane = MplaneEnv(target, lab.call_home_port if not simulated else 0, lab.call_home_host
                        if not simulated else "127.0.0.1", start_call_home, declared=declared,
                        yang_dir=yang_dir(session.dut), fronthaul=session.states.get("cuplane"))
-    env = RunEnv(mplane, adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec)
+    env = RunEnv(mplane, adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec,
+                 links=getattr(session, "links", None))
     env.step_listeners = session.step_listeners
     try:
         result = run_testcase(tc, env)
@@ -79,6 +87,17 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
             rec.close()
         trouble = [stop_simulator(s) for s in sims]
     return add_trouble(result, trouble)
+
+
+def _via_relay(session, address: tuple[str, int]) -> tuple[str, int]:
+    """``address`` (the O-RU's NETCONF/SSH port) through the lab's 'mplane' TCP relay when the lab names one."""
+    links = getattr(session, "links", None)
+    if links is None or LINK not in links.specs:
+        return address
+    if not links.relay_for(LINK, "tcp"):
+        raise MplaneLabError(f"{session.lab.where.file}: links: {LINK}: NETCONF goes through a link only as a "
+                             "TCP relay (relay: tcp)")
+    return links.route(LINK, address)
 
 
 def _known_key(lab: MplaneLab, simulated: bool, profile) -> str:

@@ -33,9 +33,11 @@ from typing import Any
 from lxml import etree
 
 from harness.interfaces.mplane import labsteps
+from harness.interfaces.mplane import recovery_steps
 from harness.spec import protocols
 from harness.spec.match import check_spec
 from harness.spec.reader import Node, is_number
+from harness.spec.recovery import read_restart
 from harness.spec.yamlload import LDict, plain
 
 DATASTORES = ("running", "candidate", "startup")
@@ -333,11 +335,13 @@ def _expect_session_end(node: Node, ctx) -> list:
 
 MPLANE_KINDS = {"connect": _connect, "disconnect": _disconnect, "rpc": _rpc, "expect-reply": _expect_reply,
                 "expect-notification": _expect_notification, "expect-session-end": _expect_session_end,
-                **labsteps.LAB_KINDS}      # the lab's file server, the CU-plane cross-check (labsteps.py)
+                **labsteps.LAB_KINDS,      # the lab's file server, the CU-plane cross-check (labsteps.py)
+                **recovery_steps.KINDS, "restart": read_restart}   # supervision loss and recovery
 MPLANE_INTERFACES = (protocols.Interface("o-ru.mplane", "mplane", "o-ru", "o-du"),)
 # Registered by the M-plane binding (harness/interfaces/mplane/).
 MPLANE_PROTOCOL = protocols.Protocol(
     "mplane", MPLANE_INTERFACES, MPLANE_KINDS,
-    (ConnectStep, ExpectReplyStep, ExpectNotificationStep, ExpectSessionEndStep, *labsteps.CHECKING_STEPS),
+    (ConnectStep, ExpectReplyStep, ExpectNotificationStep, ExpectSessionEndStep, *labsteps.CHECKING_STEPS,
+     recovery_steps.RecoverStep),
     {"expect-reply": {"save"}, "expect-notification": {"save"}},
     no_check_hint="add a request step (its 'expect' checks the response) or an expect-request step")

@@ -44,6 +44,12 @@ RIC_FAULTS = FaultRegistry("A1", (
     Fault("malformed-json", "JSON bodies and notifications cut short, so they do not parse", "bytes"),
     Fault("huge-body", "JSON bodies padded to `huge_size` octets (default 8 MiB)", "bytes", _ANSWERED),
     Fault("redirect", "answers 307 Temporary Redirect to the same resource under /moved", "value", _ANSWERED),
+    Fault("no-notification-retry", "a status notification whose destination is down is never sent again",
+          "timing", frozenset({"notify"})),
+    Fault("no-recover", "after a restart the simulator never serves again", "timing", _ANSWERED),
+    Fault("slow-recover", "a restart keeps the simulator down `slow_delay` seconds longer", "timing", _ANSWERED),
+    Fault("lose-policies", "a restart loses every policy (whatever persistent_policies says)", "value",
+          _ANSWERED),
     *HOSTILE_RIC.faults({**dict.fromkeys(HOSTILE_RIC, _ANSWERED), "flood": _PUT}),
 ), messages=OPERATIONS, message_word="operation", error=A1FaultError)
 

@@ -17,6 +17,13 @@ memory, and the procedures of clause 5 behave as clause 6.2 lists:
   and a simulator made unavailable (trigger ``set-available``) 503 with
   Retry-After.
 
+Restart (trigger ``restart`` {down_for}): the server closes its port for real and opens it
+again after ``down_for`` seconds; the policies survive when the simulator is `persistent`
+(the DUT profile's ``a1.persistent_policies``, default true). A status notification whose
+destination is down (refused, 5xx) is tried again every ``retry_interval`` seconds for up to
+``retry_for`` seconds. Faults no-recover, slow-recover, lose-policies and
+no-notification-retry break these on purpose.
+
 Faults (`harness.interfaces.a1.sim.faults.RIC_FAULTS`) bend only successful answers and
 notifications, so the error paths stay a reliable reference. Redirected
 requests (under ``/moved``) are served without faults.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -93,13 +101,18 @@ class A1RicSim:
     """
 
     ACTIONS = ("status-change", "notify", "add-policy-type", "remove-policy-type", "set-available",
-               "delete-all", "state")
+               "delete-all", "state", "restart")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, faults=(), policy_types_dir=None,
                  tls: TlsServer | None = None, bearer_token: str | None = None, *,
                  notify_tls: TlsClient | None = None, slow_delay: float = 2.0, huge_size: int = 8 << 20,
-                 notify_timeout: float = 5.0) -> None:
+                 notify_timeout: float = 5.0, persistent: bool = True, retry_interval: float = 0.25,
+                 retry_for: float = 30.0) -> None:
         self.faults = parse_faults(faults, RIC_FAULTS)
+        self.persistent = persistent
+        self.retry_interval = retry_interval
+        self.retry_for = retry_for
+        self.restarts: list[dict] = []               # each restart: when, how long down, policies kept
         self.policy_types: dict[str, PolicyType] = model.load_policy_types(
             Path(policy_types_dir) if policy_types_dir is not None else None)
         self.bearer_token = bearer_token
@@ -113,7 +126,11 @@ class A1RicSim:
         self.flood_counts: list[int] = []            # hostile 'flood': notifications sent per flood
         self._lock = threading.RLock()
         self._outbox: queue.Queue = queue.Queue()
+        self._tls = tls
         self._server = A1HttpServer((host, port), self._app, tls=tls)
+        self._address = (str(self._server.server_address[0]), int(self._server.server_address[1]))
+        self._down = threading.Event()
+        self._stopped = threading.Event()
         self._worker: threading.Thread | None = None
 
     # ------------------------------------------------------------------ control
@@ -143,6 +160,7 @@ class A1RicSim:
         self._server.start()
 
     def stop(self) -> None:
+        self._stopped.set()
         self._server.stop()
         self._outbox.put(None)
         if self._worker is not None:
@@ -169,6 +187,8 @@ class A1RicSim:
         """
         p = dict(params or {})
         try:
+            if action == "restart":
+                return self.restart(float(p.get("down_for", 0.0)))
             if action in ("status-change", "notify"):
                 with self._lock:
                     rec = self._record(p["policy_type_id"], p["policy_id"])
@@ -203,6 +223,34 @@ class A1RicSim:
         except KeyError as err:
             raise A1SimError(f"trigger {action}: missing parameter {err}") from None
         raise A1SimError(f"A1RicSim has no action '{action}'; known: {', '.join(self.ACTIONS)}")
+
+    def restart(self, down_for: float) -> dict:
+        """Close the port now and serve again after ``down_for`` seconds (in the background), as a
+        restarted Near-RT RIC would; the policies are kept only when the simulator is persistent."""
+        if self._down.is_set():
+            raise A1SimError("restart: the simulator is restarting already")
+        extra = self.slow_delay if active(self.faults, "slow-recover", "query-types") else 0.0
+        never = active(self.faults, "no-recover", "query-types")
+        keep = self.persistent and not active(self.faults, "lose-policies", "query-types")
+        self._down.set()
+        self._server.stop()
+        with self._lock:
+            if not keep:
+                self.policies.clear()
+        self.restarts.append({"at": time.time(), "down_for": down_for + extra, "kept": keep, "back": not never})
+        if not never:
+            threading.Thread(target=self._come_back, args=(down_for + extra,), daemon=True,
+                             name="a1-ric-restart").start()
+        return {"ok": True, "down_for": down_for + extra, "policies_kept": keep}
+
+    def _come_back(self, after: float) -> None:
+        if self._stopped.wait(after):
+            return
+        old = self._server
+        self._server = A1HttpServer(self._address, self._app, tls=self._tls)
+        self._server.requests[:0] = old.requests           # the evidence spans the restart
+        self._server.start()
+        self._down.clear()
 
     def _record(self, policy_type_id: str, policy_id: str) -> PolicyRecord:
         rec = self.policies.get((policy_type_id, policy_id))
@@ -240,7 +288,10 @@ class A1RicSim:
     def _notify_now(self, rec: PolicyRecord) -> dict | None:
         if rec.notification_destination is None or active(self.faults, "no-notification", "notify"):
             return None
-        a = self._post(rec.notification_destination, *self._notification(rec))
+        item = (rec.notification_destination, *self._notification(rec))
+        a = self._post(*item)
+        if _failed(a) and not active(self.faults, "no-notification-retry", "notify"):
+            self._outbox.put((*item, time.monotonic()))      # the delivery thread tries again
         return {"url": a.url, "status": a.status, "error": a.error}
 
     def _queue_notification(self, rec: PolicyRecord) -> None:
@@ -249,11 +300,22 @@ class A1RicSim:
         self._outbox.put((rec.notification_destination, *self._notification(rec)))
 
     def _deliver_loop(self) -> None:
+        """Sends queued notifications in order; one whose destination is down is tried again
+        (every ``retry_interval`` s, for ``retry_for`` s from its first try) unless the fault says not."""
         while True:
             item = self._outbox.get()
             if item is None:
                 return
-            self._post(*item)
+            url, body, ctype, *first = item
+            if first:                                     # already tried once (a trigger's synchronous send)
+                self._stopped.wait(self.retry_interval)
+            since = first[0] if first else time.monotonic()
+            while not self._stopped.is_set():
+                attempt = self._post(url, body, ctype)
+                if not _failed(attempt) or active(self.faults, "no-notification-retry", "notify") \
+                        or time.monotonic() - since > self.retry_for:
+                    break
+                self._stopped.wait(self.retry_interval)
 
     # ------------------------------------------------------------------ requests
     def _app(self, req: HttpRequest) -> Reply:
@@ -420,3 +482,8 @@ class A1RicSim:
             reply.body = reply.body[:max(1, len(reply.body) // 2)]
         if on("wrong-content-type"):
             reply.content_type = "text/plain"
+
+
+def _failed(attempt: NotificationAttempt) -> bool:
+    """A notification that did not reach a working destination (refused, timed out, 5xx): worth another try."""
+    return attempt.status is None or attempt.status >= 500

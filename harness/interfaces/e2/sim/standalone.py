@@ -57,11 +57,13 @@ class Standalone(ControlLoop):
         self.current: Any = None
         self.listener: Any = None
         self.count = 0
+        self.owned = False                    # the current simulator accepts its own associations (after a restart)
 
     # ------------------------------------------------------------------ simulators
     def _start(self, transport) -> None:
         self._drop()
         self.count += 1
+        self.owned = False
         cls = SIMULATORS[self.role]
         self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay)
         self.current.start()
@@ -86,6 +88,8 @@ class Standalone(ControlLoop):
         action, params = trigger_request(cmd)
         if self.current is None:
             raise ValueError("no association yet")
+        if action == "restart":
+            self._way_back(self.current)
         outcome = self.current.trigger(action, params)
         try:
             outcome.result(self.TRIGGER_WAIT)
@@ -101,6 +105,21 @@ class Standalone(ControlLoop):
     def do_drop(self, cmd: dict) -> None:
         self._drop()
 
+    def _way_back(self, sim) -> None:
+        """Let ``sim`` restart for real and come back with its state (base.Simulator restart): the
+        E2 node dials the RIC again; the RIC closes its listening socket while down and listens again."""
+        if self.role == "e2-node":
+            sim.dial = self._dial
+        else:
+            self.owned = True                 # poll() leaves the accepting to the simulator from now on
+            sim.listener = _Relisten(self)
+
+    def _dial(self):
+        try:
+            return sctp.connect(*self.address, self.cfg, timeout=1.0)
+        except TransportError:
+            return None                       # refused while the RIC is down: tried again
+
     # ------------------------------------------------------------------ hooks
     def begin(self) -> None:
         if self.role == "near-rt-ric":
@@ -113,7 +132,7 @@ class Standalone(ControlLoop):
                 self._connect()
 
     def poll(self) -> None:
-        if self.listener is not None:
+        if self.listener is not None and not self.owned:
             transport = self.listener.accept(0.05)
             if transport is not None:
                 self._start(transport)
@@ -122,6 +141,27 @@ class Standalone(ControlLoop):
         self._drop()
         if self.listener is not None:
             self.listener.close()
+
+
+class _Relisten:
+    """The RIC simulator's listening point during a restart: down closes the real socket (new
+    associations are refused), up listens again on the same address."""
+
+    def __init__(self, owner: Standalone) -> None:
+        self.owner = owner
+
+    def close(self) -> None:
+        listener, self.owner.listener = self.owner.listener, None
+        if listener is not None:
+            listener.close()
+
+    def open(self) -> None:
+        if self.owner.listener is None:
+            self.owner.listener = sctp.listen(*self.owner.address, self.owner.cfg)
+
+    def accept(self, timeout: float):
+        listener = self.owner.listener
+        return listener.accept(timeout) if listener is not None else None
 
 
 def main(args) -> int:

@@ -8,8 +8,9 @@ framing switched to base:1.1 chunks when both sides offer it, RFC 6242
 clause 4.1), then one rpc at a time from a table of operations. A
 supervision thread per session implements O-RAN.WG4.MP v08.00 clause 6.3
 (M-plane connection supervision): after `supervision-watchdog-reset` it sends
-`supervision-notification` every interval and ends the session when no reset
-arrives within interval + guard-timer-overhead. Alarms (clause 11, o-ran-fm)
+`supervision-notification` every interval; the O-RU's watchdog, its fallback
+when no reset arrives within interval + guard-timer-overhead (carriers off,
+sessions ended, call home again) live in sim/supervision.py. Alarms (clause 11, o-ran-fm)
 are raised by `trigger('raise-alarm')` and announced as `alarm-notif` to
 subscribed sessions.
 
@@ -39,6 +40,7 @@ from harness.interfaces.mplane.framing import Deframer, FramingError, frame
 from harness.interfaces.mplane.sim import hostile as oru_hostile
 from harness.interfaces.mplane.sim import management as oru_management
 from harness.interfaces.mplane.sim import schemas as oru_schemas
+from harness.interfaces.mplane.sim import supervision as oru_supervision
 from harness.interfaces.mplane.sim.confops import ConfigOps, Features, RpcFailure, datastore_of
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.mplane.sim.hostkey import fresh_key, load_or_create, public_line
@@ -88,6 +90,7 @@ ORU_FAULTS = FaultRegistry("O-RU", (
           "with-defaults parameter asks (RFC 6243 4.5)", "value"),
     *oru_schemas.FAULTS,               # replies that break the YANG model (sim/schemas.py)
     *oru_management.FAULTS,            # software, file, PM, U-plane management (sim/management.py)
+    *oru_supervision.FAULTS,           # supervision loss: watchdog, fallback, call home again, restart
     *oru_hostile.HOSTILE_ORU.faults(),  # attacks on the client's transport (harness/interfaces/mplane/sim/hostile.py)
 ), error=OruFaultError)
 
@@ -172,6 +175,7 @@ class OruSimulator:
         self._next_session = 0
         self._next_fault_id = 1
         self.management = oru_management.Management(self)
+        self.supervision = oru_supervision.Supervision(self)   # the watchdog, fallback, call home again
 
     @property
     def public_key(self) -> str:
@@ -195,14 +199,7 @@ class OruSimulator:
         """Connect out to the NETCONF client (RFC 8071 clause 3.1) and serve SSH on that socket."""
         if self.cfg.call_home is None:
             raise ValueError("call_home() needs OruConfig.call_home")
-        host, port = self.cfg.call_home
-        try:
-            sock = socket.create_connection((host, port), timeout=5.0)
-        except OSError as err:
-            self.errors.append(f"call home to {host}:{port} failed: {err}")
-            return
-        self.event(f"called home to {host}:{port}")
-        self._serve(sock)
+        self.supervision.call_home(self.cfg.call_home)
 
     def stop(self, timeout: float = 3.0) -> None:
         self.stopping.set()
@@ -527,6 +524,7 @@ class _Session:
         f = op.find(_q(NC, "filter"))
         source = datastore_of(op, "source") if config_only else "running"
         self.sim.config.check_store(source, writing=False)
+        self.sim.supervision.refresh_state()
         data = self.sim.datastore.get(f, config_only=config_only, source=source,
                                       defaults=self.sim.config.defaults_mode(op))
         return self.sim.management.bend(oru_schemas.bend(self.fault, data))
@@ -582,6 +580,7 @@ class _Session:
             self.notify(change)
 
     def op_close_session(self, op):
+        self.sim.supervision.ended_on_purpose(self.id)
         return None
 
     def op_kill_session(self, op):
@@ -599,6 +598,7 @@ class _Session:
         self.interval, self.guard = interval, guard
         next_at = time.time() + interval * (3 if self.fault == "wrong-next-update" else 1)
         self._reset.set()
+        self.sim.supervision.reset(self.id, interval, guard)
         if not self._supervising and self.fault != "no-supervision":
             self._supervising = True
             self.sim._spawn(self._supervise, f"oru-supervision-{self.id}")
@@ -608,24 +608,16 @@ class _Session:
         return out
 
     def _supervise(self) -> None:
-        """Notifications every interval; no reset within interval + guard ends the session."""
-        last_reset = time.monotonic()
+        """A supervision-notification every interval while the session lasts; the watchdog that ends
+        the M-plane when resets stop is the O-RU's (sim/supervision.py)."""
         next_note = time.monotonic() + self._note_gap()
         self._reset.clear()
         while not self.closed.is_set() and not self.sim.stopping.is_set():
-            deadline = last_reset + self.interval + self.guard + self._late()
-            wake = min(next_note, deadline)
-            if self._reset.wait(max(0.0, wake - time.monotonic())):
+            if self._reset.wait(max(0.0, min(next_note - time.monotonic(), 0.2))):
                 self._reset.clear()
-                last_reset = time.monotonic()
-                next_note = last_reset + self._note_gap()
+                next_note = time.monotonic() + self._note_gap()
                 continue
             t = time.monotonic()
-            if t >= deadline:
-                self.sim.event(f"session {self.id}: supervision failure: no watchdog reset within "
-                               f"{self.interval + self.guard:g} s; closing the session")
-                self.close()
-                return
             if t >= next_note:
                 note = etree.Element(_q(SUPERVISION, "supervision-notification"), nsmap={None: SUPERVISION})
                 self.notify(note)
