@@ -5,8 +5,9 @@ cannot act (no such link, no netem, a relay that cannot start) is the lab's prob
 Whatever a test case applied is cleared when it ends, whatever its outcome, so the next
 test case starts on a clean path. `impair ... for: S` clears itself after S seconds in the
 background (the next steps run under the impairment); link-flap and partition block for
-their duration, within the guard timer. Every action is an evidence note (StepContext.vars
-`_impairments`) and goes to the links' timeline (impairments.json in the results).
+their duration, within the guard timer, and mark the break (like `restart`) for a recovery
+step to measure from. Every action is an evidence note (StepContext.vars `_impairments`) and
+goes to the links' timeline (impairments.json in the results).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from harness.core.errors import LabError
 from harness.impair.model import ImpairmentError
 from harness.runner.context import StepContext
+from harness.runner.recovery import RestartMark, marks, missing_objectives
 from harness.runner.registry import register_executor
 from harness.spec.impair_steps import ClearImpairmentStep, ImpairStep, LinkFlapStep, PartitionStep
 
@@ -91,10 +93,20 @@ def _bounded(ctx: StepContext, value, what: str) -> float:
     return seconds
 
 
+def _mark(ctx: StepContext, seconds: float) -> None:
+    """A break a recovery step measures from (who 'link'); its objectives checked before breaking."""
+    missing = missing_objectives(ctx)
+    if missing:
+        ctx.error("recovery.pixit", "the lab profile declares no PIXIT for the recovery objective(s) "
+                  f"{', '.join(missing)}: the harness has no default objectives (add them under pixit:, in ms)")
+    marks(ctx).append(RestartMark("link", time.time(), time.monotonic(), seconds))
+
+
 def run_flap(ctx: StepContext, step: LinkFlapStep) -> None:
     links = _links(ctx, step.link)
     seconds = _bounded(ctx, step.down_for, "link-flap")
     _touched(ctx).setdefault(step.link, None)
+    _mark(ctx, seconds)
     try:
         links.flap(step.link, seconds, ctx.where())
     except LabError as err:
@@ -107,6 +119,7 @@ def run_partition(ctx: StepContext, step: PartitionStep) -> None:
     links = _links(ctx, step.link)
     seconds = _bounded(ctx, step.duration, "partition")
     _touched(ctx).setdefault(step.link, None)
+    _mark(ctx, seconds)
     try:
         links.partition(step.link, seconds, ctx.where())
     except LabError as err:

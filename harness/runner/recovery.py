@@ -26,7 +26,7 @@ from harness.spec.recovery import RestartStep
 
 @dataclass(frozen=True)
 class RestartMark:
-    """One break: who, when (wall-clock and monotonic seconds) and for how long."""
+    """One break: who (dut, peer, or link: a partition or link flap), when (wall-clock and monotonic s), how long."""
 
     who: str
     wall: float

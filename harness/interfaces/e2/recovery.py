@@ -12,6 +12,11 @@ measures, on the wire, what the association went through, from the restart mark:
 * indication_gap (harness as RIC): per subscription, the last RIC Indication SN before and the
   first after, missing and duplicate SNs, and the gap in ms.
 
+After a `partition` or `link-flap` shorter than SCTP failure detection (the mark's ``who`` is
+'link'), ``association: kept`` turns the step around: the same association must carry on (no
+loss, no E2 Setup again; rule `recovery.association`), and the indication gap counts the SNs on
+from the last one before the break (an old SN again is a duplicate, a skipped one is missing).
+
 The step reuses the harness's own earlier messages of the test case (its E2 Setup Response or
 Request, its subscription requests and responses) with the new transaction keys, so a spec need
 not repeat them. Each figure is judged against the lab's PIXIT objective it names.
@@ -52,21 +57,34 @@ class RecoverStep:
         objectives: figure -> the PIXIT name of its objective (ms); only these figures are judged.
         indications: RIC Indications per subscription action to collect after recovery.
         where: the YAML file:line.
+        kept: ``association: kept``: the break (a partition, a link flap) was shorter than SCTP failure
+            detection, so the same association must carry on: no loss, no E2 Setup again.
     """
 
     objectives: dict
     indications: int
     where: Where
+    kept: bool = False
     kind: str = "recover"
 
 
 def read_recover(node: Node, ctx: Any) -> list:
     """``recover: {detection: PIXIT, reestablish: PIXIT, subscriptions: PIXIT, indication_gap: PIXIT,
-    indications: N}``."""
+    indications: N, association: lost|kept}``."""
     node.only(["recover"])
     r = Node.of(node.data["recover"], node.source, node.value_line("recover"), "recover")
-    r.only([*FIGURES, "indications"])
+    r.only([*FIGURES, "indications", "association"])
     named = objectives(r, FIGURES)
+    kept = r.get("association", str, "lost", choices=("lost", "kept")) == "kept"
+    if kept:
+        wrong = [f for f in named if f != "indication_gap"]
+        if wrong:
+            raise r.error(r.value_line(wrong[0]), f"'{wrong[0]}' measures a new association; with "
+                                                  "'association: kept' only indication_gap applies")
+        count = r.get("indications", int, 3)
+        if count < 1:
+            raise r.error(r.value_line("indications"), f"'indications' must be 1 or more, not {count}")
+        return [RecoverStep(named, count, node.where(), kept=True)]
     if not named:
         raise r.error(r.line, f"'recover' judges nothing: name the PIXIT objective of at least one of "
                               f"{', '.join(FIGURES)}")
@@ -77,20 +95,20 @@ def read_recover(node: Node, ctx: Any) -> list:
 
 
 @dataclass
-class _Msg:
+class Msg:
     name: str | None
     ies: dict
     at: float            # wall-clock arrival
     entry: Any
 
 
-class _Wire:
+class Wire:
     """Reading and sending on the (current) association, with the evidence and the monitor fed."""
 
     def __init__(self, ctx: StepContext, env: E2Env) -> None:
         self.ctx, self.env = ctx, env
 
-    def read(self, until: float, want: Callable[[_Msg], bool]) -> _Msg | None:
+    def read(self, until: float, want: Callable[[Msg], bool]) -> Msg | None:
         """The first message ``want`` accepts before wall-clock ``until``; the others are evidence.
 
         Raises:
@@ -122,7 +140,7 @@ class _Wire:
             entry.decoded = json_pdu(env, pdu)
             learn_from(env.codec, parsed.name, pdu)
             live_observe(ctx, env.monitor, parsed, "dut", packet.data, notes, entry)
-            msg = _Msg(parsed.name, parsed.ies, packet.time, entry)
+            msg = Msg(parsed.name, parsed.ies, packet.time, entry)
             if want(msg):
                 entry.role = "matched"
                 return msg
@@ -149,7 +167,7 @@ class _Wire:
         return packet.time
 
 
-def _history(ctx: StepContext, env: E2Env) -> list[tuple[str, str, dict, float]]:
+def history(ctx: StepContext, env: E2Env) -> list[tuple[str, str, dict, float]]:
     """(direction, message name, IEs, time) of every E2AP message of the test case so far."""
     out = []
     for e in ctx.exchange.entries:
@@ -165,12 +183,12 @@ def _history(ctx: StepContext, env: E2Env) -> list[tuple[str, str, dict, float]]
     return out
 
 
-def _key(ies: dict) -> tuple:
+def sub_key(ies: dict) -> tuple:
     rid = ies.get("RICrequestID") or {}
     return (rid.get("ricRequestorID"), rid.get("ricInstanceID"), ies.get("RANfunctionID"))
 
 
-def _label(key: tuple) -> str:
+def label(key: tuple) -> str:
     return f"subscription {key[0]}/{key[1]} RAN function {key[2]}"
 
 
@@ -183,14 +201,18 @@ def run_recover(ctx: StepContext, step: RecoverStep) -> None:
     if "indication_gap" in step.objectives and not harness_is_ric:
         ctx.error("spec.recover", "indication_gap is measured where the harness is the RIC (an E2 node DUT)")
     goals = {f: objective(ctx, p) / 1000.0 for f, p in step.objectives.items()}
-    history = _history(ctx, env)
-    wire = _Wire(ctx, env)
+    past = history(ctx, env)
+    wire = Wire(ctx, env)
     found: list[Finding] = []
+    if step.kept:
+        _kept(ctx, wire, step, mark, goals, past, found)
+        ctx.add_all(found)
+        return
     try:
         _detect(ctx, env, wire, step, mark, goals, found)
-        setup_done = _reestablish(ctx, env, wire, step, mark, goals, history, harness_is_ric, found)
+        setup_done = _reestablish(ctx, env, wire, step, mark, goals, past, harness_is_ric, found)
         if setup_done is not None:
-            _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done, found)
+            _subscriptions(ctx, wire, step, goals, past, harness_is_ric, setup_done, found)
     except PeerClosed as err:
         found.append(ctx.make(Verdict.FAIL, "transport.peer-closed",
                               f"the DUT closed the association again during recovery: {err}"))
@@ -275,11 +297,11 @@ def _again(ctx, history, direction: str, name: str, **override: Any) -> Any:
 
 def _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done: float, found) -> None:
     if harness_is_ric:
-        held = {_key(ies): ies for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionRequest"}
-        answered = {_key(ies) for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionResponse"}
+        held = {sub_key(ies): ies for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionRequest"}
+        answered = {sub_key(ies) for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionResponse"}
     else:
-        held = {_key(ies): ies for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionRequest"}
-        answered = {_key(ies) for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionResponse"}
+        held = {sub_key(ies): ies for d, n, ies, _ in history if d == "received" and n == "RICsubscriptionRequest"}
+        answered = {sub_key(ies) for d, n, ies, _ in history if d == "sent" and n == "RICsubscriptionResponse"}
     keys = [k for k in held if k in answered]
     if not keys and ("subscriptions" in goals or "indication_gap" in goals):
         ctx.error("spec.recover", "no subscription was set up before the restart: nothing to re-create")
@@ -289,7 +311,7 @@ def _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done: 
         if harness_is_ric:
             wire.send("RICsubscriptionRequest", held[key])
             answer = wire.read(until, lambda m, k=key: m.name in ("RICsubscriptionResponse", "RICsubscriptionFailure")
-                               and _key(m.ies) == k)
+                               and sub_key(m.ies) == k)
             at = answer.at if answer is not None and answer.name == "RICsubscriptionResponse" else None
         else:
             request = wire.read(until, lambda m, k=key: m.name == "RICsubscriptionRequest" and m.ies.get(
@@ -304,26 +326,72 @@ def _subscriptions(ctx, wire, step, goals, history, harness_is_ric, setup_done: 
             recreated.append(key)
         if "subscriptions" in goals:
             found.append(judge(ctx, "e2", "subscription", None if at is None else max(wall_ms(setup_done, at), 0.0),
-                               step.objectives["subscriptions"], subject=_label(key),
-                               what=f"{_label(key)} re-created after E2 Setup",
+                               step.objectives["subscriptions"], subject=label(key),
+                               what=f"{label(key)} re-created after E2 Setup",
                                clause=SUB_CLAUSE if harness_is_ric else "",
                                detail={"outcome": "re-created" if at is not None else "lost"}))
     if "indication_gap" in goals:
         _indications(ctx, wire, step, goals, history, recreated, found)
 
 
-def _indications(ctx, wire, step, goals, history, keys: list[tuple], found) -> None:
+def sn_gaps(sns: list, after: Any = None) -> tuple[list, list]:
+    """(missing, duplicate) RIC Indication SNs of ``sns`` in arrival order; with ``after`` (the last SN
+    before, on an association that carried on) the count continues from it and an old SN again is a
+    duplicate. The 16-bit wrap (65535 -> 0) is not followed: a run that long is not measured here."""
+    numbers = [sn for sn in sns if isinstance(sn, int)]
+    dups = {sn for sn in numbers if numbers.count(sn) > 1}
+    if isinstance(after, int):
+        dups |= {sn for sn in numbers if sn <= after}
+    low = after + 1 if isinstance(after, int) else (min(numbers) if numbers else 0)
+    missing = sorted(set(range(low, max(numbers) + 1)) - set(numbers)) if numbers else []
+    return missing, sorted(dups)
+
+
+KEPT_CLAUSE = ("RFC 9260 8.1 (an association is lost only after Association.Max.Retrans retransmissions) and "
+               f"{E2AP_CLAUSE} 8.3.1 (E2 Setup starts a new TNL association, not a kept one)")
+HOLD = 2.0      # kept, nothing to count: the harness watches the association this long after the break
+
+
+def _kept(ctx, wire, step, mark: RestartMark, goals, past, found) -> None:
+    """The break was shorter than failure detection: the association carries on, the reports resume."""
+    env = wire.env
+    keys = [sub_key(ies) for d, n, ies, _ in past if d == "sent" and n == "RICsubscriptionRequest"]
+    keys = [k for k in keys if any(d == "received" and n == "RICsubscriptionResponse" and sub_key(ies) == k
+                                   for d, n, ies, _ in past)]
+    if "indication_gap" in goals and not keys:
+        ctx.error("spec.recover", "no subscription was set up before the break: no indications to follow")
+    lost = None
+    measured: list[Finding] = []
+    try:
+        if "indication_gap" in goals:
+            _indications(ctx, wire, step, goals, past, keys, measured, kept=True)
+        else:
+            wire.read(max(time.time(), mark.back_at) + HOLD, lambda m: False)
+    except PeerClosed as err:
+        lost = str(err) or "the association ended"
+    again = [n for d, n, _, at in history(ctx, env) if at >= mark.wall and n in ("E2setupRequest", "E2setupResponse")]
+    what = f"the association across the {mark.down_for:g} s break"
+    text = (f"{what}: lost ({lost})" if lost else f"{what}: E2 Setup again ({', '.join(again)})" if again
+            else f"{what}: kept, no E2 Setup again")
+    found.append(rule(ctx, "e2", "association", lost is None and not again, text, KEPT_CLAUSE,
+                      value=float(bool(lost)) + len(again),    # losses and E2 Setups seen: 0 when kept
+                      detail={"break": mark.who, "down_for_s": mark.down_for, "lost": lost, "setup_again": again},
+                      expected=0))
+    found.extend(measured)
+
+
+def _indications(ctx, wire, step, goals, history, keys: list[tuple], found, kept: bool = False) -> None:
     before: dict[tuple, tuple[Any, float]] = {}
     for d, n, ies, at in history:
         if d == "received" and n == "RICindication":
-            before[_key(ies) + (ies.get("RICactionID"),)] = (ies.get("RICindicationSN"), at)
+            before[sub_key(ies) + (ies.get("RICactionID"),)] = (ies.get("RICindicationSN"), at)
     wanted = {k for k in before if k[:3] in keys}
     after: dict[tuple, list[tuple[Any, float]]] = {k: [] for k in wanted}
     until = time.time() + _window(goals, "indication_gap", 10.0)
 
-    def take(m: _Msg) -> bool:
+    def take(m: Msg) -> bool:
         if m.name == "RICindication":
-            k = _key(m.ies) + (m.ies.get("RICactionID"),)
+            k = sub_key(m.ies) + (m.ies.get("RICactionID"),)
             if k in after:
                 after[k].append((m.ies.get("RICindicationSN"), m.at))
         return all(len(v) >= step.indications for v in after.values())
@@ -334,16 +402,15 @@ def _indications(ctx, wire, step, goals, history, keys: list[tuple], found) -> N
     for k in sorted(wanted, key=str):
         last_sn, last_at = before[k]
         seen = after[k]
-        subject = f"{_label(k[:3])} action {k[3]}"
+        subject = f"{label(k[:3])} action {k[3]}"
         sns = [sn for sn, _ in seen]
         first_sn = sns[0] if sns else None
-        dups = sorted({sn for sn in sns if sns.count(sn) > 1})
-        missing = sorted(set(range(min(sns), max(sns) + 1)) - set(sns)) if sns else []
+        missing, dups = sn_gaps(sns, last_sn if kept else None)
         detail = {"last_sn_before": last_sn, "first_sn_after": first_sn, "missing": missing, "duplicates": dups,
-                  "received_after": len(sns)}
+                  "received_after": len(sns), "association": "kept" if kept else "new"}
         found.append(judge(ctx, "e2", "indication-gap", None if not seen else wall_ms(last_at, seen[0][1]), pixit,
-                           subject=subject, what=f"RIC Indications stopped for {subject}", clause=SUB_CLAUSE,
-                           detail=detail))
+                           subject=subject, what=f"RIC Indications stopped for {subject}",
+                           clause=SN_CLAUSE if kept else SUB_CLAUSE, detail=detail))
         found.append(rule(ctx, "e2", "indication-duplicates", not dups,
                           f"{subject}: {len(dups)} RIC Indication SN(s) repeated after recovery"
                           + (f" ({', '.join(map(str, dups))})" if dups else ""), SN_CLAUSE,

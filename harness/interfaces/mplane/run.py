@@ -16,7 +16,7 @@ from harness.interfaces.mplane.client import SshTarget
 from harness.interfaces.mplane.datastore import Identity
 from harness.interfaces.mplane.evidence import NetconfPcapRecorder
 from harness.interfaces.mplane import labexec  # noqa: F401 -- registers the lab steps' executors
-from harness.interfaces.mplane import recovery  # noqa: F401 -- registers supervise, cut, recover (supervision loss)
+import harness.interfaces.mplane.recovery  # noqa: F401 -- registers supervise, cut, recover (supervision loss)
 from harness.interfaces.mplane.executors import MplaneEnv
 from harness.interfaces.mplane.lab import MplaneLab, MplaneLabError
 from harness.interfaces.mplane.validation import yang_dir

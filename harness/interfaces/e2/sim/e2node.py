@@ -50,7 +50,7 @@ class E2NodeSimulator(Simulator):
     # Its RAN functions and identity survive a restart; its subscriptions do not: E2 Setup erases the
     # application level configuration (E2AP v03.01 8.3.1.1), the RIC re-creates them.
     SURVIVES_RESTART = ("gnb_id", "ran functions")
-    DUPLICATED_AFTER_RESTART = 3        # 'duplicate-indications': the first SNs after a restart, sent twice
+    DUPLICATED_FIRST = 3                # 'duplicate-indications': each subscription's first SNs, sent twice
 
     def __init__(self, transport, *, gnb_id: int = 3000, auto_setup: bool = True, min_period: float = 0.05,
                  offered: frozenset[int] | None = None, **kwargs) -> None:
@@ -243,8 +243,7 @@ class E2NodeSimulator(Simulator):
             for action_id, (names, granularity) in sorted(report.actions.items()):
                 ies = self._indication(report, action_id, names, granularity)
                 self.transmit(self.endpoint.send_indication(ies, now=now))
-                if self.restarted and self.fault == "duplicate-indications" \
-                        and report.sn < self.DUPLICATED_AFTER_RESTART:
+                if self.fault == "duplicate-indications" and report.sn < self.DUPLICATED_FIRST:
                     self.transmit(self.endpoint.send_indication(ies, now=now))
                 report.sn = (report.sn + 1) % 65536
 

@@ -60,7 +60,8 @@ RECOVERY: dict[str, Fault] = {f.name: f for f in (
           "behaviour"),
     Fault("lose-subscriptions", "after a restart, the E2 node accepts subscriptions but never reports; "
                                 "the RIC does not re-create its subscriptions", "behaviour"),
-    Fault("duplicate-indications", "after a restart, the E2 node sends its first RIC Indication SNs twice",
+    Fault("duplicate-indications", "the E2 node sends the first RIC Indication SNs of each subscription twice "
+                                   "(so again after a restart)",
           "behaviour", roles=frozenset({"e2-node"})),
 )}
 
