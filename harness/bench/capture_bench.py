@@ -259,6 +259,11 @@ def warm(path: Path, messages: int = 3) -> None:
         assoc.feed(msg.data, msg.src, msg.time)
 
 
+# A forked worker that never answers (a lock held by another thread at fork time, a crash) must end the
+# bench with a reason, never hang it.
+WORKER_WAIT = 600.0
+
+
 def ours_parallel(path: Path, workers: int = WORKERS, chunk: int = CHUNK) -> dict:
     """The parent reads the capture once and feeds ``workers`` forked decoders (see the module doc)."""
     ctx = multiprocessing.get_context("fork")
@@ -294,10 +299,17 @@ def ours_parallel(path: Path, workers: int = WORKERS, chunk: int = CHUNK) -> dic
         for k in everyone:
             pipes[k].send(batches[k])
             pipes[k].send(None)
-        results = [c.recv() for c in pipes]
+        results = []
+        for k, c in enumerate(pipes):
+            if not c.poll(WORKER_WAIT):
+                raise BenchError(f"worker {k} sent no result within {WORKER_WAIT:.0f} s (it hung or died)")
+            results.append(c.recv())
     finally:
         for p in procs:
-            p.join()
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join()
         gc.unfreeze()
     elapsed = time.perf_counter() - start
     for r in results:

@@ -47,6 +47,9 @@ def passed_on(args) -> list[str]:
 
 def fixed() -> list[str]:
     """The pytest arguments every run has: no ini ``addopts`` (a project's ``-p no:cacheprovider``
-    would make --lf forget), pytest's cache in the working folder, no [100%] after the case lines."""
+    would make --lf forget), pytest's cache in the working folder, no [100%] after the case lines,
+    and no pytest log capture: pytest 9 hooks its handler onto every non-propagating logger too, so
+    it would print ncclient's and paramiko's DEBUG wire log (kept in ``<results>/logs/netconf.log``)
+    under each FAIL, burying its finding."""
     return ["-o", "addopts=", "-o", f"cache_dir={Path.cwd() / '.pytest_cache'}",
-            "-o", "console_output_style=classic"]
+            "-o", "console_output_style=classic", "-p", "no:logging"]

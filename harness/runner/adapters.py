@@ -29,7 +29,7 @@ import time
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from harness.core.errors import LabError
+from harness.core.errors import HarnessError, LabError
 
 
 class TriggerError(LabError):
@@ -95,7 +95,7 @@ class CommandAdapter:
             raise TriggerError(f"command for '{action}' exited {proc.returncode}" + (f": {tail[0]}" if tail else ""))
 
 
-class _MissingField(Exception):
+class _MissingField(HarnessError):
     """A ``{name.field}`` placeholder names a field the parameter lacks."""
 
 

@@ -100,7 +100,7 @@ def missing_objectives(ctx: StepContext) -> list[str]:
     """'pixit (figure at file:line)' for each objective the test case's recovery steps name and the lab lacks."""
     pixit = ctx.run_env.pixit
     out = []
-    for s in _walk(ctx.testcase.steps):
+    for s in _walk(getattr(ctx.testcase, "steps", ()) or ()):
         for figure, name in (getattr(s, "objectives", None) or {}).items():
             if name not in pixit:
                 out.append(f"{name} ({figure} at {s.where})")

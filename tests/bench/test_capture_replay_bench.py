@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from harness.bench import capture_bench as cb
 from harness.bench import replay_bench as rb
 from harness.capture import files
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_generated_capture_splits_like_a_single_decode(tmp_path):
@@ -21,10 +28,16 @@ def test_generated_capture_splits_like_a_single_decode(tmp_path):
 
 
 def test_parent_fed_workers_decode_what_one_process_decodes(tmp_path):
+    """The bench forks, as `oran-harness bench` does from a fresh process; forking pytest itself (with
+    other tests' threads alive) can deadlock the child on an inherited lock, so it runs in its own."""
     path = tmp_path / "small.pcapng"
     cb.generate(path, 700)
     single = cb.decode_file(str(path))
-    both = cb.ours_parallel(path, workers=2, chunk=16)
+    code = ("import json, sys; from pathlib import Path; from harness.bench import capture_bench as cb; "
+            "print(json.dumps(cb.ours_parallel(Path(sys.argv[1]), workers=2, chunk=16)))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         timeout=300, check=True, cwd=REPO)
+    both = json.loads(out.stdout.strip().splitlines()[-1])
     assert (both["packets"], both["indications"], both["kpm_values"], both["checksum"], both["issues"]) == (
         single["packets"], single["indications"], single["kpm_values"], single["checksum"], single["issues"])
     assert both["decoded_messages"] == single["decoded"]

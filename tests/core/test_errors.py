@@ -30,6 +30,11 @@ NO_BRANCH = {
     "harness.interfaces.mplane.client.MplaneError",        # LabError / PeerError / AuthenticationFailed
     "harness.pytest_plugin.VerdictFailure",     # VerdictError (lab) / DutFailure (DUT)
     "harness.codec.fastper.Fallback",           # the fast decoder declines: asn1tools decodes
+    # the O-RU simulator's control flow: each becomes an rpc-error or a notification status on the wire
+    "harness.interfaces.mplane.sim.confops.RpcFailure",
+    "harness.interfaces.mplane.sim.schemas.SchemaMissing",
+    "harness.interfaces.mplane.sim.transfer.TransferError",
+    "harness.runner.adapters._MissingField",    # becomes the TriggerError that names the field
     "harness.runner.context.StepStop",          # the steps end after a stopping finding
     "harness.http.client._Stale",               # a reused keep-alive connection: open a new one
 }

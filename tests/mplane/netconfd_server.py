@@ -24,6 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 SSHD = Path("/usr/sbin/sshd")
 NETCONFD = Path("/usr/sbin/netconfd")
 SUBSYSTEM = Path("/usr/sbin/netconf-subsystem")
@@ -50,8 +53,6 @@ class NetconfdServer:
 
 
 def _keypair(path: Path) -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
     key = ed25519.Ed25519PrivateKey.generate()
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                                        serialization.NoEncryption()))
@@ -87,8 +88,9 @@ def _listening(port: int) -> bool:
 class running:
     """Context manager: start sshd + netconfd in ``folder``; yields a `NetconfdServer`; stops both."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, modules: tuple[Path, ...] = ()) -> None:
         self.folder = Path(folder)
+        self.modules = tuple(Path(m) for m in modules)     # extra YANG files netconfd loads (--module=PATH)
         self.procs: list[subprocess.Popen] = []
 
     def __enter__(self) -> NetconfdServer:
@@ -116,7 +118,8 @@ class running:
         log = d / "netconfd.log"
         ncd = subprocess.Popen([str(NETCONFD), f"--port={port}", "--no-startup", "--superuser=root",
                                 f"--log={log}", "--log-level=info",
-                                f"--ncxserver-sockname={sock}"], stdout=subprocess.DEVNULL,
+                                f"--ncxserver-sockname={sock}", *(f"--module={m}" for m in self.modules)],
+                               stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=d)
         self.procs.append(ncd)
         _wait("netconfd", sock.exists, ncd, log)

@@ -116,6 +116,10 @@ class E2Monitor:
         self.subs: dict[tuple, str] = {}          # (requestor, instance, RAN function) -> state
         self.ran_functions: dict[int, str] = {}   # declared id -> OID
         self.last: dict[tuple, Any] = {}          # (RAN function, carrier) -> last accepted E2SM value
+        # Subscriptions a clearing answer (Reset, E2 Removal) ended, by the side it was sent to: that side
+        # may still send RIC Indications it emitted before the answer reached it (they cross on the wire;
+        # 8.3.2 clears on the answer). Its first other message shows it has moved on.
+        self.crossing: dict[str, set] = {}
 
     # ------------------------------------------------------------------ feeding
     def observe(self, parsed, side: str, *, data: bytes | None = None, notes=(), ref: Any = None,
@@ -158,7 +162,7 @@ class E2Monitor:
         if name in ("E2setupRequest", "RICserviceUpdate"):
             self._declarations(parsed, side, add)
         if self.started:
-            self._subscriptions(name, parsed, add)
+            self._subscriptions(name, parsed, side, add)
         if data is not None or notes:
             self._e2sm(parsed, data, notes, add)
         return out
@@ -193,7 +197,9 @@ class E2Monitor:
             self.pending.pop(exact)
             self.answered[exact] = ref
             if parsed.name in _CLEARING_ANSWERS:
+                live = {k for k, state in self.subs.items() if state in ("live", "deleting")}
                 self._clear_subscriptions()
+                self.crossing[exact[0]] = live      # the requester receives the answer last
             return
         other = next(iter(k for k in self.pending if k[0] != side), (None,))[0]
         if key is not None and any(k[1] == proc.name and k[2] == key for k in self.answered if k[0] != side):
@@ -232,7 +238,9 @@ class E2Monitor:
         for key in self.subs:
             self.subs[key] = "deleted"
 
-    def _subscriptions(self, name, parsed, add) -> None:
+    def _subscriptions(self, name, parsed, side, add) -> None:
+        if name != "RICindication":
+            self.crossing.pop(side, None)
         proc, _ = MESSAGE_INDEX.get(name, (None, None))
         if proc is None or proc.correlation != BY_RIC_REQUEST:
             return
@@ -253,6 +261,8 @@ class E2Monitor:
                     self.subs[key] = "deleting"
                 return
             what = describe_key(proc, key)
+            if state == "deleted" and name == "RICindication" and key in self.crossing.get(side, ()):
+                return                              # sent before the clearing answer reached its sender
             if state == "deleted":
                 add("monitor.ric-request-id.deleted", f"{name} names {what}, a subscription already deleted",
                     clause, "RICrequestID")

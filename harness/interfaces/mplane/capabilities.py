@@ -57,3 +57,11 @@ def with_defaults(announced: list[str]) -> tuple[str | None, tuple[str, ...]]:
 def supports_report_all(announced: list[str]) -> bool:
     basic, also = with_defaults(announced)
     return basic == "report-all" or "report-all" in also
+
+
+def three_phase(announced: list[str]) -> bool:
+    """Whether an edit of "the configuration" must go to candidate and be committed: the server offers
+    :candidate but not :writable-running (O-RAN.WG4.MP.0 v08.00 clause 9.1, 3-phase configuration;
+    RFC 6241 8.2, 8.3)."""
+    have = {a.split("?")[0] for a in announced}
+    return CAP + "candidate:1.0" in have and CAP + "writable-running:1.0" not in have

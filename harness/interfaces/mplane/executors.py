@@ -208,6 +208,8 @@ def _connected(ctx: StepContext, env: MplaneEnv, step: ConnectStep, client, labe
     framing = "1.1 (chunked)" if mc.BASE_11 in bases and mc.BASE_11 in client.client_capabilities else "1.0"
     ctx.pass_("hello", f"hello exchanged: session-id {client.session_id}, "
               f"{len(caps)} server capabilities, framing {framing}", clause=clause, evidence=ev)
+    if step.outcome == "ok":
+        validation.eager(ctx, env, lambda: _evidence(ctx, env, label))
 
 
 def run_disconnect(ctx: StepContext, step: DisconnectStep) -> None:
@@ -317,9 +319,13 @@ def run_rpc(ctx: StepContext, step: RpcStep) -> None:
         ctx.error("spec.rpc", f"cannot build the {step.operation} rpc: {err}")
     timer = _timer(ctx, step.timer, step)
     env.reply = None
+    commit = _commit_after(ctx, step, env.client.server_capabilities, body)
     try:
         env.reply = env.client.rpc(body, timeout=timer)
         env.reply_time = time.time()
+        if commit is not None and not env.reply.errors:     # the reply judged is the commit's
+            env.reply = env.client.rpc(commit, timeout=timer)
+            env.reply_time = time.time()
     except mc.PeerError as err:
         entries = _evidence(ctx, env, label)
         sent_id = _sent_message_id(entries)
@@ -336,6 +342,21 @@ def run_rpc(ctx: StepContext, step: RpcStep) -> None:
     validation.check_reply(ctx, env, step, body, env.reply,
                            tuple(e.index for e in entries if e.frame.kind == "rpc-reply"),
                            lambda: _evidence(ctx, env, label))
+
+
+def _commit_after(ctx: StepContext, step: RpcStep, caps: list, body: etree._Element) -> etree._Element | None:
+    """For an edit-config that names no datastore, on an O-RU without :writable-running but with
+    :candidate: retarget the edit to candidate and return the commit that applies it (MP.0 clause 9.1,
+    3-phase); None otherwise. A finding says so, so the evidence explains the extra rpc."""
+    if step.operation != "edit-config" or "datastore" in step.params or not capabilities.three_phase(caps):
+        return None
+    target = body.find(f"{{{NC}}}target")
+    for child in list(target):
+        target.remove(child)
+    _sub(target, "candidate")
+    ctx.pass_("rpc.three-phase", "the O-RU offers :candidate but not :writable-running: the edit goes to "
+              "candidate and a commit applies it", clause=f"O-RAN.WG4.MP.0 v08.00 9.1; {RFC6241} 8.2, 8.3.4.1")
+    return etree.Element(f"{{{NC}}}commit", nsmap={None: NC})
 
 
 def _message_id(xml: str) -> str | None:
@@ -363,13 +384,15 @@ def _check_echo(ctx: StepContext, entries: list, sent_id: str | None) -> None:
     against what was sent, never a literal of the spec."""
     if sent_id is None:
         return
-    for e in entries:
-        if e.frame.direction == "received" and e.frame.kind == "rpc-reply":
-            got = _message_id(e.frame.xml)
-            if got != sent_id:
-                ctx.fail("rpc.message-id", f"the rpc-reply's message-id is {got!r}, the rpc's was {sent_id!r}: "
-                         "a reply echoes its rpc's message-id", clause=f"{RFC6241} 4.2",
-                         expected=sent_id, observed=got, evidence=(e.index,))
+    sent = [_message_id(e.frame.xml) for e in entries if e.frame.direction == "sent" and e.frame.kind == "rpc"]
+    replies = [e for e in entries if e.frame.direction == "received" and e.frame.kind == "rpc-reply"]
+    for k, e in enumerate(replies):             # the k-th reply answers the k-th rpc (a 3-phase edit sends two)
+        want = sent[k] if k < len(sent) else sent_id
+        got = _message_id(e.frame.xml)
+        if got != want:
+            ctx.fail("rpc.message-id", f"the rpc-reply's message-id is {got!r}, the rpc's was {want!r}: "
+                     "a reply echoes its rpc's message-id", clause=f"{RFC6241} 4.2",
+                     expected=want, observed=got, evidence=(e.index,))
 
 
 # ---------------------------------------------------------------------- checks

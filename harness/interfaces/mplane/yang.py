@@ -42,6 +42,7 @@ from urllib.parse import parse_qs
 
 import libyang
 from lxml import etree
+from harness.core.errors import LabError
 
 MONITORING = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
 YANG_LIBRARY = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
@@ -69,7 +70,7 @@ _CLAUSES = (
 )
 
 
-class YangError(ValueError):
+class YangError(LabError, ValueError):
     """The lab's YANG folder is unusable (not a folder): a lab error naming the path."""
 
 

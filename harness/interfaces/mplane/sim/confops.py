@@ -24,9 +24,10 @@ from lxml import etree
 
 from harness.interfaces.mplane.capabilities import CAP, with_defaults
 from harness.interfaces.mplane.datastore import NC, WITH_DEFAULTS, EditError, validate
+from harness.core.errors import HarnessError
 
 
-class RpcFailure(Exception):
+class RpcFailure(HarnessError):
     """An rpc-error to send: tag, type, message, and the error-info session-id when there is one."""
 
     def __init__(self, tag: str, message: str, kind: str = "protocol", session_id: int | None = None,

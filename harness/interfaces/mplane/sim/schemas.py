@@ -19,6 +19,7 @@ from lxml import etree
 from harness.bundled import yang_dir
 from harness.interfaces.mplane.datastore import HARDWARE, IANA_HW, OPERATIONS, merge_into
 from harness.sim.faultspec import Fault
+from harness.core.errors import HarnessError
 
 MONITORING = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
 # The modules besides the O-RAN ones oru.py announces: what their data imports, and get-schema itself.
@@ -55,7 +56,7 @@ def bend(fault: str | None, data: etree._Element) -> etree._Element:
     return data
 
 
-class SchemaMissing(LookupError):
+class SchemaMissing(HarnessError, LookupError):
     """get-schema asked for a module the simulator does not have (an invalid-value rpc-error)."""
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import paramiko
+from harness.core.errors import HarnessError
 
 
-class TransferError(Exception):
+class TransferError(HarnessError):
     """A transfer that failed; `status` is the notification status it maps to."""
 
     def __init__(self, status: str, message: str) -> None:
