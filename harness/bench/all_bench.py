@@ -165,7 +165,7 @@ def _relay(doc) -> list[dict]:
     lo = doc["loss"]
     rate = doc["rate"]["msgs_per_s"]
     return [{"ours": rate, "target": f">= {doc['target_msgs_per_s']:,}/s", "peer_name": "(target)",
-             "met": doc["target_met"], "note": f"loss {lo['measured']:.4%} of {lo['packets']:,} "
+             "met": doc["target_met"], "note": f"loss {lo['measured']:.4%} of {lo['reached_relay']:,} "
                                                 f"({'within' if lo['within'] else 'outside'} binomial bound)"},
             {"key": "relay-delay", "what": "relay delay error p99 (10 / 300 ms)", "unit": "ms",
              "ours": d10["p99_error_ms"], "peer": d300["p99_error_ms"], "peer_name": "at 300 ms",
