@@ -89,22 +89,4 @@ CHOICE = {perfix.Choice: Asn1cChoice, _per.Choice: Asn1cChoice}
 
 def swap(types, table: dict) -> None:
     """Swap the class of every type object reachable from ``types`` found in ``table``."""
-    seen: set = set()
-    stack = list(types)
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (list, tuple)):
-            stack.extend(obj)
-            continue
-        if isinstance(obj, dict):
-            stack.extend(obj.values())
-            continue
-        if not isinstance(obj, (_per.Type, _per.CompiledType)):
-            continue
-        new = table.get(type(obj))
-        if new is not None:
-            obj.__class__ = new
-        stack.extend(v for v in vars(obj).values() if isinstance(v, (list, tuple, dict, _per.Type)))
+    perfix.swap(types, table)

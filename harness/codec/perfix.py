@@ -403,6 +403,11 @@ _REPLACE = {_per.PrintableString: PrintableString, _per.IA5String: IA5String,
 
 def apply(types) -> None:
     """Swap the class of every affected type object reachable from ``types`` (compiled types)."""
+    swap(types, _REPLACE)
+
+
+def swap(types, table: dict) -> None:
+    """Swap the class of every type object reachable from ``types`` found in ``table`` (old class -> new)."""
     seen: set = set()
     stack = list(types)
     while stack:
@@ -418,7 +423,7 @@ def apply(types) -> None:
             continue
         if not isinstance(obj, (_per.Type, _per.CompiledType)):
             continue
-        fixed = _REPLACE.get(type(obj))
-        if fixed is not None:
-            obj.__class__ = fixed
+        new = table.get(type(obj))
+        if new is not None:
+            obj.__class__ = new
         stack.extend(v for v in vars(obj).values() if isinstance(v, (list, tuple, dict, _per.Type)))
