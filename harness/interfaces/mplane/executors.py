@@ -208,8 +208,6 @@ def _connected(ctx: StepContext, env: MplaneEnv, step: ConnectStep, client, labe
     framing = "1.1 (chunked)" if mc.BASE_11 in bases and mc.BASE_11 in client.client_capabilities else "1.0"
     ctx.pass_("hello", f"hello exchanged: session-id {client.session_id}, "
               f"{len(caps)} server capabilities, framing {framing}", clause=clause, evidence=ev)
-    if step.outcome == "ok":
-        validation.eager(ctx, env, lambda: _evidence(ctx, env, label))
 
 
 def run_disconnect(ctx: StepContext, step: DisconnectStep) -> None:

@@ -1,11 +1,10 @@
 """The executors' side of YANG validation: learn the O-RU's modules once per test case, judge replies.
 
 Why apart from executors.py: one job (YANG), and the operation-set executors
-change at the same time. The modules are learnt right after the hello (`eager`), before a test case
-starts any timer such as the supervision watchdog, so fetching them can never
-make the harness miss a deadline the O-RU is judged on; texts fetched by
-get-schema are kept per (module, revision) for the rest of the run. The
-get-schema exchange lands in the connect step's evidence. A violation is a FAIL
+change at the same time. The modules are learnt lazily, the first time a step
+needs them (a get / get-config reply, a matched notification, a filter with a
+module prefix): the get-schema exchange then lands in that step's evidence,
+and a test case that never reads data never pays for it. A violation is a FAIL
 that names the YANG path and the clause (``rule=True``: a protocol rule, so a
 precondition step does not soften it); a module the harness could not load is
 a note in a PASS finding, never the O-RU's FAIL.
@@ -26,13 +25,6 @@ from harness.interfaces.mplane import yang
 from harness.runner.context import StepContext
 
 RFC6022 = "IETF RFC 6022 clause 3.1"
-
-# Module texts fetched by get-schema in this run, by (name, revision): RFC 7950 clause 11 makes a
-# published revision immutable (any change needs a new revision), so one O-RU's answer holds for
-# every later session that announces the same revision, and only the first test case spends RPCs
-# (and the supervision timers' time) on it.
-_FETCHED: dict[tuple[str, str], str] = {}
-_FETCHED_MAX = 512
 _PREFIX = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.-]*):(?!:)")      # 'prefix:' not 'axis::' nor inside a URI
 
 
@@ -50,11 +42,6 @@ def library(ctx: StepContext, env: Any, collect: Callable[[], Any]) -> yang.Yang
         collect()
 
 
-def eager(ctx: StepContext, env: Any, collect: Callable[[], Any]) -> None:
-    """Learn the O-RU's modules now (right after the hello), so no later step pays for it mid-timer."""
-    library(ctx, env, collect)
-
-
 def _load(ctx: StepContext, env: Any) -> yang.YangLibrary:
     client: mc.MplaneClient = env.client
     caps = client.server_capabilities
@@ -69,13 +56,8 @@ def _load(ctx: StepContext, env: Any) -> yang.YangLibrary:
     fetch = None
     if any(r.name == "ietf-netconf-monitoring" for r in refs):
         def fetch(ref: yang.ModuleRef) -> str | None:
-            if ref.revision and (ref.name, ref.revision) in _FETCHED:
-                return _FETCHED[(ref.name, ref.revision)]
             reply = _rpc(ctx, client, yang.get_schema_rpc(ref))
-            text = None if reply.errors else yang.schema_text(reply.element)
-            if text is not None and ref.revision and len(_FETCHED) < _FETCHED_MAX:
-                _FETCHED[(ref.name, ref.revision)] = text
-            return text
+            return None if reply.errors else yang.schema_text(reply.element)
     try:
         lib = yang.load(refs, fetch, env.yang_dir)
     except yang.YangError as err:
