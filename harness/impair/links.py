@@ -162,19 +162,30 @@ class LabLinks:
             return
         self.partition(link, down_for, note or "link flap")
 
-    def partition(self, link: str, seconds: float, note: str = "") -> None:
-        """Drop everything on ``link`` for ``seconds`` (blocking), then restore what was applied before."""
+    def partition(self, link: str, seconds: float, note: str = "", *, block: bool = True) -> threading.Timer | None:
+        """Drop everything on ``link`` for ``seconds``, then restore what was applied before.
+
+        ``block=False`` returns at once with the timer that ends the partition (cancel it to keep the
+        partition), so the caller can watch the association while the path is cut; a device link
+        (``ip link`` down/up) always blocks.
+        """
         spec = self.specs.get(link)
         if spec is not None and spec.mechanism == "link":
             self.flap(link, seconds, note or "partition")
-            return
+            return None
         mech = self.mechanism(link)
         before = getattr(mech, "impairment", NONE)
         self.apply(link, Impairment(partition=True), note or "partition")
+        if not block:
+            timer = threading.Timer(seconds, self.apply, args=(link, before, "partition over"))
+            timer.daemon = True
+            timer.start()
+            return timer
         try:
             time.sleep(seconds)
         finally:
             self.apply(link, before, "partition over")
+        return None
 
     def _record(self, link: str, action: str, imp: Impairment, note: str) -> None:
         self._events.append(TimelineEntry(time.monotonic(), time.time(), link, action,
@@ -186,6 +197,12 @@ class LabLinks:
 
     def counters(self) -> dict[str, dict]:
         return {name: m.counters() for name, m in self._live.items() if hasattr(m, "counters")}
+
+    def sctp_inits(self, link: str, direction: str, since: float) -> list[float]:
+        """Wall-clock times an SCTP INIT entered ``link``'s UDP relay in ``direction`` ('a->b' | 'b->a')
+        at or after ``since``; empty for a link that is no running UDP relay."""
+        mech = self._live.get(link)
+        return [t for t, d in getattr(mech, "inits", ()) if d == direction and t >= since]
 
     def relay_for(self, link: str, kind: str) -> bool:
         """Whether the lab names ``link`` as a ``kind`` ('udp' | 'tcp') relay (what a run routes through)."""

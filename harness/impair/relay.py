@@ -212,8 +212,23 @@ def _bind(kind: int, address: tuple[str, int], what: str) -> socket.socket:
     return sock
 
 
+SCTP_INIT = 1            # RFC 9260 3.3.2: chunk type of INIT (opens an association)
+SCTP_HEADER = 12         # RFC 9260 3.1: the common header before the first chunk
+MAX_INITS = 1000
+
+
+def sctp_init(payload: bytes) -> bool:
+    """Whether a datagram is an SCTP packet (RFC 6951: SCTP over UDP) whose first chunk is INIT."""
+    return len(payload) > SCTP_HEADER and payload[SCTP_HEADER] == SCTP_INIT
+
+
 class UdpRelay(_Relay):
-    """A datagram relay: 'a' sends to ``listen``; each 'a' address gets its own socket to ``upstream``."""
+    """A datagram relay: 'a' sends to ``listen``; each 'a' address gets its own socket to ``upstream``.
+
+    It notes when an SCTP INIT (SCTP over UDP, RFC 6951) enters it in either direction, dropped or
+    not (``inits``: wall-clock time, direction): across a partition that is when a peer gave its
+    association up and started a new one, the only sign of its failure detection on the path.
+    """
 
     kind = "udp"
 
@@ -223,6 +238,7 @@ class UdpRelay(_Relay):
         self.listen = self.front.getsockname()[:2]
         self.upstream = upstream
         self._clients: dict[Any, socket.socket] = {}
+        self.inits: list[tuple[float, str]] = []
         self._threads = [threading.Thread(target=self._from_a, daemon=True, name=f"impair-{name}-a")]
         self._threads[0].start()
 
@@ -236,11 +252,16 @@ class UdpRelay(_Relay):
                 continue
             except OSError:
                 return
+            self._note_init(payload, "a->b")
             up = self._clients.get(addr) or self._client(addr)
             if up is None:
                 continue
             with cond:
                 self._schedule(lane, payload, up.send, time.monotonic())
+
+    def _note_init(self, payload: bytes, direction: str) -> None:
+        if sctp_init(payload) and len(self.inits) < MAX_INITS:
+            self.inits.append((time.time(), direction))
 
     def _client(self, addr: Any) -> socket.socket | None:
         if len(self._clients) >= MAX_CLIENTS:
@@ -271,6 +292,7 @@ class UdpRelay(_Relay):
                 continue
             except OSError:
                 return
+            self._note_init(payload, "b->a")
             with cond:
                 self._schedule(lane, payload, send, time.monotonic())
 

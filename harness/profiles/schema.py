@@ -164,16 +164,13 @@ def _netconf_capability(value: str) -> str:
 
 
 def _call_home(value: Any) -> str:
-    """RFC 8071 call home: SSH (true or 'ssh', IANA port 4334) is what the harness does."""
-    if value is True or value == "ssh":
+    """RFC 8071 call home: over SSH (true or 'ssh', IANA port 4334) or TLS ('tls', port 4335, RFC 7589)."""
+    if value is True or value in ("ssh", "tls"):
         return ""
-    if value == "tls":
-        return ("'tls' is not supported: NETCONF call home over TLS (RFC 8071, IANA port 4335) is not implemented "
-                "by this harness; the O-RU must call home over SSH (true or ssh)")
     if value is False:
         return ("false is not supported: NETCONF call home (RFC 8071) is part of the mandatory start-up test case "
                 "O-RAN.WG4.CONF.0-v04.00:3.1.1.1, which the harness cannot skip; leave call_home out or set it true")
-    return f"{value!r} is not a call-home transport: true or ssh (tls is not implemented)"
+    return f"{value!r} is not a call-home transport: true, ssh or tls"
 
 
 def _link(value: Any) -> str:
@@ -243,6 +240,10 @@ LAB_SCHEMA: dict[str, Key] = {
     "transport": mapping(
         kind=choice(*TRANSPORTS), backend=choice(*SCTP_BACKENDS), usrsctp_mode=choice("udp", "raw"),
         udp_port=PORT, remote_udp_port=PORT, listen=ADDRESS, connect_timeout=SECONDS,
+        # SCTP failure detection (RFC 9260 8.1-8.3), set on every socket: harness/transport/sctp_timers.py
+        timers=mapping(rto_initial_ms=INT_POSITIVE, rto_min_ms=INT_POSITIVE, rto_max_ms=INT_POSITIVE,
+                       heartbeat_interval_ms=INT_POSITIVE, path_max_retrans=INT_POSITIVE,
+                       association_max_retrans=INT_POSITIVE),
         simulator=mapping(address=ADDRESS, netns=STR),
         wire_capture=mapping(interface=STR, filter=STR),
         dut=refused("the DUT's address is the DUT profile's endpoints.e2 (HOST:PORT)"),
@@ -263,6 +264,9 @@ LAB_SCHEMA: dict[str, Key] = {
     "mplane": mapping(
         username=STR, password=STR, password_env=STR, key_file=STR, known_host_key=STR, known_host_key_file=STR,
         call_home_port=PORT, call_home_host=STR, timeout=SECONDS, fronthaul_profile=STR,
+        call_home_tls_port=PORT,                           # TLS call home (RFC 8071, IANA 4335)
+        tls=mapping(ca=STR, cert=STR, key=STR, server_name=STR),   # the harness as TLS client (RFC 7589)
+        sim=mapping(cert=STR, key=STR, client_ca=STR),     # the simulated O-RU's TLS server material
         host=refused("the O-RU's NETCONF address is the DUT profile's endpoints.mplane (HOST:PORT)"),
         port=refused("the O-RU's NETCONF address is the DUT profile's endpoints.mplane (HOST:PORT)")),
 }

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from harness.core.errors import LabError
+from harness.impair.links import LabLinks
 from harness.impair.model import ImpairmentError
 from harness.runner.context import StepContext
 from harness.runner.recovery import RestartMark, marks, missing_objectives
@@ -102,30 +104,43 @@ def _mark(ctx: StepContext, seconds: float) -> None:
     marks(ctx).append(RestartMark("link", time.time(), time.monotonic(), seconds))
 
 
-def run_flap(ctx: StepContext, step: LinkFlapStep) -> None:
-    links = _links(ctx, step.link)
-    seconds = _bounded(ctx, step.down_for, "link-flap")
-    _touched(ctx).setdefault(step.link, None)
+def _break(ctx: StepContext, kind: str, link: str, value,
+           act: Callable[[LabLinks, float], threading.Timer | None]) -> float:
+    """Link-flap and partition: bounded by the guard timer, marked, then ``act`` on the link.
+
+    ``act`` blocks for the break and returns None (the step idles that long), or returns at once
+    with the timer that ends the break (partition ``wait: false``): the link's timer then, which
+    the finisher cancels so the test case never leaves the path cut.
+    """
+    links = _links(ctx, link)
+    seconds = _bounded(ctx, value, kind)
+    touched = _touched(ctx)
+    touched.setdefault(link, None)
     _mark(ctx, seconds)
     try:
-        links.flap(step.link, seconds, ctx.where())
+        timer = act(links, seconds)
     except LabError as err:
-        ctx.error("link-flap", f"link '{step.link}': {err}")
-    ctx.add_idle(seconds)
+        ctx.error(kind, f"link '{link}': {err}")
+    if timer is not None:
+        old = touched.get(link)
+        if old is not None:
+            old.cancel()
+        touched[link] = timer
+    else:
+        ctx.add_idle(seconds)
+    return seconds
+
+
+def run_flap(ctx: StepContext, step: LinkFlapStep) -> None:
+    seconds = _break(ctx, "link-flap", step.link, step.down_for,
+                     lambda links, s: links.flap(step.link, s, ctx.where()))
     _note(ctx, f"link-flap {step.link}: down {seconds} s")
 
 
 def run_partition(ctx: StepContext, step: PartitionStep) -> None:
-    links = _links(ctx, step.link)
-    seconds = _bounded(ctx, step.duration, "partition")
-    _touched(ctx).setdefault(step.link, None)
-    _mark(ctx, seconds)
-    try:
-        links.partition(step.link, seconds, ctx.where())
-    except LabError as err:
-        ctx.error("partition", f"link '{step.link}': {err}")
-    ctx.add_idle(seconds)
-    _note(ctx, f"partition {step.link}: {seconds} s")
+    seconds = _break(ctx, "partition", step.link, step.duration,
+                     lambda links, s: links.partition(step.link, s, ctx.where(), block=step.wait))
+    _note(ctx, f"partition {step.link}: {seconds} s" + ("" if step.wait else " (the steps go on meanwhile)"))
 
 
 register_executor(ImpairStep, run_impair)

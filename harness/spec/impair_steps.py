@@ -10,7 +10,7 @@ and the executors are in harness/runner/impair_steps.py.
     - impair: {link: e2, delay_ms: 50, loss: 0.01, for: 5}  # inline fields; cleared after 5 s
     - clear-impairment: {link: e2}
     - link-flap: {link: e2, down_for: 2}
-    - partition: {link: e2, for: 3}
+    - partition: {link: e2, for: 3}                         # wait: false -> returns as it starts
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from harness.impair.model import FIELDS, Impairment, ImpairmentError, impairment_from
 from harness.spec import protocols
 from harness.spec.model import Where
-from harness.spec.reader import Node, is_number
+from harness.spec.reader import Node
 from harness.spec.yamlload import plain
 
 
@@ -52,33 +52,30 @@ class LinkFlapStep:
 
 @dataclass(frozen=True)
 class PartitionStep:
+    """``wait: false``: the step returns as the partition starts (it ends by itself after ``duration``),
+    so a following `recover` step watches the association while the path is cut and can time the
+    SCTP failure detection."""
+
     link: str
     duration: Any
     where: Where
+    wait: bool = True
     kind: str = "partition"
 
 
 IMPAIR_STEPS = (ImpairStep, ClearImpairmentStep, LinkFlapStep, PartitionStep)
 
 
-def _body(node: Node, kind: str) -> Node:
-    node.only([kind])
-    value = node.data[kind]
-    if isinstance(value, str):                  # `clear-impairment: e2`
-        return Node.of({"link": value}, node.source, node.value_line(kind), f"{kind} step")
-    return Node.of(value, node.source, node.value_line(kind), f"{kind} step")
+def _body(node: Node, kind: str, keys: list[str]) -> Node:
+    return node.body(kind, keys, what=f"{kind} step", shorthand="link")       # `clear-impairment: e2`
 
 
 def _seconds(node: Node, key: str, *, required: bool) -> Any:
-    value = node.get(key, float, None, required=required, allow_var=True)
-    if is_number(value) and value <= 0:
-        raise node.error(node.value_line(key), f"'{key}' must be more than 0 seconds, not {value}")
-    return value
+    return node.number(key, float, required=required, allow_var=True, above=0, unit=" seconds")
 
 
 def _impair(node: Node, ctx: Any) -> list:
-    body = _body(node, "impair")
-    body.only(["link", "profile", "for", *FIELDS])
+    body = _body(node, "impair", ["link", "profile", "for", *FIELDS])
     link = body.get("link", str, required=True)
     profile = body.get("profile", str)
     fields = {k: plain(v) for k, v in body.data.items() if k in FIELDS}
@@ -100,22 +97,20 @@ def _impair(node: Node, ctx: Any) -> list:
 
 
 def _clear(node: Node, ctx: Any) -> list:
-    body = _body(node, "clear-impairment")
-    body.only(["link"])
+    body = _body(node, "clear-impairment", ["link"])
     return [ClearImpairmentStep(body.get("link", str, required=True), node.where())]
 
 
 def _flap(node: Node, ctx: Any) -> list:
-    body = _body(node, "link-flap")
-    body.only(["link", "down_for"])
+    body = _body(node, "link-flap", ["link", "down_for"])
     return [LinkFlapStep(body.get("link", str, required=True), _seconds(body, "down_for", required=True),
                          node.where())]
 
 
 def _partition(node: Node, ctx: Any) -> list:
-    body = _body(node, "partition")
-    body.only(["link", "for"])
-    return [PartitionStep(body.get("link", str, required=True), _seconds(body, "for", required=True), node.where())]
+    body = _body(node, "partition", ["link", "for", "wait"])
+    return [PartitionStep(body.get("link", str, required=True), _seconds(body, "for", required=True), node.where(),
+                          wait=body.get("wait", bool, True))]
 
 
 IMPAIR_KINDS = {"impair": _impair, "clear-impairment": _clear, "link-flap": _flap, "partition": _partition}

@@ -104,6 +104,28 @@ class Node:
                 raise self.error(self.key_line(key), f"unknown key '{key}' in {self.what}"
                                  f"{did_you_mean(key, allowed)}", f"allowed keys: {', '.join(allowed)}")
 
+    def body(self, key: str, keys: Iterable[str], *, besides: Iterable[str] = (), what: str | None = None,
+             empty: bool = False, shorthand: str | None = None) -> Node:
+        """The mapping under ``key`` (a step's kind) as a Node at its value's line, both levels strict.
+
+        One reading for every step of the form ``- kind: {...}``, so each refuses the same way.
+
+        Args:
+            keys: the keys the mapping may hold.
+            besides: the keys this node may hold beside ``key`` (``timer``, ``clause``, ...).
+            what: how errors name the mapping (default ``key``).
+            empty: a bare ``key:`` (null) reads as an empty mapping.
+            shorthand: a string value reads as ``{shorthand: value}`` (``clear-impairment: e2``).
+        """
+        self.only([key, *besides])
+        value, line = self.data[key], self.value_line(key)
+        if (value is None and empty) or (shorthand is not None and isinstance(value, str)):
+            value = LDict({} if value is None else {shorthand: value})
+            value.line = line
+        sub = Node.of(value, self.source, line, what or key, self.cls)
+        sub.only(keys)
+        return sub
+
     def has(self, key: str) -> bool:
         return key in self.data
 
@@ -142,6 +164,18 @@ class Node:
             if value not in choices:
                 raise self.error(self.value_line(key), f"'{key}' is '{value}', not one of: "
                                  f"{', '.join(choices)}{did_you_mean(value, choices)}")
+        return value
+
+    def number(self, key: str, kind: type = float, default: Any = None, *, required: bool = False,
+               allow_var: bool = False, above: float | None = None, least: float | None = None,
+               unit: str = "") -> Any:
+        """``get(key, kind)`` that must be more than ``above`` / at least ``least`` (``unit`` names it)."""
+        value = self.get(key, kind, default, required=required, allow_var=allow_var)
+        if is_number(value):
+            if above is not None and value <= above:
+                raise self.error(self.value_line(key), f"'{key}' must be more than {above:g}{unit}, not {value}")
+            if least is not None and value < least:
+                raise self.error(self.value_line(key), f"'{key}' must be {least:g} or more{unit}, not {value}")
         return value
 
     def strings(self, key: str, *, single: bool = True) -> tuple:

@@ -62,9 +62,7 @@ def duration(node: Node, key: str, *, required: bool = False, default: Any = Non
 
 def read_restart(node: Node, ctx: Any) -> list:
     """``restart: {who: dut|peer, down_for: DURATION}`` (strict keys)."""
-    node.only(["restart"])
-    r = Node.of(node.data["restart"], node.source, node.value_line("restart"), "restart")
-    r.only(["who", "down_for"])
+    r = node.body("restart", ["who", "down_for"])
     who = r.get("who", str, required=True, choices=WHO)
     return [RestartStep(who, duration(r, "down_for", required=True), node.where())]
 

@@ -41,6 +41,7 @@ from harness.transport.base import (
     TransportError,
     now,
 )
+from harness.transport.sctp_timers import SctpTimers
 
 DEFAULT_STREAMS = 16                   # outbound streams asked for, inbound accepted
 DEFAULT_RECV_BUFFER = 64 * 1024        # bytes per recvmsg()
@@ -105,7 +106,8 @@ def format_address(addr) -> str:
 
 # --- socket set-up ---------------------------------------------------------------
 
-def _new_socket(family: int, *, streams: int, nodelay: bool) -> socket.socket:
+def _new_socket(family: int, *, streams: int, nodelay: bool,
+                timers: SctpTimers | None = None) -> socket.socket:
     try:
         sock = socket.socket(family, socket.SOCK_STREAM, U.IPPROTO_SCTP)
     except OSError as exc:
@@ -116,10 +118,34 @@ def _new_socket(family: int, *, streams: int, nodelay: bool) -> socket.socket:
         if nodelay:
             sock.setsockopt(U.SOL_SCTP, U.SCTP_NODELAY, 1)
         configure_socket(sock)
+        if timers is not None:
+            apply_timers(sock, timers)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def apply_timers(sock, timers: SctpTimers) -> None:
+    """RTO, Association.Max.Retrans, heartbeat interval and Path.Max.Retrans, set before
+    connect/listen so the association (and accepted ones) start with them. Not read back:
+    the stdlib's getsockopt passes an uninitialised buffer, and SCTP_PEER_ADDR_PARAMS reads
+    the address from it. Untested on a live kernel here (no SCTP module); the byte layouts
+    are tested (tests/transport/test_sctp_timers.py)."""
+    options = (
+        (U.SCTP_RTOINFO, U.pack_rtoinfo(timers.rto_initial_ms, timers.rto_min_ms, timers.rto_max_ms),
+         f"SCTP_RTOINFO initial={timers.rto_initial_ms} min={timers.rto_min_ms} max={timers.rto_max_ms} ms"),
+        (U.SCTP_ASSOCINFO, U.pack_assocparams(timers.association_max_retrans),
+         f"SCTP_ASSOCINFO asocmaxrxt={timers.association_max_retrans}"),
+        (U.SCTP_PEER_ADDR_PARAMS, U.pack_paddrparams(timers.heartbeat_interval_ms, timers.path_max_retrans),
+         f"SCTP_PEER_ADDR_PARAMS hbinterval={timers.heartbeat_interval_ms} ms "
+         f"pathmaxrxt={timers.path_max_retrans} flags=SPP_HB_ENABLE"),
+    )
+    for opt, value, what in options:
+        try:
+            sock.setsockopt(U.SOL_SCTP, opt, value)
+        except OSError as exc:
+            raise TransportError(f"setsockopt({what}) failed: {exc}") from exc
 
 
 def configure_socket(sock) -> None:
@@ -419,11 +445,11 @@ def _sockname(sock, method: str) -> str:
 
 def connect(host: str, port: int, timeout: float, *, streams: int = DEFAULT_STREAMS,
             local: tuple[str, int] | None = None, nodelay: bool = True,
-            **assoc_options) -> KernelSctpAssociation:
+            timers: SctpTimers | None = None, **assoc_options) -> KernelSctpAssociation:
     """Open an association to ``host:port`` (IPv4 or IPv6) within ``timeout`` s.
 
     ``assoc_options`` go to :class:`KernelSctpAssociation` (name, recv_buffer,
-    max_message_size, send_timeout, close_linger).
+    max_message_size, send_timeout, close_linger). ``timers``: set before connecting.
     """
     deadline = time.monotonic() + max(timeout, 0.0)
     errors = []
@@ -431,7 +457,7 @@ def connect(host: str, port: int, timeout: float, *, streams: int = DEFAULT_STRE
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        sock = _new_socket(family, streams=streams, nodelay=nodelay)
+        sock = _new_socket(family, streams=streams, nodelay=nodelay, timers=timers)
         try:
             if local is not None:
                 sock.bind(local)
@@ -453,9 +479,9 @@ class KernelSctpListener:
 
     def __init__(self, host: str, port: int, *, backlog: int = 8,
                  streams: int = DEFAULT_STREAMS, nodelay: bool = True,
-                 **assoc_options) -> None:
+                 timers: SctpTimers | None = None, **assoc_options) -> None:
         family, addr = _resolve(host, port, passive=True)[0]
-        self.sock = _new_socket(family, streams=streams, nodelay=nodelay)
+        self.sock = _new_socket(family, streams=streams, nodelay=nodelay, timers=timers)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.sock.bind(addr)

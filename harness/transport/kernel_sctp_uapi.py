@@ -37,12 +37,19 @@ IPPROTO_SCTP = 132          # netinet/in.h, linux/in.h
 SOL_SCTP = 132              # include/linux/socket.h, glibc bits/socket.h
 
 # --- socket options (level SOL_SCTP) ---------------------------------------------
+SCTP_RTOINFO = 0
+SCTP_ASSOCINFO = 1
 SCTP_INITMSG = 2
 SCTP_NODELAY = 3
 SCTP_EVENTS = 11
+SCTP_PEER_ADDR_PARAMS = 9
 SCTP_STATUS = 14
 SCTP_RECVRCVINFO = 32
 SCTP_EVENT = 127
+
+# --- spp_flags of struct sctp_paddrparams (enum sctp_spp_flags) ----------------
+SPP_HB_ENABLE = 1 << 0
+SPP_HB_DISABLE = 1 << 1
 
 # --- cmsg types (enum sctp_cmsg_type) --------------------------------------------
 SCTP_INIT = 0
@@ -258,6 +265,43 @@ SCTP_SHUTDOWN_EVENT_LAYOUT = _layout(
     ("sse_assoc_id", "__s32", 8),
 )
 
+# The failure-detection timer options (harness.transport.sctp_timers). Their field order
+# differs from usrsctp's BSD header: asocmaxrxt comes second in Linux's sctp_assocparams,
+# and sctp_paddrparams is __attribute__((packed, aligned(4))) with the assoc id first.
+SCTP_RTOINFO_LAYOUT = _layout(
+    "sctp_rtoinfo", "7.1.1 Retransmission Timeout Parameters (SCTP_RTOINFO)", 16,
+    ("srto_assoc_id", "__s32", 0),
+    ("srto_initial", "__u32", 4),
+    ("srto_max", "__u32", 8),
+    ("srto_min", "__u32", 12),
+)
+
+SCTP_ASSOCPARAMS_LAYOUT = _layout(
+    "sctp_assocparams", "7.1.2 Association Parameters (SCTP_ASSOCINFO)", 20,
+    ("sasoc_assoc_id", "__s32", 0),
+    ("sasoc_asocmaxrxt", "__u16", 4),
+    ("sasoc_number_peer_destinations", "__u16", 6),
+    ("sasoc_peer_rwnd", "__u32", 8),
+    ("sasoc_local_rwnd", "__u32", 12),
+    ("sasoc_cookie_life", "__u32", 16),
+)
+
+SCTP_PADDRPARAMS_LAYOUT = _layout(
+    "sctp_paddrparams", "7.1.13 Peer Address Parameters (SCTP_PEER_ADDR_PARAMS)", 156,
+    ("spp_assoc_id", "__s32", 0),
+    # struct sockaddr_storage spp_address at 4..132 (all zero: the wildcard, every destination)
+    ("spp_hbinterval", "__u32", 132),
+    ("spp_pathmaxrxt", "__u16", 136),
+    ("spp_pathmtu", "__u32", 138),            # packed: unaligned from here on
+    ("spp_sackdelay", "__u32", 142),
+    ("spp_flags", "__u32", 146),
+    ("spp_ipv6_flowlabel", "__u32", 150),     # kernel >= 4.17 (older ones take the first 152 bytes)
+    ("spp_dscp", "__u8", 154),
+    # 1 byte of tail padding: aligned(4)
+)
+
+TIMER_LAYOUTS: tuple[Layout, ...] = (SCTP_RTOINFO_LAYOUT, SCTP_ASSOCPARAMS_LAYOUT, SCTP_PADDRPARAMS_LAYOUT)
+
 LAYOUTS: tuple[Layout, ...] = (
     SCTP_INITMSG_LAYOUT,
     SCTP_SNDINFO_LAYOUT,
@@ -290,6 +334,23 @@ def pack_initmsg(ostreams: int, instreams: int, max_attempts: int = 0,
     return SCTP_INITMSG_LAYOUT.pack(sinit_num_ostreams=ostreams, sinit_max_instreams=instreams,
                                     sinit_max_attempts=max_attempts,
                                     sinit_max_init_timeo=max_init_timeo)
+
+
+def pack_rtoinfo(initial: int, min_: int, max_: int, assoc_id: int = SCTP_FUTURE_ASSOC) -> bytes:
+    return SCTP_RTOINFO_LAYOUT.pack(srto_assoc_id=assoc_id, srto_initial=initial, srto_max=max_,
+                                    srto_min=min_)
+
+
+def pack_assocparams(asocmaxrxt: int, assoc_id: int = SCTP_FUTURE_ASSOC) -> bytes:
+    """Only Association.Max.Retrans; the zero fields mean 'leave unchanged' to the kernel."""
+    return SCTP_ASSOCPARAMS_LAYOUT.pack(sasoc_assoc_id=assoc_id, sasoc_asocmaxrxt=asocmaxrxt)
+
+
+def pack_paddrparams(hbinterval: int, pathmaxrxt: int, flags: int = SPP_HB_ENABLE,
+                     assoc_id: int = SCTP_FUTURE_ASSOC) -> bytes:
+    """For every destination (wildcard address); zero fields mean 'leave unchanged'."""
+    return SCTP_PADDRPARAMS_LAYOUT.pack(spp_assoc_id=assoc_id, spp_hbinterval=hbinterval,
+                                        spp_pathmaxrxt=pathmaxrxt, spp_flags=flags)
 
 
 def event_subscribe_prefix(*types: int) -> bytes:

@@ -64,6 +64,7 @@ from harness.transport.base import (
     TransportError,
     now,
 )
+from harness.transport.sctp_timers import SctpTimers
 
 DEFAULT_UDP_PORT = 9899          # RFC 6951's registered SCTP-over-UDP port
 DEFAULT_STREAMS = 16
@@ -390,6 +391,70 @@ def _subscribe_and_tune(sock: _Socket, streams: int) -> None:
     sock.setopt(ffi.IPPROTO_SCTP, ffi.SCTP_INITMSG, init, "SCTP_INITMSG")
 
 
+def _getopt(sock: _Socket, opt: int, value: ctypes.Structure, what: str) -> None:
+    size = c_uint(sizeof(value))
+    if ffi.lib().usrsctp_getsockopt(sock.so, ffi.IPPROTO_SCTP, opt, byref(value), byref(size)) < 0:
+        raise TransportError(f"usrsctp_getsockopt({what}) failed: {os.strerror(_errno())}")
+
+
+_TIMER_OPTION = {"rto_initial_ms": "SCTP_RTOINFO", "rto_min_ms": "SCTP_RTOINFO", "rto_max_ms": "SCTP_RTOINFO",
+                 "association_max_retrans": "SCTP_ASSOCINFO", "heartbeat_interval_ms": "SCTP_PEER_ADDR_PARAMS",
+                 "path_max_retrans": "SCTP_PEER_ADDR_PARAMS"}
+
+
+def apply_timers(sock: _Socket, timers: SctpTimers) -> None:
+    """Set RTO, Association.Max.Retrans, heartbeat interval and Path.Max.Retrans on a socket
+    before connect/listen (the endpoint defaults every later association starts from: accepted
+    ones inherit them), then read them back: a value the stack refused or changed is a
+    TransportError naming the option, never a silent default."""
+    rto = ffi.SctpRtoinfo(ffi.SCTP_FUTURE_ASSOC, timers.rto_initial_ms, timers.rto_max_ms,
+                          timers.rto_min_ms)
+    sock.setopt(ffi.IPPROTO_SCTP, ffi.SCTP_RTOINFO, rto,
+                f"SCTP_RTOINFO initial={timers.rto_initial_ms} min={timers.rto_min_ms} "
+                f"max={timers.rto_max_ms} ms")
+    assoc = ffi.SctpAssocparams()                # zero fields: "leave unchanged"
+    assoc.sasoc_assoc_id = ffi.SCTP_FUTURE_ASSOC
+    assoc.sasoc_asocmaxrxt = timers.association_max_retrans
+    sock.setopt(ffi.IPPROTO_SCTP, ffi.SCTP_ASSOCINFO, assoc,
+                f"SCTP_ASSOCINFO asocmaxrxt={timers.association_max_retrans}")
+    paddr = _wildcard_paddrparams(sock)
+    paddr.spp_assoc_id = ffi.SCTP_FUTURE_ASSOC
+    paddr.spp_hbinterval = timers.heartbeat_interval_ms
+    paddr.spp_pathmaxrxt = timers.path_max_retrans
+    paddr.spp_flags = ffi.SPP_HB_ENABLE
+    sock.setopt(ffi.IPPROTO_SCTP, ffi.SCTP_PEER_ADDR_PARAMS, paddr,
+                f"SCTP_PEER_ADDR_PARAMS hbinterval={timers.heartbeat_interval_ms} ms "
+                f"pathmaxrxt={timers.path_max_retrans} flags=SPP_HB_ENABLE")
+    got = read_timers(sock)
+    if got != timers:
+        diff = "; ".join(f"{_TIMER_OPTION[k]} {k}={v} (set {getattr(timers, k)})"
+                         for k, v in got.as_dict().items() if v != getattr(timers, k))
+        raise TransportError(f"usrsctp took the SCTP timers but changed them: {diff}")
+
+
+def _wildcard_paddrparams(sock: _Socket) -> ffi.SctpPaddrparams:
+    """Peer address parameters for every destination: the any-address of the socket's family
+    (on an association usrsctp refuses a zeroed address with EAFNOSUPPORT)."""
+    paddr = ffi.SctpPaddrparams()
+    paddr.spp_address.ss_family = sock.family
+    return paddr
+
+
+def read_timers(sock: _Socket) -> SctpTimers:
+    """The timers in force on a socket (its association's, or the endpoint defaults)."""
+    rto, assoc, paddr = ffi.SctpRtoinfo(), ffi.SctpAssocparams(), _wildcard_paddrparams(sock)
+    _getopt(sock, ffi.SCTP_RTOINFO, rto, "SCTP_RTOINFO")
+    _getopt(sock, ffi.SCTP_ASSOCINFO, assoc, "SCTP_ASSOCINFO")
+    _getopt(sock, ffi.SCTP_PEER_ADDR_PARAMS, paddr, "SCTP_PEER_ADDR_PARAMS")
+    if not paddr.spp_flags & ffi.SPP_HB_ENABLE:
+        raise TransportError(f"usrsctp reports heartbeats off (spp_flags {paddr.spp_flags:#x})")
+    try:
+        return SctpTimers(rto.srto_initial, rto.srto_min, rto.srto_max, paddr.spp_hbinterval,
+                          paddr.spp_pathmaxrxt, assoc.sasoc_asocmaxrxt)
+    except ValueError as exc:
+        raise TransportError(f"usrsctp reports timers the harness cannot use: {exc}") from None
+
+
 class UsrsctpAssociation(Transport):
     """One SCTP association (one-to-one socket) as a :class:`Transport`.
 
@@ -536,6 +601,10 @@ class UsrsctpAssociation(Transport):
                                         byref(st), byref(ln)) < 0:
             raise TransportError(f"{self.name}: SCTP_STATUS failed: {os.strerror(_errno())}")
         return st
+
+    def timers(self) -> SctpTimers:
+        """The failure-detection timers in force on this association (read from the stack)."""
+        return read_timers(self._sock)
 
     def _fill_streams(self) -> None:
         if not self.streams[0]:
@@ -727,9 +796,11 @@ def _abort_causes(info: bytes) -> list[str]:
 def connect(host: str, port: int, *, mode: str = "udp", local_udp_port: int | None = None,
             remote_udp_port: int = DEFAULT_UDP_PORT, timeout: float = 5.0,
             streams: int = DEFAULT_STREAMS, send_timeout: float = 5.0, name: str = "",
-            on_event: Callable[[AssociationEvent], None] | None = None) -> UsrsctpAssociation:
+            on_event: Callable[[AssociationEvent], None] | None = None,
+            timers: SctpTimers | None = None) -> UsrsctpAssociation:
     """Open an association to ``host:port`` (``mode`` 'udp': encapsulated to the
-    peer's UDP port ``remote_udp_port``; 'raw': IP protocol 132).
+    peer's UDP port ``remote_udp_port``; 'raw': IP protocol 132). ``timers``: set
+    before the INIT (None: the stack's defaults).
 
     Raises TransportError naming host:port when the peer refuses (ABORT) or
     nothing answers within ``timeout`` seconds.
@@ -743,6 +814,8 @@ def connect(host: str, port: int, *, mode: str = "udp", local_udp_port: int | No
     sock = _Socket.new(family)
     try:
         _subscribe_and_tune(sock, streams)
+        if timers is not None:
+            apply_timers(sock, timers)
         if mode == "udp":
             enc = ffi.SctpUdpencaps()
             enc.sue_assoc_id = ffi.SCTP_FUTURE_ASSOC
@@ -784,7 +857,8 @@ class UsrsctpListener:
 
     def __init__(self, host: str = "0.0.0.0", port: int = 0, *, mode: str = "udp",
                  local_udp_port: int | None = None, backlog: int = 8,
-                 streams: int = DEFAULT_STREAMS, send_timeout: float = 5.0) -> None:
+                 streams: int = DEFAULT_STREAMS, send_timeout: float = 5.0,
+                 timers: SctpTimers | None = None) -> None:
         self.stack = UsrsctpStack.start(mode, udp_port=local_udp_port if mode == "udp" else None)
         self.mode = mode
         self.send_timeout = send_timeout
@@ -795,6 +869,8 @@ class UsrsctpListener:
         self._sock = _Socket.new(family)
         try:
             _subscribe_and_tune(self._sock, streams)
+            if timers is not None:
+                apply_timers(self._sock, timers)       # accepted associations inherit them
             lib = ffi.lib()
             if lib.usrsctp_bind(self._sock.so, byref(sa), sizeof(sa)) < 0:
                 raise TransportError(f"SCTP bind to {host}:{port} failed: "
@@ -838,6 +914,10 @@ class UsrsctpListener:
         assoc._up = True                          # accept returns established associations
         assoc._fill_streams()
         return assoc
+
+    def timers(self) -> SctpTimers:
+        """The timers accepted associations start with (the listening socket's)."""
+        return read_timers(self._sock)
 
     def close(self) -> None:
         self._sock.close()

@@ -78,12 +78,19 @@ PADDR_STATE_NAMES = {1: "ADDR_AVAILABLE", 2: "ADDR_UNREACHABLE", 3: "ADDR_REMOVE
                      4: "ADDR_ADDED", 5: "ADDR_MADE_PRIM", 6: "ADDR_CONFIRMED"}
 
 # socket options (level IPPROTO_SCTP)
+SCTP_RTOINFO = 0x01
+SCTP_ASSOCINFO = 0x02
 SCTP_INITMSG = 0x03
 SCTP_NODELAY = 0x04
+SCTP_PEER_ADDR_PARAMS = 0x0a
 SCTP_EVENT = 0x1e
 SCTP_RECVRCVINFO = 0x1f
 SCTP_REMOTE_UDP_ENCAPS_PORT = 0x24
 SCTP_STATUS = 0x100
+
+# spp_flags of struct sctp_paddrparams
+SPP_HB_ENABLE = 0x01
+SPP_HB_DISABLE = 0x02
 
 # RFC 4960 section 3.3.10 error causes (sac_error of COMM_LOST carries the ABORT's cause)
 ERROR_CAUSES = {
@@ -132,6 +139,23 @@ class SctpUdpencaps(Structure):
 class SctpInitmsg(Structure):
     _fields_ = [("sinit_num_ostreams", c_uint16), ("sinit_max_instreams", c_uint16),
                 ("sinit_max_attempts", c_uint16), ("sinit_max_init_timeo", c_uint16)]
+
+
+class SctpRtoinfo(Structure):                   # SCTP_RTOINFO; values in ms
+    _fields_ = [("srto_assoc_id", c_uint32), ("srto_initial", c_uint32), ("srto_max", c_uint32),
+                ("srto_min", c_uint32)]
+
+
+class SctpAssocparams(Structure):               # SCTP_ASSOCINFO (BSD field order, not Linux's)
+    _fields_ = [("sasoc_assoc_id", c_uint32), ("sasoc_peer_rwnd", c_uint32),
+                ("sasoc_local_rwnd", c_uint32), ("sasoc_cookie_life", c_uint32),
+                ("sasoc_asocmaxrxt", c_uint16), ("sasoc_number_peer_destinations", c_uint16)]
+
+
+class SctpPaddrparams(Structure):               # SCTP_PEER_ADDR_PARAMS (not packed, unlike Linux's)
+    _fields_ = [("spp_address", SockaddrStorage), ("spp_assoc_id", c_uint32),
+                ("spp_hbinterval", c_uint32), ("spp_pathmtu", c_uint32), ("spp_flags", c_uint32),
+                ("spp_ipv6_flowlabel", c_uint32), ("spp_pathmaxrxt", c_uint16), ("spp_dscp", c_uint8)]
 
 
 class Linger(Structure):
@@ -189,7 +213,7 @@ EXPECTED_SIZES = {
     SctpRcvinfo: 28, SctpSndinfo: 16, SctpEvent: 8, SctpUdpencaps: 136, SctpInitmsg: 8,
     Linger: 8, SctpAssocChange: 20, SctpPaddrChange: 152, SctpShutdownEvent: 12,
     SctpRemoteError: 16, SctpSendFailedEvent: 32, SctpStatus: 176, SockaddrStorage: 128,
-    SockaddrIn: 16, SockaddrIn6: 28,
+    SockaddrIn: 16, SockaddrIn6: 28, SctpRtoinfo: 16, SctpAssocparams: 20, SctpPaddrparams: 152,
 }
 
 UPCALL = CFUNCTYPE(None, c_void_p, c_void_p, c_int)   # void (*)(struct socket *, void *, int)

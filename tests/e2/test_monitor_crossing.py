@@ -8,26 +8,38 @@ the answer, and an indication for an ended subscription is then a logical error 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from harness.codec.e2 import E2Codec
-from harness.interfaces.e2.monitor import E2Monitor
+from harness.interfaces.e2.monitor import E2Monitor, MonitorFinding
 from harness.interfaces.e2.sim import content
 from harness.interfaces.e2.view import E2Messages
 
 KEY = {"ricRequestorID": 7, "ricInstanceID": 1}
 
 
-@pytest.fixture()
-def feed():
+def wire_monitor() -> tuple[E2Codec, E2Messages, Callable[[str, bytes], list[MonitorFinding]]]:
+    """A fresh monitor of an E2 node's association (KPM on RAN function 2) and `see(side, octets)`,
+    which decodes one E2AP PDU as it came off the wire and returns the monitor's findings.
+    Shared with test_monitor_crossing_pycrate.py, which feeds it octets pycrate encoded."""
     codec = E2Codec()
     codec.set_ran_function(2, "e2sm-kpm")
     messages = E2Messages(codec.e2ap)
     monitor = E2Monitor(codec, messages, "e2-node")
 
+    def see(side: str, data: bytes) -> list[MonitorFinding]:
+        return monitor.observe(messages.parse(codec.decode(data)), side)
+    return codec, messages, see
+
+
+@pytest.fixture()
+def feed():
+    codec, messages, see = wire_monitor()
+
     def send(side: str, name: str, ies: dict) -> list[str]:
-        parsed = messages.parse(codec.decode(codec.encode(messages.build(name, ies))))
-        return [f.check for f in monitor.observe(parsed, side)]
+        return [f.check for f in see(side, codec.encode(messages.build(name, ies)))]
     return send
 
 
@@ -46,9 +58,9 @@ def subscribed(feed) -> None:
                                                 "E2nodeComponentConfigAdditionAck":
                                                     content.component_addition_ack()}) == []
     assert feed("harness", "RICsubscriptionRequest", content.kpm_subscription_ies(7, 1, 1000)) == []
+    admitted = [content.item("RICaction-Admitted-Item", {"ricActionID": 1})]
     assert feed("dut", "RICsubscriptionResponse", {"RICrequestID": KEY, "RANfunctionID": 2,
-                                                   "RICactions-Admitted": [
-                                                       content.item("RICaction-Admitted-Item", {"ricActionID": 1})]}) == []
+                                                   "RICactions-Admitted": admitted}) == []
     assert feed("dut", "RICindication", indication()) == []
 
 

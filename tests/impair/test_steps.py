@@ -142,3 +142,36 @@ def test_executors_apply_and_clear_on_a_relay():
     finally:
         links.close()
         sink.close()
+
+
+def test_a_partition_that_does_not_wait_returns_at_once_ends_by_itself_and_never_outlives_the_case():
+    """`partition: {wait: false}`: the step returns as the path is cut (a recover step then watches the
+    association meanwhile); the partition ends by itself, and the finisher ends it early if the case ends."""
+    sink = UdpSink()
+    links = _links(sink)
+    tc = type("TC", (), {"id": "T1", "reference": Reference("X", "v1", "1")})()
+    ctx = Ctx(tc, RunEnv(links=links))
+    ctx.deadline = time.monotonic() + 30
+    try:
+        read = steps("- partition: {link: e2, for: 0.4, wait: false}\n- partition: {link: e2, for: 20, wait: false}\n")
+        assert [s.wait for s in read] == [False, False]
+        t0 = time.monotonic()
+        ctx.step = read[0]
+        executor_for(PartitionStep)(ctx, read[0])
+        assert time.monotonic() - t0 < 0.2                                        # did not block
+        assert links.mechanism("e2").impairment == Impairment(partition=True)
+        time.sleep(0.6)
+        assert links.mechanism("e2").impairment == Impairment()                   # ended by itself
+        ctx.step = read[1]
+        executor_for(PartitionStep)(ctx, read[1])
+        assert links.mechanism("e2").impairment == Impairment(partition=True)
+        ctx.step = None
+        [f() for f in ctx._finishers]                                             # the case ends at once
+        assert links.mechanism("e2").impairment == Impairment()
+        time.sleep(0.2)
+        assert links.mechanism("e2").impairment == Impairment()                   # and nothing cuts it again
+        assert "(the steps go on meanwhile)" in ctx.vars["_impairments"][0]["action"]
+        assert error("- partition: {link: e2, for: 1, wait: later}").startswith("t.yaml:1: ")
+    finally:
+        links.close()
+        sink.close()

@@ -67,5 +67,8 @@ def test_sctp_association_through_the_relay(usrsctp_stack, udp_peer):  # noqa: F
             assert back is not None and back.data == b"during the partition"
             c = relay.counters()
             assert c["a->b"]["dropped"] >= 1 and c["b->a"]["forwarded"] >= 21
+            # usrsctp's real INIT went through first (a->b), and nothing since was taken for one:
+            # not the INIT ACK coming back, not the DATA, SACK or HEARTBEAT chunks of the association
+            assert [d for _, d in relay.inits] == ["a->b"], relay.inits
         finally:
             assoc.close()

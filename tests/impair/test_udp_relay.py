@@ -192,3 +192,24 @@ def test_listen_address_taken_is_a_lab_error(sink):
     with UdpRelay("e2", ("127.0.0.1", 0), sink.address) as relay:
         with pytest.raises(RelayError, match=r"^link e2b: cannot listen on 127\.0\.0\.1:\d+: Address already in use"):
             UdpRelay("e2b", relay.listen, sink.address)
+
+
+def test_sctp_inits_are_noted_in_both_directions_even_when_the_partition_drops_them(echo):
+    """Hand-made SCTP packets (RFC 9260 3.1 common header, then a chunk type): only INIT (1) is noted."""
+    header = struct.pack("!HHII", 5000, 36422, 0, 0)                    # ports, verification tag, checksum
+    init = header + bytes([1, 0]) + struct.pack("!H", 20) + b"\0" * 16
+    data = header + bytes([0, 3]) + struct.pack("!H", 17) + b"\0" * 13
+    with UdpRelay("e2", ("127.0.0.1", 0), echo.address) as relay:
+        c = _client()
+        c.settimeout(2)
+        c.sendto(data, relay.listen)
+        assert c.recv(100) == data                                       # echoed, DATA not noted either way
+        t0 = time.time()
+        c.sendto(init, relay.listen)
+        assert c.recv(100) == init                                       # a->b, then the echo's b->a
+        relay.apply(Impairment(partition=True))
+        c.sendto(init, relay.listen)                                     # dropped, still noted
+        time.sleep(0.3)
+        assert [d for _, d in relay.inits] == ["a->b", "b->a", "a->b"]
+        assert all(t >= t0 for t, _ in relay.inits)
+        assert relay.counters()["a->b"]["dropped"] == 1

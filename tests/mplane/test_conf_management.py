@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from harness.core.verdict import Verdict
-from tests.mplane.test_suite_faults import LAB, _bad, _run
+from harness.spec.errors import SpecError
+from tests.mplane.test_suite_faults import LAB, SPECS, _bad, _run, _session
 
 CASES = [("swm.yaml", "8/software-update"), ("filemgmt.yaml", "12/log-upload"), ("filemgmt.yaml", "12/round-trip"),
-         ("pm.yaml", "10/rx-window"), ("uplane.yaml", "9.1/uplane-readback")]
+         ("pm.yaml", "10/rx-window"), ("pm.yaml", "10/result-file"),
+         ("uplane.yaml", "9.1/uplane-readback")]
 
 
 @pytest.mark.parametrize("file, clause", CASES, ids=[c[1] for c in CASES])
@@ -30,6 +32,9 @@ FAULTS = [
     ("no-upload-notification", "filemgmt.yaml", "12/log-upload", "notification.timer",
      "no file-upload-notification"),
     ("pm-no-report", "pm.yaml", "10/rx-window", "notification.timer", "no measurement-result-stats"),
+    ("pm-no-result-file", "pm.yaml", "10/result-file", "reply.match", "0 is outside [1, inf]"),
+    ("pm-result-file-empty", "pm.yaml", "10/result-file", "file.size", "pm-result holds 0 octets, fewer than 1"),
+    ("pm-result-file-unnamed", "pm.yaml", "10/result-file", "file.contains", "does not hold 'RX_ON_TIME'"),
     ("uplane-readback-differs", "uplane.yaml", "9.1/uplane-readback", "reply.match",
      'expected "256" (saved as eaxc_cc0), observed "257"'),
 ]
@@ -44,6 +49,8 @@ def test_each_management_fault_fails_the_right_case(tmp_path, fault, file, claus
     assert words in bad[0].message, bad[0].message
     if fault == "swm-inventory-unchanged":     # the inventory after activation names the slot
         assert bad[0].ie_path == "//swm:software-slot[swm:name='swSlot2']/swm:active", bad[0].line()
+    if fault == "pm-no-result-file":           # the PM folder's listing is empty
+        assert bad[0].ie_path == "count(fm2:file-list)", bad[0].line()
 
 
 def test_uplane_configuration_differing_from_the_cuplane_profile_names_both_values(tmp_path):
@@ -59,3 +66,14 @@ def test_uplane_configuration_differing_from_the_cuplane_profile_names_both_valu
     assert any("reports eAxC id 0x0102" in m and "configures 0x0100" in m for m in lines), lines
     assert any("reports 100 PRBs" in m and "CC 1 106 PRBs" in m for m in lines), lines
     assert any("configures eAxC id 0x0100" in m and "no endpoint of the O-RU has it" in m for m in lines), lines
+
+
+def test_an_empty_text_for_expect_file_contains_is_refused_with_its_line(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text((SPECS / "pm.yaml").read_text().replace('contains: "${pm_object}"', 'contains: [""]'))
+    session = _session(tmp_path)
+    try:
+        with pytest.raises(SpecError, match=r"bad\.yaml:\d+: expect-file contains: '' is not a non-empty text"):
+            session.load(spec)
+    finally:
+        session.finish()

@@ -70,8 +70,12 @@ def test_tshark_reads_every_netconf_message_in_order_with_consistent_tcp(alarm_r
     frames = _tshark_payloads(pcap)
     assert [text for _, _, text in frames] == [e["xml"] for e in exchange]
     kinds = [e["message"] for e in exchange]
-    assert kinds[:2] == ["hello", "hello"] and "create-subscription" in exchange[2]["xml"]
-    assert ["rpc", "rpc-reply"] == kinds[2:4] and "notification" in kinds
+    assert kinds[:2] == ["hello", "hello"]
+    first = next(i for i, e in enumerate(exchange) if e["message"] == "rpc" and "create-subscription" in e["xml"])
+    learnt = exchange[2:first]                # the connect step learns the O-RU's modules, one rpc at a time
+    assert learnt and [e["message"] for e in learnt] == ["rpc", "rpc-reply"] * (len(learnt) // 2)
+    assert all("<get-schema" in e["xml"] for e in learnt[::2]), [e["xml"][:120] for e in learnt[::2]]
+    assert ["rpc", "rpc-reply"] == kinds[first:first + 2] and "notification" in kinds
     assert all(tag.startswith("<") for _, tag, _ in frames), frames      # the XML dissector parsed each one
     flagged = subprocess.run([TSHARK, "-r", str(pcap), "-Y", "tcp.analysis.flags && !tcp.analysis.window_update",
                               "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60)
@@ -103,7 +107,8 @@ def _report(results: Path, out: Path) -> str:
 def test_report_shows_netconf_legibly(alarm_run, tmp_path):
     results, _ = alarm_run
     html = _report(results, tmp_path / "report")
-    for label in ("1. hello", "3. rpc create-subscription", "4. rpc-reply ok", r"\d+\. notification alarm-notif"):
+    for label in ("1. hello", "3. rpc get-schema", r"\d+\. rpc create-subscription", r"\d+\. rpc-reply ok",
+                  r"\d+\. notification alarm-notif"):
         assert re.search(f">{label}<", html), label                        # the sequence chart's arrow labels
     assert "&lt;alarm-notif xmlns=&#34;urn:o-ran:fm:1.0&#34;&gt;" in html or \
         "&lt;alarm-notif xmlns=&quot;urn:o-ran:fm:1.0&quot;&gt;" in html  # the XML, escaped

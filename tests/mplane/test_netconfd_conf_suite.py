@@ -68,6 +68,9 @@ EXPECTED: dict[str, tuple[Verdict, str | None]] = {
     # the activation edit goes to candidate + commit (no :writable-running) and is accepted; no SIL, so no
     # measurement-result-stats notification ever comes: FAIL is right.
     MP + "10/rx-window": (Verdict.FAIL, "notification.timer"),
+    # the activation with file-upload-interval is accepted (candidate + commit); retrieve-file-list of the PM
+    # folder has no SIL: netconfd answers without its status and file list, so no result file: FAIL is right.
+    MP + "10/result-file": (Verdict.FAIL, NO_OUTPUT),
     # o-ran-software-management's software-inventory is state: none without SIL, so the slots are absent.
     MP + "8/software-update": (Verdict.FAIL, NO_OUTPUT),
     # configuration only: edited through candidate + commit, read back, cross-checked with the CU-plane

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
 from harness.interfaces.mplane.datastore import NC, Datastore, EditError
 from harness.interfaces.mplane.framing import Deframer, FramingError, frame
+from harness.interfaces.mplane.sim import oru
 
 
 def test_chunked_framing_reassembles_byte_by_byte():
@@ -44,3 +48,13 @@ def test_edit_config_create_twice_is_data_exists_and_leaves_running_untouched():
     with pytest.raises(EditError, match="create of /hardware/component: the data exists already"):
         ds.edit(cfg)
     assert etree.tostring(ds.running) == before
+
+
+def test_every_o_ru_simulator_fault_is_in_the_fronthaul_docs():
+    """A lab engineer picks --sim-fault from docs/fronthaul.md: every fault the simulator has is listed there."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "fronthaul.md").read_text()
+    listed = text[text.index("Simulator faults (`--sim-fault`"):]
+    listed = listed[:listed.index("\n\n")]
+    names = {f.name for f in oru.ORU_FAULTS.faults}
+    missing = sorted(n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", listed))
+    assert not missing, f"faults missing from docs/fronthaul.md: {missing}"

@@ -17,10 +17,13 @@ E2_PIXIT = {"e2_detection_ms": 1000, "e2_reestablish_ms": 1500, "e2_resubscribe_
 
 
 def profiles(tmp: Path, dut: str, lab: str = "lab-sim-fast.yaml", pixit: dict | None = None,
-             pics: dict | None = None) -> tuple[Path, Path]:
-    """Copies of a DUT and a lab profile, the DUT restartable, the lab with ``pixit`` (its objectives)."""
+             pics: dict | None = None, a1: dict | None = None) -> tuple[Path, Path]:
+    """Copies of a DUT and a lab profile, the DUT restartable (``a1``: keys added to its a1 block), the
+    lab with ``pixit`` (its objectives)."""
     d = yaml.safe_load((PROFILES / dut).read_text())
     d.setdefault("pics", {}).update({"resilience.restart": True, **(pics or {})})
+    if a1:
+        d["a1"].update(a1)
     labd = yaml.safe_load((PROFILES / lab).read_text())
     labd.setdefault("pixit", {}).update(pixit or {})
     dut_path, lab_path = tmp / dut, tmp / lab

@@ -11,8 +11,9 @@ DUT = "dut-sim-a1-ric.yaml"
 A1_PIXIT = {"a1_serve_ms": 1000, "a1_policies_persist": True, "a1_notify_retry_ms": 1500}
 
 
-def _run(tmp_path, index, fault=None, pixit=None):
-    dut, lab = profiles(tmp_path, DUT, lab="lab-sim.yaml", pixit=A1_PIXIT if pixit is None else pixit)
+def _run(tmp_path, index, fault=None, pixit=None, a1=None):
+    dut, lab = profiles(tmp_path, DUT, lab="lab-sim.yaml", pixit=A1_PIXIT if pixit is None else pixit,
+                        a1={"persistent_policies": True} if a1 is None else a1)
     return run_case(dut, lab, "a1-ric-restart.yaml", fault, index=index)
 
 
@@ -65,3 +66,11 @@ def test_a_missing_objective_is_an_error_before_the_restart(tmp_path):
     error = next(f for f in result.findings if f.verdict.name == "ERROR")
     assert error.check == "recovery.pixit" and "a1_serve_ms" in error.message
     assert not result.recovery
+
+
+def test_a_restartable_simulator_must_say_whether_its_policies_persist(tmp_path):
+    """No silent default: the simulator's policy persistence is the DUT profile's to declare."""
+    result = _run(tmp_path, 0, a1={})
+    assert result.verdict.name == "ERROR", _bad(result)
+    message = next(f.message for f in result.findings if f.verdict.name == "ERROR")
+    assert f"{tmp_path / DUT}: a1.persistent_policies" in message and "no default" in message, message

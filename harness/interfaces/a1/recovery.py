@@ -67,9 +67,7 @@ class NotificationRetryStep:
 
 def read_recover(node: Node, ctx: Any) -> list:
     """``recover: {serve: PIXIT (ms), policies: PIXIT (true|false)}``."""
-    node.only(["recover"])
-    r = Node.of(node.data["recover"], node.source, node.value_line("recover"), "recover")
-    r.only(list(FIGURES))
+    r = node.body("recover", FIGURES)
     named = objectives(r, FIGURES)
     if not named:
         raise r.error(r.line, f"'recover' judges nothing: name the PIXIT of at least one of {', '.join(FIGURES)}")
@@ -78,10 +76,7 @@ def read_recover(node: Node, ctx: Any) -> list:
 
 def read_notification_retry(node: Node, ctx: Any) -> list:
     """``notification-retry: {policy_type_id, policy_id, status, down_for, objective: PIXIT}``."""
-    node.only(["notification-retry"])
-    r = Node.of(node.data["notification-retry"], node.source, node.value_line("notification-retry"),
-                "notification-retry")
-    r.only(["policy_type_id", "policy_id", "status", "down_for", "objective"])
+    r = node.body("notification-retry", ["policy_type_id", "policy_id", "status", "down_for", "objective"])
     named = objectives(r, ("objective",))
     if not named:
         raise r.error(r.line, "'notification-retry' needs 'objective': the PIXIT (ms) of the delivery after the outage")

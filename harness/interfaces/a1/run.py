@@ -91,6 +91,16 @@ def run(session, cfg: A1Lab, tc):
     return add_trouble(result, trouble)
 
 
+def _persistent(dut) -> bool:
+    """Whether the simulated RIC keeps its policies across a restart: the DUT profile's
+    ``a1.persistent_policies``, required (no default) when the profile says it can restart."""
+    given = dut.a1.get("persistent_policies")
+    if given is None and dut.pics.get("resilience.restart"):
+        raise ValueError(f"{dut.where.file}: a1.persistent_policies: a simulated A1 RIC with PICS resilience.restart "
+                         "must say whether its policies survive a restart (true or false); there is no default")
+    return bool(given) if given is not None else True     # never restarted: nothing to lose
+
+
 def start_simulator(session, cfg: A1Lab, tc, server):
     """The built-in A1 simulator of the DUT's role; returns (simulator, the DUT's base URL or None)."""
     faults = (session.options.fault,) if session.options.fault else ()
@@ -101,7 +111,7 @@ def start_simulator(session, cfg: A1Lab, tc, server):
         sim = A1RicSim("127.0.0.1", 0, faults, session.dut.a1.get("policy_types_dir"), server_tls, cfg.token,
                        notify_tls=client_tls, slow_delay=1.5 * session.timers.expect,
                        notify_timeout=session.timers.expect,
-                       persistent=bool(session.dut.a1.get("persistent_policies", True)))
+                       persistent=_persistent(session.dut))
         sim.start()
         return sim, sim.base_url
     nonrt = A1NonRtRicSim(via_relay(session, server.base_url) or server.base_url, faults, client_tls, cfg.token,

@@ -76,7 +76,7 @@ class LiveConfig:
                             "E2 address for it: add endpoints: {e2: HOST:PORT} (where the Near-RT RIC listens)")
         else:
             address = ("", 0)        # an E2 node DUT connects to the harness's listen address
-        return cls(sctp.SctpConfig.from_dict(t), address, listen, dut.simulated,
+        return cls(sctp.SctpConfig.from_dict(t, where), address, listen, dut.simulated,
                    sim.get("netns") if dut.simulated else None, float(t.get("connect_timeout", 5.0)))
 
 
@@ -93,6 +93,8 @@ class SimulatorProcess:
         cmd += ["--sctp-backend", peer.backend, "--usrsctp-mode", peer.usrsctp_mode,
                 "--udp-port", str(peer.udp_port), "--remote-udp-port", str(peer.remote_udp_port),
                 "--late-delay", str(late_delay)]
+        if peer.timers is not None:         # the lab's timers on both ends: each side detects a partition alike
+            cmd += ["--sctp-timers", ",".join(f"{k}={v}" for k, v in peer.timers.as_dict().items())]
         if fault:
             cmd += ["--fault", fault]
         if cfg.netns:
@@ -212,6 +214,8 @@ class LiveLink:
         """
         if self.role == "near-rt-ric":
             return sctp.connect(self.cfg.dut[0], self.cfg.dut[1], self.cfg.sctp, timeout=self.cfg.connect_timeout)
+        if self.sim is not None and self.listener is not None:
+            self._drain()
         if self.sim is not None:
             self.sim.command({"cmd": "connect"}, timeout=self.cfg.connect_timeout + 5)
         if self.listener is None:
@@ -221,6 +225,15 @@ class LiveLink:
             raise TransportError(f"no E2 node connected to {self.cfg.listen[0]}:{self.cfg.listen[1]} "
                                  f"within {timeout:g} s")
         return transport
+
+    def _drain(self) -> None:
+        """Close associations the simulator E2 node made on its own before the last test case ended
+        (it dials again when it loses one): the next test case must get the one its 'connect' makes."""
+        while self.listener is not None:
+            stale = self.listener.accept(0.0)
+            if stale is None:
+                return
+            stale.close()
 
     def after(self) -> None:
         if self.sim is not None:

@@ -3,7 +3,10 @@
 Theory of operation: after a `restart` step (harness/runner/recovery.py) the `recover` step
 measures, on the wire, what the association went through, from the restart mark:
 
-* detection: when the harness saw the association lost (the DUT restarting closes it);
+* detection: when the harness saw the association lost (the DUT restarting closes it; across a
+  partition longer than SCTP failure detection, the heartbeat and retransmission limits of the
+  lab's ``transport.timers`` end it -- a ``partition`` with ``wait: false`` lets this step watch
+  the association while the path is cut, so the time is the loss, not the end of the partition);
 * reestablish: from when the restarted side was due back to E2 Setup completed on a new
   association (the harness accepts, or dials, and takes its part of E2 Setup again);
 * subscriptions, per subscription held before: re-created on the new association (E2 Setup
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.codec.errors import CodecError, DecodeError
@@ -42,10 +45,13 @@ from harness.spec.reader import Node
 from harness.spec.recovery import objectives
 from harness.transport.base import PeerClosed, TransportError
 
-FIGURES = ("detection", "reestablish", "subscriptions", "indication_gap")
+FIGURES = ("detection", "dut_detection", "reestablish", "subscriptions", "indication_gap")
+LINK = "e2"              # the lab link E2 runs through (harness/interfaces/e2/run.py)
 SETUP_CLAUSE = f"{E2AP_CLAUSE} 8.3.1 (E2 Setup: the first E2AP procedure on a new TNL association)"
 SUB_CLAUSE = f"{E2AP_CLAUSE} 8.3.1.1 (E2 Setup erases the subscriptions) and 8.2.1 (RIC Subscription)"
 SN_CLAUSE = f"{E2AP_CLAUSE} 8.2.3 (RIC Indication) and 9.2 (RIC Indication SN)"
+DETECTION_CLAUSE = ("RFC 9260 8.1 and 8.3 (an endpoint declares its peer unreachable after Association.Max.Retrans "
+                    "unanswered retransmissions or heartbeats; the lab's transport.timers set them)")
 WINDOW = 3.0            # the harness waits this many times an objective before calling it 'never'
 
 
@@ -69,11 +75,9 @@ class RecoverStep:
 
 
 def read_recover(node: Node, ctx: Any) -> list:
-    """``recover: {detection: PIXIT, reestablish: PIXIT, subscriptions: PIXIT, indication_gap: PIXIT,
-    indications: N, association: lost|kept}``."""
-    node.only(["recover"])
-    r = Node.of(node.data["recover"], node.source, node.value_line("recover"), "recover")
-    r.only([*FIGURES, "indications", "association"])
+    """``recover: {detection: PIXIT, dut_detection: PIXIT, reestablish: PIXIT, subscriptions: PIXIT,
+    indication_gap: PIXIT, indications: N, association: lost|kept}``."""
+    r = node.body("recover", [*FIGURES, "indications", "association"])
     named = objectives(r, FIGURES)
     kept = r.get("association", str, "lost", choices=("lost", "kept")) == "kept"
     if kept:
@@ -81,17 +85,11 @@ def read_recover(node: Node, ctx: Any) -> list:
         if wrong:
             raise r.error(r.value_line(wrong[0]), f"'{wrong[0]}' measures a new association; with "
                                                   "'association: kept' only indication_gap applies")
-        count = r.get("indications", int, 3)
-        if count < 1:
-            raise r.error(r.value_line("indications"), f"'indications' must be 1 or more, not {count}")
-        return [RecoverStep(named, count, node.where(), kept=True)]
+        return [RecoverStep(named, r.number("indications", int, 3, least=1), node.where(), kept=True)]
     if not named:
         raise r.error(r.line, f"'recover' judges nothing: name the PIXIT objective of at least one of "
                               f"{', '.join(FIGURES)}")
-    count = r.get("indications", int, 3)
-    if count < 1:
-        raise r.error(r.value_line("indications"), f"'indications' must be 1 or more, not {count}")
-    return [RecoverStep(named, count, node.where())]
+    return [RecoverStep(named, r.number("indications", int, 3, least=1), node.where())]
 
 
 @dataclass
@@ -208,9 +206,14 @@ def run_recover(ctx: StepContext, step: RecoverStep) -> None:
         _kept(ctx, wire, step, mark, goals, past, found)
         ctx.add_all(found)
         return
+    if "dut_detection" in goals and (mark.who != "link" or not harness_is_ric):
+        ctx.error("spec.recover", "dut_detection is timed after a partition or link flap, where the DUT is the E2 node "
+                                  "(its first SCTP INIT of a new association)")
     try:
         _detect(ctx, env, wire, step, mark, goals, found)
         setup_done = _reestablish(ctx, env, wire, step, mark, goals, past, harness_is_ric, found)
+        if "dut_detection" in goals:
+            _dut_detection(ctx, step, mark, found)
         if setup_done is not None:
             _subscriptions(ctx, wire, step, goals, past, harness_is_ric, setup_done, found)
     except PeerClosed as err:
@@ -226,6 +229,9 @@ def _window(goals: dict, figure: str, default: float) -> float:
 def _detect(ctx, env, wire, step, mark: RestartMark, goals, found) -> None:
     if mark.who == "peer":
         return                               # the harness closed it itself: nothing to detect
+    cut = mark.who == "link"                 # a partition or link flap: SCTP failure detection ends it
+    after = "after the partition began" if cut else "after the restart"
+    clause = DETECTION_CLAUSE if cut else f"{E2AP_CLAUSE} 7 (E2 over SCTP: a restart ends the association)"
     until = mark.wall + _window(goals, "detection", mark.down_for + 10.0)
     try:
         wire.read(until, lambda m: False)    # whatever is still in flight is evidence
@@ -233,15 +239,45 @@ def _detect(ctx, env, wire, step, mark: RestartMark, goals, found) -> None:
         if env.transport is not None:
             env.transport.close()
         if "detection" in goals:
-            found.append(judge(ctx, "e2", "detection", wall_ms(mark.wall), step.objectives["detection"],
-                               what="association loss seen by the harness after the restart"))
+            seen = judge(ctx, "e2", "detection", wall_ms(mark.wall), step.objectives["detection"],
+                         what=f"association loss seen by the harness {after}", clause=clause if cut else "")
+            found.append(_lab_side(ctx, seen) if cut else seen)
         return
-    found.append(judge(ctx, "e2", "detection", None, step.objectives.get("detection", "(none)"),
-                       what="association loss after the restart",
-                       clause=f"{E2AP_CLAUSE} 7 (E2 over SCTP: a restart ends the association)")
-                 if "detection" in goals else
-                 ctx.make(Verdict.FAIL, "recovery.detection", "the association was not lost after the restart"))
+    if "detection" in goals:
+        never = judge(ctx, "e2", "detection", None, step.objectives["detection"],
+                      what=f"association loss {after}", clause=clause)
+        found.append(_lab_side(ctx, never) if cut else never)
+    else:
+        found.append(ctx.make(Verdict.ERROR if cut else Verdict.FAIL, "recovery.detection",
+                              f"the association was not lost {after}", clause=clause))
     ctx.add_all(found)
+
+
+def _dut_detection(ctx: StepContext, step: RecoverStep, mark: RestartMark, found: list) -> None:
+    """The E2 node DUT's own failure detection, as the path shows it: its first SCTP INIT after the break
+    began (it gave the association up and dials again), noted by the lab's UDP relay even while the
+    partition drops it. Read after re-establishment, so a late INIT (a DUT that learnt of the loss only
+    from the harness's ABORT once the path was back) is measured too."""
+    links = getattr(ctx.run_env, "links", None)
+    if links is None or not links.relay_for(LINK, "udp"):
+        ctx.error("recovery.link", f"dut_detection is read from the lab's '{LINK}' UDP relay (the E2 node's first "
+                                   "SCTP INIT after the break); this lab routes E2 through none")
+    inits = links.sctp_inits(LINK, "a->b", mark.wall)
+    found.append(judge(ctx, "e2", "dut-detection", wall_ms(mark.wall, inits[0]) if inits else None,
+                       step.objectives["dut_detection"],
+                       what="the E2 node's new association (its first SCTP INIT on the path) after the partition began",
+                       clause=DETECTION_CLAUSE, detail={"inits_seen": len(inits),
+                                                        "down_for_ms": round(mark.down_for * 1000.0, 1)}))
+
+
+def _lab_side(ctx: StepContext, seen: Finding) -> Finding:
+    """Across a partition the loss is declared by the harness's own SCTP stack under the lab's timers,
+    so a late detection is the lab's ERROR (its transport.timers do not give that time), not the DUT's FAIL."""
+    if seen.verdict != Verdict.FAIL:
+        return seen
+    ctx.figures[-1] = replace(ctx.figures[-1], verdict=Verdict.ERROR.name)
+    return replace(seen, verdict=Verdict.ERROR, message=seen.message + ": the harness's own SCTP stack declares "
+                   "this loss, so the lab's transport.timers do not meet the objective (not the DUT's failure)")
 
 
 def _reestablish(ctx, env, wire, step, mark: RestartMark, goals, history, harness_is_ric, found) -> float | None:
@@ -274,8 +310,8 @@ def _reestablish(ctx, env, wire, step, mark: RestartMark, goals, history, harnes
             answer = wire.read(until, lambda m: m.name in ("E2setupResponse", "E2setupFailure"))
             if answer is not None and answer.name == "E2setupResponse":
                 done = answer.at
-    what = "E2 Setup again after the restart" if transport is not None \
-        else "a new E2 association after the restart"
+    after = "after the partition" if mark.who == "link" else "after the restart"
+    what = f"E2 Setup again {after}" if transport is not None else f"a new E2 association {after}"
     if "reestablish" in goals:
         found.append(judge(ctx, "e2", "reestablish", None if done is None else max(wall_ms(mark.back_at, done), 0.0),
                            step.objectives["reestablish"], what=what, clause=SETUP_CLAUSE,

@@ -169,8 +169,8 @@ def run_live(session, state: E2State, tc):
         env.step_listeners = session.step_listeners
         return run_testcase(tc, env)
     finally:
+        link.after()        # first: a simulator E2 node would take the harness's close for a loss and dial again
         e2env.close()
-        link.after()
         if rec is not None:
             rec.close()
 

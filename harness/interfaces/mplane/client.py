@@ -276,7 +276,8 @@ class _WireLog(logging.Handler):
 
 
 _WIRE = _WireLog()
-for _name, _level in (("ncclient.transport.session", logging.INFO), ("ncclient.transport.ssh", logging.DEBUG)):
+for _name, _level in (("ncclient.transport.session", logging.INFO), ("ncclient.transport.ssh", logging.DEBUG),
+                      ("ncclient.transport.tls", logging.DEBUG)):      # TLS call home: tls_callhome.py
     _logger = logging.getLogger(_name)
     _logger.addHandler(_WIRE)
     _logger.propagate = False       # the wire is evidence in exchange.json, not log noise
@@ -382,7 +383,26 @@ class MplaneClient:
             self._collect(None)
             raise PeerError(f"{where}: the server's hello is not UTF-8 text ({err.reason} at octet "
                             f"{err.start} of what it sent)") from None
+        return self.adopt(self.manager)
+
+    def prepare(self, target: SshTarget, sock: Any, call_home: bool) -> _Budget:
+        """Where the session goes, its TCP connection, and the size cap over ``sock`` (before any message)."""
+        self.target = target
+        self._mark = _WIRE.mark()
+        self.connection = _connection(sock, call_home)
+        self.budget = _Budget(sock, MAX_MESSAGE_OCTETS)
+        return self.budget
+
+    def follow(self, session: Any) -> None:
+        """Record the wire of this ncclient session (from its hello on) as this client's frames."""
+        self._sessions = {id(session)}
+        _WIRE.budgets[id(session)] = self.budget
+
+    def adopt(self, manager: Any) -> MplaneClient:
+        """Take over a connected ncclient Manager whose session reads through ``self.budget``
+        (SSH here; TLS call home in tls_callhome.py): rpc-errors become data, the wire log follows it."""
         from ncclient.operations.rpc import RaiseMode  # noqa: PLC0415 - optional: the mplane extra
+        self.manager = manager
         self.manager.raise_mode = RaiseMode.NONE       # rpc-errors are data for the steps to judge
         self._sessions = {id(self.manager._session)}
         _WIRE.budgets[id(self.manager._session)] = self.budget
@@ -456,6 +476,7 @@ class MplaneClient:
             raise PeerError(f"{where}: the session ended while waiting for the rpc-reply: {_line(err)}") from None
         except Exception as err:  # ncclient raises parse errors of bad replies as plain exceptions
             self._collect(self._sessions)
+            self._over_budget(where)      # a cut at the cap can surface as EOFError from ncclient's reader
             bad = self._malformed()
             raise PeerError(bad or f"{where}: the rpc-reply could not be read: {_line(err)}") from None
         self._collect(self._sessions)
@@ -518,6 +539,11 @@ class MplaneClient:
         self._collect(self._sessions)
 
 
+def first_line(err: BaseException) -> str:
+    """An ncclient error's first line (its SessionCloseError appends the raw input buffer on more lines)."""
+    return _line(err)
+
+
 def _line(err: BaseException) -> str:
     """An ncclient error's first line (its SessionCloseError appends the raw input buffer on more lines)."""
     return (str(err).splitlines() or [type(err).__name__])[0]
@@ -557,6 +583,15 @@ class CallHomeListener:
         Raises:
             PeerError: no O-RU called home in time. And whatever `MplaneClient.connect` raises.
         """
+        sock, called = self.take(target, timeout)
+        return MplaneClient().connect(called, sock=sock, call_home=True)
+
+    def take(self, target: SshTarget, timeout: float) -> tuple[socket.socket, SshTarget]:
+        """The O-RU's TCP connection (within ``timeout`` s) and ``target`` at the address it came from.
+
+        Raises:
+            CallHomeTimeout: no O-RU called home in time.
+        """
         self.socket.settimeout(timeout)
         try:
             sock, peer = self.socket.accept()
@@ -564,9 +599,8 @@ class CallHomeListener:
             raise CallHomeTimeout(f"no O-RU called home to {self.host}:{self.port} within {timeout:g} s") from None
         self.accepted_at = time.time()
         sock.settimeout(target.timeout)
-        called = SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,
-                           target.timeout, target.key_file)
-        return MplaneClient().connect(called, sock=sock, call_home=True)
+        return sock, SshTarget(peer[0], peer[1], target.username, target.password, target.known_host_key,
+                               target.timeout, target.key_file)
 
     def close(self) -> None:
         try:

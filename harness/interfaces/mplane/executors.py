@@ -21,6 +21,7 @@ from lxml import etree
 from harness.core.verdict import Finding, Verdict
 from harness.interfaces.mplane import capabilities
 from harness.interfaces.mplane import client as mc
+from harness.interfaces.mplane import tls_callhome
 from harness.interfaces.mplane import validation
 from harness.interfaces.mplane.steps import (
     NAMESPACES,
@@ -89,9 +90,11 @@ class MplaneEnv:
     reply_time: float = 0.0
     clients: list = field(default_factory=list)
     yang_dir: Path | None = None         # the DUT profile's mplane.yang_dir: the lab's copy of the models
-    yang: Any = None                     # the O-RU's modules in libyang, once a step needed them (validation.py)
+    yang: Any = None                     # the O-RU's modules in libyang, learnt after the hello (validation.py)
+    schemas: dict = field(default_factory=dict)   # (module, revision) -> text fetched earlier in this run
     fronthaul: Any = None                # the lab's fronthaul profile (CU-plane eAxC ids, carriers): labexec.py
     call_home_bound: int = 0             # the port the last call home came to (the O-RU calls there again)
+    call_home_tls: tls_callhome.TlsMaterial | None = None   # DUT profile call_home: tls -> TLS, not SSH
 
     def close(self) -> None:
         for c in self.clients:
@@ -142,20 +145,22 @@ def run_connect(ctx: StepContext, step: ConnectStep) -> None:
             env.call_home_bound = listener.port
             if env.start_call_home is not None:
                 env.start_call_home(listener.port)
-            client = listener.accept(target, timeout)
+            client = (listener.accept(target, timeout) if env.call_home_tls is None
+                      else tls_callhome.accept(listener, target, timeout, env.call_home_tls))
         else:
             client = mc.MplaneClient().connect(target)
     except mc.MplaneError as err:
         for frame in getattr(err, "frames", []):
             ctx.exchange.add_entry(lambda i, f=frame: NetconfEntry(i, f, label))
-        return _judge_connect_error(ctx, step, err, clause)
+        return _judge_connect_error(ctx, step, err, clause, tls=env.call_home_tls is not None)
     finally:
         if listener is not None:
             listener.close()
     _connected(ctx, env, step, client, label, clause)
 
 
-def _judge_connect_error(ctx: StepContext, step: ConnectStep, err: Exception, clause: str) -> None:
+def _judge_connect_error(ctx: StepContext, step: ConnectStep, err: Exception, clause: str,
+                         tls: bool = False) -> None:
     try:
         raise err
     except mc.AuthenticationFailed as err:
@@ -175,6 +180,12 @@ def _judge_connect_error(ctx: StepContext, step: ConnectStep, err: Exception, cl
         if isinstance(err, mc.CallHomeTimeout):
             ctx.fail("connect.call-home", str(err), clause=f"{RFC8071} 4.1 (S1: the server opens TCP to the "
                      f"client), 3.1; {clause}")
+        if isinstance(err, tls_callhome.TlsCallHomeFailed):
+            ctx.fail("connect.call-home", f"call home over TLS: {err}",
+                     clause=f"{RFC8071} 4.1; {tls_callhome.RFC7589} 3; {clause}")
+        if step.call_home and tls:      # TLS was up; the O-RU ended it or its hello failed
+            ctx.fail("connect.hello", f"call home over TLS: {err}", clause=f"{RFC8071} 4.1 (the NETCONF server on "
+                     f"the connection it opened); {tls_callhome.RFC7589} 3; {clause}")
         if step.call_home:      # TCP came from the O-RU; SSH or the hello on it failed
             ctx.fail("connect.hello", f"call home: {err}", clause=f"{RFC8071} 4.1 (S2, S3: SSH server and "
                      f"NETCONF on the connection it opened); {clause}")
@@ -208,6 +219,9 @@ def _connected(ctx: StepContext, env: MplaneEnv, step: ConnectStep, client, labe
     framing = "1.1 (chunked)" if mc.BASE_11 in bases and mc.BASE_11 in client.client_capabilities else "1.0"
     ctx.pass_("hello", f"hello exchanged: session-id {client.session_id}, "
               f"{len(caps)} server capabilities, framing {framing}", clause=clause, evidence=ev)
+    if step.outcome == "ok":
+        validation.eager(ctx, env, lambda: _evidence(ctx, env, label),
+                         lambda entries: _check_echo(ctx, entries, _sent_message_id(entries)))
 
 
 def run_disconnect(ctx: StepContext, step: DisconnectStep) -> None:
@@ -379,7 +393,8 @@ def _name_rpc(ctx: StepContext, step: RpcStep, sent_id: str | None) -> None:
 
 def _check_echo(ctx: StepContext, entries: list, sent_id: str | None) -> None:
     """Every rpc-reply this step received echoes the sent rpc's message-id (RFC 6241 4.2); judged
-    against what was sent, never a literal of the spec."""
+    against what was sent, never a literal of the spec. A protocol rule (``rule=True``): a FAIL even in
+    a precondition step, such as the connect step that learns the YANG modules."""
     if sent_id is None:
         return
     sent = [_message_id(e.frame.xml) for e in entries if e.frame.direction == "sent" and e.frame.kind == "rpc"]
@@ -389,7 +404,7 @@ def _check_echo(ctx: StepContext, entries: list, sent_id: str | None) -> None:
         got = _message_id(e.frame.xml)
         if got != want:
             ctx.fail("rpc.message-id", f"the rpc-reply's message-id is {got!r}, the rpc's was {want!r}: "
-                     "a reply echoes its rpc's message-id", clause=f"{RFC6241} 4.2",
+                     "a reply echoes its rpc's message-id", clause=f"{RFC6241} 4.2", rule=True,
                      expected=want, observed=got, evidence=(e.index,))
 
 

@@ -1,7 +1,7 @@
 """Executors of the lab step kinds (labsteps.py): the lab's file server and the CU-plane cross-check.
 
 Blame: a file the O-RU should have uploaded that never arrives, arrives half
-written or with other bytes is the O-RU's FAIL; an endpoint whose eAxC id or
+written, with other bytes or without a text it must hold is the O-RU's FAIL; an endpoint whose eAxC id or
 PRB count differs from the lab's fronthaul profile is a FAIL naming both values
 (the O-RU and the CU-plane captures of the same lab would disagree); a server
 that cannot start, a served file that cannot be read, or a lab with no fronthaul
@@ -108,8 +108,16 @@ def run_expect_file(ctx: StepContext, step: ExpectFileStep) -> None:
         problems.append(Finding(Verdict.FAIL, "file.content", f"{name} arrived with other bytes than {what}: "
                                 f"sha256 {digest}, expected {want} ({len(data)} octets)", clause=clause,
                                 expected=want, observed=digest, step=ctx.where(step)))
+    for given in step.contains:
+        text = str(ctx.resolve(given))
+        if text.encode("utf-8") not in data:
+            head = data[:80].decode("utf-8", "replace")
+            problems.append(Finding(Verdict.FAIL, "file.contains", f"{name} ({len(data)} octets) does not hold "
+                                    f"{text!r}" + (f"; it begins {head!r}" if head else ""), clause=clause,
+                                    expected=text, observed=head, step=ctx.where(step)))
     ctx.add_all(problems)
-    ctx.pass_("file.arrived", f"{name} arrived whole: {len(data)} octets, sha256 {digest}", clause=clause)
+    held = f", holding {', '.join(repr(str(ctx.resolve(t))) for t in step.contains)}" if step.contains else ""
+    ctx.pass_("file.arrived", f"{name} arrived whole: {len(data)} octets, sha256 {digest}{held}", clause=clause)
 
 
 def _endpoints(root: etree._Element) -> list[tuple[str, str, int | None, int | None]]:

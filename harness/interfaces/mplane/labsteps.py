@@ -5,7 +5,8 @@
   password become ``${file_server.uri}``, ``${file_server.username}``, ``${file_server.password}``;
 * `expect-file`: a file `name` arrives on that server, completely written, within
   `timer`; `same-as` (a served file's name) or `sha256` says what its bytes must be,
-  `min-size` how big it must at least be;
+  `min-size` how big it must at least be, `contains` (a text or a list) what text it
+  must hold;
 * `expect-cuplane-match`: the last reply's o-ran-uplane-conf low-level endpoints
   (eaxc-id, number-of-prb) equal what the lab's fronthaul profile (the CU-plane
   capture checks' eAxC ids and carrier PRBs) configures.
@@ -39,6 +40,7 @@ class ExpectFileStep:
     clause: str
     where: Any
     kind: str = "expect-file"
+    contains: tuple = ()            # texts (or ${var}) the file must hold
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,7 @@ class ExpectCuplaneMatchStep:
 
 
 def _file_server(node: Node, ctx) -> list:
-    node.only(["file-server"])
-    value = node.data["file-server"]
-    f = Node.of(value if value is not None else {}, node.source, node.value_line("file-server"), "file-server")
-    f.only(["files"])
+    f = node.body("file-server", ["files"], empty=True)
     files = f.get("files", dict, {})
     out = {}
     for name, item in files.items():
@@ -68,24 +67,27 @@ def _file_server(node: Node, ctx) -> list:
 
 
 def _expect_file(node: Node, ctx) -> list:
-    node.only(["expect-file", "timer", "clause"])
-    value = node.data["expect-file"]
-    e = Node.of(value, node.source, node.value_line("expect-file"), "expect-file")
-    e.only(["name", "same-as", "sha256", "min-size"])
+    e = node.body("expect-file", ["name", "same-as", "sha256", "min-size", "contains"], besides=["timer", "clause"])
     digest = e.get("sha256", str, None, allow_var=True)
     if digest is not None and "${" not in digest and not _HEX64.match(digest):
         raise e.error(e.value_line("sha256"), f"sha256 {digest!r} is not 64 hexadecimal digits")
     timer = node.get("timer", float, None, allow_var=True)
     return [ExpectFileStep(e.get("name", str, required=True, allow_var=True), e.get("same-as", str, None),
                            digest, e.get("min-size", int, 1), timer, node.get("clause", str, ctx.clause),
-                           node.where())]
+                           node.where(), contains=_texts(e, "contains"))]
+
+
+def _texts(e: Node, key: str) -> tuple:
+    value = e.get(key, (str, list), [])
+    texts = [value] if isinstance(value, str) else list(value)
+    for text in texts:
+        if not isinstance(text, str) or not text:
+            raise e.error(e.value_line(key), f"expect-file {key}: {text!r} is not a non-empty text")
+    return tuple(texts)
 
 
 def _expect_cuplane_match(node: Node, ctx) -> list:
-    node.only(["expect-cuplane-match", "clause"])
-    value = node.data["expect-cuplane-match"]
-    Node.of(value if value is not None else {}, node.source, node.value_line("expect-cuplane-match"),
-            "expect-cuplane-match").only([])
+    node.body("expect-cuplane-match", [], besides=["clause"], empty=True)
     return [ExpectCuplaneMatchStep(node.get("clause", str, ctx.clause), node.where())]
 
 

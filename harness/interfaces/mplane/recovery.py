@@ -312,6 +312,9 @@ def run_recover(ctx: StepContext, step: RecoverStep) -> None:
     baseline = _last_get_config(ctx, b.wall) if step.configuration else None
     if step.configuration and baseline is None:
         ctx.error("spec.recover", "configuration: the harness ran no get-config before the break to compare with")
+    if getattr(env, "call_home_tls", None) is not None:
+        ctx.error("recovery.call-home", "waiting for the O-RU to call home again is implemented for SSH call home "
+                  "only; this DUT calls home over TLS (call_home: tls), so the recovery cannot be judged here")
     port = env.call_home_bound or env.call_home_port
     if not port:
         ctx.error("spec.recover", "the O-RU calls home again where it called before: run connect {call_home: true} "

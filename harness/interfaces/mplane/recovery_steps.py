@@ -76,32 +76,22 @@ def _seconds(node: Node, key: str) -> Any:
 
 
 def read_supervise(node: Node, ctx: Any) -> list:
-    node.only(["supervise"])
-    s = Node.of(node.data["supervise"], node.source, node.value_line("supervise"), "supervise")
-    s.only(["interval", "guard"])
+    s = node.body("supervise", ["interval", "guard"])
     return [SuperviseStep(_seconds(s, "interval"), _seconds(s, "guard"), node.where())]
 
 
 def read_stop_supervision(node: Node, ctx: Any) -> list:
-    node.only(["stop-supervision"])
-    value = node.data["stop-supervision"]
-    s = Node.of(value if value is not None else {}, node.source, node.value_line("stop-supervision"),
-                "stop-supervision")
-    s.only([])
+    node.body("stop-supervision", [], empty=True)
     return [StopSupervisionStep(node.where())]
 
 
 def read_cut(node: Node, ctx: Any) -> list:
-    node.only(["cut"])
-    c = Node.of(node.data["cut"], node.source, node.value_line("cut"), "cut")
-    c.only(["for"])
+    c = node.body("cut", ["for"])
     return [CutStep(duration(c, "for", required=True), node.where())]
 
 
 def read_recover(node: Node, ctx: Any) -> list:
-    node.only(["recover"])
-    r = Node.of(node.data["recover"], node.source, node.value_line("recover"), "recover")
-    r.only([*FIGURES, *RULES])
+    r = node.body("recover", [*FIGURES, *RULES])
     named = objectives(r, FIGURES)
     fallback, configuration = r.get("fallback", bool, False), r.get("configuration", bool, False)
     if not named and not fallback and not configuration:

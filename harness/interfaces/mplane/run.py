@@ -37,6 +37,7 @@ def open_lab(session) -> MplaneLab:
     """
     lab = MplaneLab.from_lab(session.lab, session.dut)
     _known_key(lab, session.dut.simulated, session.lab)
+    _call_home_tls(session, lab, session.dut.simulated)
     return lab
 
 
@@ -47,6 +48,7 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
     declared = tuple(str(c) for c in (getattr(session.dut, "mplane", None) or {}).get("netconf") or ())
     try:
         lab = lab or open_lab(session)
+        over_tls = _call_home_tls(session, lab, simulated)
         known_key = _known_key(lab, simulated, session.lab)
         target = SshTarget(lab.host, lab.port, lab.username, lab.password, known_key, lab.timeout, lab.key_file)
         adapter = None
@@ -54,7 +56,8 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
         if simulated:
             cfg = OruConfig(username=lab.username, password=lab.password or "", fault=session.options.fault,
                             identity=_identity(session.dut), hello_timeout=lab.timeout,
-                            netconf=declared or None)     # the simulator announces what its profile declares
+                            netconf=declared or None,     # the simulator announces what its profile declares
+                            tls=lab.sim_tls if over_tls else None)
             sim = OruUnit(cfg).start()       # one O-RU, across restarts (sim/lifecycle.py)
             sims.append(sim)
             host, port = _via_relay(session, ("127.0.0.1", sim.port))
@@ -73,9 +76,12 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
             s.stop()
         return setup_error(tc, "mplane.setup", f"the M-plane set-up failed: {err}", started)
     rec = recorder(session, tc)
-    mplane = MplaneEnv(target, lab.call_home_port if not simulated else 0, lab.call_home_host
+    ch_port = lab.call_home_tls_port if over_tls else lab.call_home_port
+    mplane = MplaneEnv(target, ch_port if not simulated else 0, lab.call_home_host
                        if not simulated else "127.0.0.1", start_call_home, declared=declared,
-                       yang_dir=yang_dir(session.dut), fronthaul=session.states.get("cuplane"))
+                       yang_dir=yang_dir(session.dut), fronthaul=session.states.get("cuplane"),
+                       schemas=session.states.setdefault("mplane-schemas", {}),
+                       call_home_tls=lab.tls if over_tls else None)
     env = RunEnv(mplane, adapter, session.library.templates, session.timers, dict(session.lab.pixit), rec,
                  links=getattr(session, "links", None))
     env.step_listeners = session.step_listeners
@@ -87,6 +93,19 @@ def run(session, lab: MplaneLab | None, tc) -> TestResult:
             rec.close()
         trouble = [stop_simulator(s) for s in sims]
     return add_trouble(result, trouble)
+
+
+def _call_home_tls(session, lab: MplaneLab, simulated: bool) -> bool:
+    """True when the DUT profile says the O-RU calls home over TLS; the lab must then give the TLS material."""
+    if (getattr(session.dut, "mplane", None) or {}).get("call_home") != "tls":
+        return False
+    where = f"{session.lab.where.file}: mplane"
+    if lab.tls is None:
+        raise MplaneLabError(f"{where}: the DUT profile says call_home: tls; give tls: {{ca, cert, key}} "
+                             "(the CA that signed the O-RU's certificate, the harness's certificate and key)")
+    if simulated and lab.sim_tls is None:
+        raise MplaneLabError(f"{where}: the simulated O-RU calls home over TLS; give sim: {{cert, key, client_ca}}")
+    return True
 
 
 def _via_relay(session, address: tuple[str, int]) -> tuple[str, int]:

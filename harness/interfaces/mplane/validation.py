@@ -1,10 +1,13 @@
 """The executors' side of YANG validation: learn the O-RU's modules once per test case, judge replies.
 
 Why apart from executors.py: one job (YANG), and the operation-set executors
-change at the same time. The modules are learnt lazily, the first time a step
-needs them (a get / get-config reply, a matched notification, a filter with a
-module prefix): the get-schema exchange then lands in that step's evidence,
-and a test case that never reads data never pays for it. A violation is a FAIL
+change at the same time. The modules are learnt right after the hello (`eager`), before a test case
+starts any timer such as the supervision watchdog, so fetching them can never
+make the harness miss a deadline the O-RU is judged on (learning them on first
+use ran ~20 get-schema round trips inside the 1 s + 1 s supervision timers and
+gave a false FAIL). Texts fetched by get-schema are kept per run and per
+(module, revision) in ``env.schemas``. The get-schema exchange lands in the
+connect step's evidence, and a fault on it is the connect step's FAIL. A violation is a FAIL
 that names the YANG path and the clause (``rule=True``: a protocol rule, so a
 precondition step does not soften it); a module the harness could not load is
 a note in a PASS finding, never the O-RU's FAIL.
@@ -28,51 +31,77 @@ RFC6022 = "IETF RFC 6022 clause 3.1"
 _PREFIX = re.compile(r"(?<![\w.:-])([A-Za-z_][\w.-]*):(?!:)")      # 'prefix:' not 'axis::' nor inside a URI
 
 
-def library(ctx: StepContext, env: Any, collect: Callable[[], Any]) -> yang.YangLibrary | None:
+def library(ctx: StepContext, env: Any, collect: Callable[[], list],
+            judge: Callable[[list], None] | None = None) -> yang.YangLibrary | None:
     """The O-RU's modules in libyang (loaded on first use, then kept in ``env.yang``); None without a session.
 
     ``collect`` moves the get-schema exchange into the current step's evidence right away, so the next
-    step's evidence starts with its own rpc.
+    step's evidence starts with its own rpc. When an rpc gets no usable reply, ``judge`` first sees the
+    exchange so far (the connect step checks the message-id echo there, as an rpc step would).
     """
     if env.yang is not None or env.client is None or not env.client.connected:
         return env.yang
     try:
-        return _load(ctx, env)
+        return _load(ctx, env, collect, judge)
     finally:
         collect()
 
 
-def _load(ctx: StepContext, env: Any) -> yang.YangLibrary:
+def eager(ctx: StepContext, env: Any, collect: Callable[[], list], judge: Callable[[list], None]) -> None:
+    """Learn the O-RU's modules now (right after the hello), so no later step pays for it mid-timer."""
+    library(ctx, env, collect, judge)
+
+
+def _load(ctx: StepContext, env: Any, collect: Callable[[], list],
+          judge: Callable[[list], None] | None) -> yang.YangLibrary:
     client: mc.MplaneClient = env.client
     caps = client.server_capabilities
     refs = yang.announced(caps)
     if any(c.startswith(yang.YANG_LIBRARY_CAP) for c in caps):
-        reply = _rpc(ctx, client, etree.fromstring(
+        reply = _rpc(ctx, client, collect, judge, etree.fromstring(
             f'<get xmlns="{mc.NC}"><filter type="subtree"><modules-state xmlns="{yang.YANG_LIBRARY}"/></filter>'
             "</get>"))
         if not reply.errors:
             known = {r.name for r in refs}
             refs += [r for r in yang.library_modules(reply.element) if r.name not in known]
     fetch = None
+    reused: list[str] = []
     if any(r.name == "ietf-netconf-monitoring" for r in refs):
+        kept: dict[tuple[str, str], str] = env.schemas
+
         def fetch(ref: yang.ModuleRef) -> str | None:
-            reply = _rpc(ctx, client, yang.get_schema_rpc(ref))
-            return None if reply.errors else yang.schema_text(reply.element)
+            # RFC 7950 clause 11: a published revision never changes, so a text fetched earlier in
+            # this run holds for every later session announcing the same (module, revision).
+            if ref.revision and (ref.name, ref.revision) in kept:
+                reused.append(ref.name)
+                return kept[(ref.name, ref.revision)]
+            reply = _rpc(ctx, client, collect, judge, yang.get_schema_rpc(ref))
+            text = None if reply.errors else yang.schema_text(reply.element)
+            if text is not None and ref.revision:
+                kept[(ref.name, ref.revision)] = text
+            return text
     try:
         lib = yang.load(refs, fetch, env.yang_dir)
     except yang.YangError as err:
         ctx.error("mplane.yang", str(err))
     env.yang = lib
-    ctx.pass_("yang.modules", lib.summary(), clause=f"{yang.RFC7950} clause 5.6.4; {RFC6022}")
+    again = f"; {len(reused)} of them fetched by get-schema earlier in this run (same module and revision)" \
+        if reused else ""
+    ctx.pass_("yang.modules", lib.summary() + again, clause=f"{yang.RFC7950} clause 5.6.4; {RFC6022}")
     return lib
 
 
-def _rpc(ctx: StepContext, client: mc.MplaneClient, body: etree._Element) -> mc.Reply:
+def _rpc(ctx: StepContext, client: mc.MplaneClient, collect: Callable[[], list],
+         judge: Callable[[list], None] | None, body: etree._Element) -> mc.Reply:
     try:
         return client.rpc(body)
     except mc.PeerError as err:
-        ctx.fail("rpc.reply", f"while the harness read the O-RU's YANG modules: {err}",
-                 clause=f"{RFC6022}; IETF RFC 6241 4.2, 4.4")
+        entries = collect()
+        if judge is not None:
+            judge(entries)          # e.g. a reply to another message-id is why none arrived
+        ctx.fail("rpc.reply", f"{err} (while the harness read the O-RU's YANG modules)",
+                 clause=f"{RFC6022}; IETF RFC 6241 4.2, 4.4", rule=True,
+                 evidence=tuple(e.index for e in entries))
 
 
 def _findings(ctx: StepContext, step: Any, what: str, found: list[yang.Violation], evidence: tuple) -> None:
@@ -82,7 +111,7 @@ def _findings(ctx: StepContext, step: Any, what: str, found: list[yang.Violation
 
 
 def check_reply(ctx: StepContext, env: Any, step: Any, sent: etree._Element, reply: mc.Reply | None,
-                evidence: tuple, collect: Callable[[], Any]) -> None:
+                evidence: tuple, collect: Callable[[], list]) -> None:
     """Validate a get (operational data) or get-config (configuration) reply against the O-RU's modules."""
     if reply is None or reply.errors or not isinstance(sent.tag, str):
         return
@@ -97,14 +126,14 @@ def check_reply(ctx: StepContext, env: Any, step: Any, sent: etree._Element, rep
 
 
 def check_notification(ctx: StepContext, env: Any, step: Any, xml: str, evidence: tuple,
-                       collect: Callable[[], Any]) -> None:
+                       collect: Callable[[], list]) -> None:
     """Validate one notification (RFC 5277 envelope and its content) against the O-RU's modules."""
     lib = library(ctx, env, collect)
     if lib is not None:
         _findings(ctx, step, "notification", lib.check_notification(xml), evidence)
 
 
-def namespaces(ctx: StepContext, env: Any, text: str, fixed: dict, collect: Callable[[], Any]) -> dict:
+def namespaces(ctx: StepContext, env: Any, text: str, fixed: dict, collect: Callable[[], list]) -> dict:
     """Prefix -> namespace for a filter: the fixed ones, then every module name and prefix the O-RU announced.
 
     The O-RU's modules are loaded only when ``text`` uses a prefix the fixed ones lack; a prefix no

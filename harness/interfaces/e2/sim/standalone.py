@@ -65,12 +65,18 @@ class Standalone(ControlLoop):
         self.count += 1
         self.owned = False
         cls = SIMULATORS[self.role]
-        self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay)
+        # When its association is lost (a restart, an ABORT, SCTP failure detection across a partition)
+        # an E2 node dials the RIC again and a RIC takes the next association, as real ones do.
+        node = self.role == "e2-node"
+        self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay,
+                           dial=self._dial if node else None, listener=None if node else _Relisten(self))
+        self.owned = not node                 # the RIC accepts its next association itself, keeping its state
         self.current.start()
         self.say(event="association", n=self.count, peer=getattr(transport, "peer_address", ""))
 
     def _drop(self) -> None:
         sim, self.current = self.current, None
+        self.owned = False                    # the next association is the next test case's: poll() takes it
         if sim is not None:
             try:
                 sim.stop()
@@ -88,8 +94,6 @@ class Standalone(ControlLoop):
         action, params = trigger_request(cmd)
         if self.current is None:
             raise ValueError("no association yet")
-        if action == "restart":
-            self._way_back(self.current)
         outcome = self.current.trigger(action, params)
         try:
             outcome.result(self.TRIGGER_WAIT)
@@ -105,14 +109,6 @@ class Standalone(ControlLoop):
     def do_drop(self, cmd: dict) -> None:
         self._drop()
 
-    def _way_back(self, sim) -> None:
-        """Let ``sim`` restart for real and come back with its state (base.Simulator restart): the
-        E2 node dials the RIC again; the RIC closes its listening socket while down and listens again."""
-        if self.role == "e2-node":
-            sim.dial = self._dial
-        else:
-            self.owned = True                 # poll() leaves the accepting to the simulator from now on
-            sim.listener = _Relisten(self)
 
     def _dial(self):
         try:
@@ -167,8 +163,13 @@ class _Relisten:
 def main(args) -> int:
     role = "e2-node" if args.sim_role == "e2-node" else "near-rt-ric"
     target = args.ric if role == "e2-node" else args.listen
+    try:
+        timers = _timers(args.sctp_timers)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     cfg = sctp.SctpConfig(args.sctp_backend, args.usrsctp_mode, args.udp_port or free_udp_port(),
-                          args.remote_udp_port)
+                          args.remote_udp_port, timers)
     try:
         address = sctp.parse_address(target, 36421)
     except TransportError as err:
@@ -183,6 +184,19 @@ def main(args) -> int:
                      connect_now=not getattr(args, "wait", False))
 
     return run_until_signalled(sim)
+
+
+def _timers(text: str | None) -> sctp.SctpTimers | None:
+    """``--sctp-timers KEY=N,...`` (every key of `SctpTimers`) -> the timers; None when not given."""
+    if not text:
+        return None
+    pairs = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise ValueError(f"--sctp-timers: {item!r} is not KEY=N")
+        pairs[key.strip()] = int(value)
+    return sctp.SctpTimers.from_dict(pairs, "--sctp-timers")
 
 
 def free_udp_port() -> int:
@@ -214,6 +228,10 @@ def register_roles(roles) -> None:
         r.add_argument("--remote-udp-port", type=int, default=9899 if name == "ric" else 9900,
                        help="the peer's UDP encapsulation port (default: "
                             + ("9899, the harness's)" if name == "ric" else "9900, the ric simulator's)"))
+        r.add_argument("--sctp-timers", default=None, metavar="KEY=MS,...",
+                       help="SCTP failure-detection timers, every key of the lab profile's transport.timers "
+                            "(rto_initial_ms, rto_min_ms, rto_max_ms, heartbeat_interval_ms, path_max_retrans, "
+                            "association_max_retrans); default: the SCTP stack's own")
         if name == "e2-node":
             r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
         r.set_defaults(handler=main)

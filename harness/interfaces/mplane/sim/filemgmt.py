@@ -2,7 +2,8 @@
 management clause): retrieve-file-list, file-upload and file-download over SFTP.
 
 The O-RU's files are a dict of logical paths (``o-ran/log/...``) to bytes: its
-log is the simulator's event list so far. file-upload and file-download answer
+log is the simulator's event list so far; the PM reporter adds its result
+files under ``o-ran/pm`` (`store`). file-upload and file-download answer
 at once and report the outcome as file-upload-notification / file-download-event
 to subscribed sessions. The transfers are real SFTP to the lab's server.
 """
@@ -51,6 +52,11 @@ class FileManager:
                  spawn: Callable[..., object], event: Callable[[str], None]) -> None:
         self.fault, self.log, self.notify, self.spawn, self.event = fault, log, notify, spawn, event
         self.files: dict[str, bytes] = {}
+
+    def store(self, path: str, data: bytes) -> None:
+        """Keep a file the O-RU wrote itself (a measurement result file, say) under its logical path."""
+        self.files[path.strip("/")] = data
+        self.event(f"file {path} written ({len(data)} octets)")
 
     def _all(self) -> dict[str, bytes]:
         return {LOG: self.log(), **self.files}

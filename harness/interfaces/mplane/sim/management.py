@@ -29,7 +29,8 @@ class Management:
         self.software = swm.SoftwareManager(sim.datastore.state.find(f"{{{swm.SWM}}}software-inventory"), fault,
                                             self.broadcast, sim._spawn, sim.event)
         self.files = filemgmt.FileManager(fault, self._log, self.broadcast, sim._spawn, sim.event)
-        self.reporter = pm.MeasurementReporter(lambda: sim.datastore.running, fault, self.broadcast, sim.stopping)
+        self.reporter = pm.MeasurementReporter(lambda: sim.datastore.running, fault, self.broadcast, sim.stopping,
+                                               self.files.store)
         self.operations: dict[str, Callable] = {**self.software.operations(), **self.files.operations()}
 
     def start(self) -> None:

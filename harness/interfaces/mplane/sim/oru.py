@@ -41,6 +41,7 @@ from harness.interfaces.mplane.sim import hostile as oru_hostile
 from harness.interfaces.mplane.sim import management as oru_management
 from harness.interfaces.mplane.sim import schemas as oru_schemas
 from harness.interfaces.mplane.sim import supervision as oru_supervision
+from harness.interfaces.mplane.sim import tlscallhome as oru_tls
 from harness.interfaces.mplane.sim.confops import ConfigOps, Features, RpcFailure, datastore_of
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.mplane.sim.hostkey import fresh_key, load_or_create, public_line
@@ -91,6 +92,7 @@ ORU_FAULTS = FaultRegistry("O-RU", (
     *oru_schemas.FAULTS,               # replies that break the YANG model (sim/schemas.py)
     *oru_management.FAULTS,            # software, file, PM, U-plane management (sim/management.py)
     *oru_supervision.FAULTS,           # supervision loss: watchdog, fallback, call home again, restart
+    *oru_tls.FAULTS,                   # NETCONF call home over TLS (sim/tlscallhome.py)
     *oru_hostile.HOSTILE_ORU.faults(),  # attacks on the client's transport (harness/interfaces/mplane/sim/hostile.py)
 ), error=OruFaultError)
 
@@ -121,6 +123,7 @@ class OruConfig:
     host_key_dir: Path | None = None           # where the generated host key is kept (None: ~/.cache/oran-harness)
     fault: str | None = None
     call_home: tuple[str, int] | None = None   # connect out to the NETCONF client (RFC 8071)
+    tls: oru_tls.SimTls | None = None          # call home over TLS with this material (RFC 7589), not SSH
     identity: Identity = field(default_factory=Identity)
     hello_timeout: float = 10.0
     netconf: tuple[str, ...] | None = None     # capabilities to announce (the DUT profile's mplane.netconf); None:
@@ -277,11 +280,24 @@ class OruSimulator:
             self.event("the client asked for no netconf subsystem")
             transport.close()
             return
+        self._run_session(channel, transport, "netconf subsystem")
+
+    def serve_called(self, sock: socket.socket) -> None:
+        """Serve the connection this O-RU opened by calling home: SSH, or TLS when it has TLS material."""
+        if self.cfg.tls is None:
+            return self._serve(sock)
+        self._sockets.append(sock)
+        channel = oru_tls.open_channel(self, sock, self.cfg.tls)
+        if channel is not None:
+            self._run_session(channel, channel, "NETCONF over TLS")
+        return None
+
+    def _run_session(self, channel, transport, how: str) -> None:
         with self._lock:
             self._next_session += 1
             session = _Session(self, channel, transport, self._next_session)
             self.sessions.append(session)
-        self.event(f"session {session.id}: netconf subsystem started")
+        self.event(f"session {session.id}: {how} started")
         session.run()
 
     # ------------------------------------------------------------------ triggers

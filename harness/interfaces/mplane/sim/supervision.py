@@ -163,5 +163,5 @@ class Supervision:
                 self.sim.stopping.wait(RETRY)
                 continue
             self.sim.event(f"called home to {host}:{port}" + (" again" if retry else ""))
-            self.sim._serve(sock)
+            self.sim.serve_called(sock)
             return
