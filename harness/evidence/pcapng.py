@@ -463,16 +463,23 @@ class PcapngWriter:
         self._flows: list[Flow] = []
         self.closed = False
         self.packets = 0
+        part = None
         if hasattr(path, "write"):
             self._file: BinaryIO = path  # type: ignore[assignment]
             self._owns_file = False
         else:
-            self._file = open(path, "wb")
+            # The headers go to NAME.part, renamed into place once written: a process killed at any
+            # moment leaves no empty NAME (which no reader takes for a capture), at worst a stray .part.
+            target = os.fspath(path)
+            part = f"{target}.part"
+            self._file = open(part, "wb")
             self._owns_file = True
         self._write(section_header_block(
             userappl=_default_userappl() if userappl is None else userappl, comment=comment))
         self._write(interface_description_block(
             tsresol=self._exp, name=interface_name, description=interface_description))
+        if part is not None:
+            os.replace(part, target)          # the open file follows the rename
 
     # -- context manager ------------------------------------------------
 
