@@ -109,13 +109,19 @@ def test_path_profiles_state_their_source(tmp_path):
         load_path(bad)
 
 
-def test_executors_apply_and_clear_on_a_relay():
-    """The steps through the runner's executors, on a real relay; the finisher clears what was applied."""
+def _relay_case():
+    """A UDP sink behind link e2's relay, and a test case's step context (30 s guard) using it."""
     sink = UdpSink()
     links = _links(sink)
     tc = type("TC", (), {"id": "T1", "reference": Reference("X", "v1", "1")})()
     ctx = Ctx(tc, RunEnv(links=links))
     ctx.deadline = time.monotonic() + 30
+    return sink, links, ctx
+
+
+def test_executors_apply_and_clear_on_a_relay():
+    """The steps through the runner's executors, on a real relay; the finisher clears what was applied."""
+    sink, links, ctx = _relay_case()
     try:
         for step in steps("- impair: {link: e2, delay_ms: 20, for: 0.3}\n- partition: {link: e2, for: 0.2}\n"):
             ctx.step = step
@@ -147,11 +153,7 @@ def test_executors_apply_and_clear_on_a_relay():
 def test_a_partition_that_does_not_wait_returns_at_once_ends_by_itself_and_never_outlives_the_case():
     """`partition: {wait: false}`: the step returns as the path is cut (a recover step then watches the
     association meanwhile); the partition ends by itself, and the finisher ends it early if the case ends."""
-    sink = UdpSink()
-    links = _links(sink)
-    tc = type("TC", (), {"id": "T1", "reference": Reference("X", "v1", "1")})()
-    ctx = Ctx(tc, RunEnv(links=links))
-    ctx.deadline = time.monotonic() + 30
+    sink, links, ctx = _relay_case()
     try:
         read = steps("- partition: {link: e2, for: 0.4, wait: false}\n- partition: {link: e2, for: 20, wait: false}\n")
         assert [s.wait for s in read] == [False, False]
