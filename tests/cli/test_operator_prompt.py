@@ -60,12 +60,19 @@ def _setup(tmp_path: Path, prompt_timeout: float, url: str = "http://127.0.0.1:9
     return tmp_path / "operator.yaml", tmp_path / "dut.yaml", tmp_path / "lab-manual.yaml"
 
 
+# Starts ``argv`` in a new session whose controlling terminal is its stdin (the pty's slave end).
+# subprocess forks and execs in C, so no Python code runs between fork and exec in this (threaded)
+# pytest process: pty.fork() here once deadlocked the child on a lock another thread held.
+_ON_TTY = "import fcntl, os, sys, termios; os.setsid(); fcntl.ioctl(0, termios.TIOCSCTTY, 0); " \
+          "os.execv(sys.argv[1], sys.argv[1:])"
+
+
 def _run_on_a_terminal(argv: list[str], cwd: Path, answer: bool, limit: float = 120) -> str:
     """Run ``argv`` with a pseudo-terminal as its controlling terminal; press Enter at the prompt."""
-    pid, master = pty.fork()
-    if pid == 0:                                         # the child: exec at once
-        os.chdir(cwd)
-        os.execv(argv[0], argv)
+    master, slave = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-c", _ON_TTY, *argv], cwd=cwd, stdin=slave, stdout=slave,
+                             stderr=slave, close_fds=True)
+    os.close(slave)
     seen = b""
     answered = False
     deadline = time.monotonic() + limit
@@ -85,9 +92,13 @@ def _run_on_a_terminal(argv: list[str], cwd: Path, answer: bool, limit: float = 
                 answered = True
     finally:
         os.close(master)
-        _, status = os.waitpid(pid, 0)
+        try:
+            code = child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            code = child.wait()
     assert time.monotonic() < deadline, seen.decode(errors="replace")
-    return seen.decode(errors="replace") + f"\nEXIT {os.waitstatus_to_exitcode(status)}"
+    return seen.decode(errors="replace") + f"\nEXIT {code}"
 
 
 def _row(results: Path) -> dict:
