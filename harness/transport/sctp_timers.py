@@ -68,6 +68,21 @@ class SctpTimers:
         except ValueError as exc:
             raise ValueError(str(exc).replace("SctpTimers", where, 1)) from None
 
+    def as_argument(self) -> str:
+        """``KEY=N,...``: how a simulator process is given these timers (``--sctp-timers``)."""
+        return ",".join(f"{k}={v}" for k, v in self.as_dict().items())
+
+    @classmethod
+    def from_argument(cls, text: str, where: str) -> SctpTimers:
+        """The timers from ``KEY=N,...`` (`as_argument`); ValueError naming ``where`` and the item."""
+        pairs: dict[str, int] = {}
+        for item in text.split(","):
+            key, sep, value = item.partition("=")
+            if not sep or not value.strip().isdigit():
+                raise ValueError(f"{where}: {item!r} is not KEY=N")
+            pairs[key.strip()] = int(value)
+        return cls.from_dict(pairs, where)
+
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in KEYS}
 

@@ -168,3 +168,11 @@ def test_partition_is_detected_within_the_bound(usrsctp_stack, udp_peer):  # noq
             assert relay.counters()["a->b"]["dropped"] >= timers.association_max_retrans + 1
         finally:
             assoc.close(timeout=0.5)
+
+
+def test_the_simulator_argument_round_trips_and_names_a_bad_item():
+    """`--sctp-timers KEY=N,...` is how a simulator process gets the lab's timers (harness/interfaces/e2/live.py)."""
+    timers = SctpTimers(1000, 400, 1000, 300, 5, 5)
+    assert SctpTimers.from_argument(timers.as_argument(), "--sctp-timers") == timers
+    with pytest.raises(ValueError, match=r"^--sctp-timers: 'rto_min_ms=x' is not KEY=N$"):
+        SctpTimers.from_argument("rto_min_ms=x", "--sctp-timers")

@@ -94,7 +94,7 @@ class SimulatorProcess:
                 "--udp-port", str(peer.udp_port), "--remote-udp-port", str(peer.remote_udp_port),
                 "--late-delay", str(late_delay)]
         if peer.timers is not None:         # the lab's timers on both ends: each side detects a partition alike
-            cmd += ["--sctp-timers", ",".join(f"{k}={v}" for k, v in peer.timers.as_dict().items())]
+            cmd += ["--sctp-timers", peer.timers.as_argument()]
         if fault:
             cmd += ["--fault", fault]
         if cfg.netns:

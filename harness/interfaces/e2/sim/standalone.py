@@ -63,7 +63,6 @@ class Standalone(ControlLoop):
     def _start(self, transport) -> None:
         self._drop()
         self.count += 1
-        self.owned = False
         cls = SIMULATORS[self.role]
         # When its association is lost (a restart, an ABORT, SCTP failure detection across a partition)
         # an E2 node dials the RIC again and a RIC takes the next association, as real ones do.
@@ -188,15 +187,7 @@ def main(args) -> int:
 
 def _timers(text: str | None) -> sctp.SctpTimers | None:
     """``--sctp-timers KEY=N,...`` (every key of `SctpTimers`) -> the timers; None when not given."""
-    if not text:
-        return None
-    pairs = {}
-    for item in text.split(","):
-        key, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
-            raise ValueError(f"--sctp-timers: {item!r} is not KEY=N")
-        pairs[key.strip()] = int(value)
-    return sctp.SctpTimers.from_dict(pairs, "--sctp-timers")
+    return sctp.SctpTimers.from_argument(text, "--sctp-timers") if text else None
 
 
 def free_udp_port() -> int:
