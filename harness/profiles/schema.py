@@ -18,6 +18,8 @@ function definitions) are the user's own names and are not checked here.
 
 from __future__ import annotations
 
+import ipaddress
+
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -186,6 +188,22 @@ def _link(value: Any) -> str:
     return ""
 
 
+def _tnl(value: Any) -> str:
+    """A further TNL endpoint: its addresses travel in E2AP TNL Information, so they are IP addresses."""
+    if not ("listen" in value or "simulator" in value):
+        return "needs listen: HOST:PORT (the harness as the RIC) and/or simulator: HOST:PORT (a simulated RIC)"
+    for key in ("listen", "simulator"):
+        if key in value:
+            try:
+                host = parse_address(value[key])[0]
+                ip = ipaddress.ip_address(host)
+            except ValueError:
+                return f"{key}: give an IP address (E2 Connection Update carries it as TNL Information), not a name"
+            if ip.is_unspecified:
+                return f"{key}: {host} is the wildcard; give the address the peer dials (it is offered to it)"
+    return ""
+
+
 def _standing(value: Any) -> str:
     """A link's standing impairment (a campaign row, docs/campaigns.md): 'none', a path profile, or fields."""
     if isinstance(value, str):
@@ -245,6 +263,9 @@ LAB_SCHEMA: dict[str, Key] = {
                        heartbeat_interval_ms=INT_POSITIVE, path_max_retrans=INT_POSITIVE,
                        association_max_retrans=INT_POSITIVE),
         simulator=mapping(address=ADDRESS, netns=STR),
+        # further TNL associations of E2 (E2AP v03.01 8.3.6): harness/interfaces/e2/live.py, docs/resilience.md
+        tnl=Key((list,), item=Key((dict,), fields={"listen": ADDRESS, "simulator": ADDRESS, "link": STR},
+                                  check=_tnl)),
         wire_capture=mapping(interface=STR, filter=STR),
         dut=refused("the DUT's address is the DUT profile's endpoints.e2 (HOST:PORT)"),
         spawn_simulator=refused("the DUT profile's simulator: key says whether a built-in simulator plays the "

@@ -95,13 +95,13 @@ def _bounded(ctx: StepContext, value, what: str) -> float:
     return seconds
 
 
-def _mark(ctx: StepContext, seconds: float) -> None:
+def _mark(ctx: StepContext, seconds: float, link: str) -> None:
     """A break a recovery step measures from (who 'link'); its objectives checked before breaking."""
     missing = missing_objectives(ctx)
     if missing:
         ctx.error("recovery.pixit", "the lab profile declares no PIXIT for the recovery objective(s) "
                   f"{', '.join(missing)}: the harness has no default objectives (add them under pixit:, in ms)")
-    marks(ctx).append(RestartMark("link", time.time(), time.monotonic(), seconds))
+    marks(ctx).append(RestartMark("link", time.time(), time.monotonic(), seconds, link))
 
 
 def _break(ctx: StepContext, kind: str, link: str, value,
@@ -116,7 +116,7 @@ def _break(ctx: StepContext, kind: str, link: str, value,
     seconds = _bounded(ctx, value, kind)
     touched = _touched(ctx)
     touched.setdefault(link, None)
-    _mark(ctx, seconds)
+    _mark(ctx, seconds, link)
     try:
         timer = act(links, seconds)
     except LabError as err:

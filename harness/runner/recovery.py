@@ -32,6 +32,7 @@ class RestartMark:
     wall: float
     mono: float
     down_for: float
+    link: str = ""          # the lab link broken (a partition or link flap)
 
     @property
     def back_at(self) -> float:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.campaign.model import CampaignError, load_campaign
 from harness.campaign.stats import distributions, percentile
@@ -36,6 +37,13 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "campaign.yaml"
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "fixtures" / "campaigns").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_campaign_loads_with_its_lab_links(path):
+    camp = load_campaign(path)
+    assert camp.duts and camp.repetitions >= 1 and camp.impairments and camp.testcases
+    assert camp.link in yaml.safe_load(Path(camp.lab).read_text())["links"]      # the link it impairs exists
 
 
 def test_the_bundled_campaign_loads():

@@ -11,63 +11,20 @@ under about two and a half minutes.
 
 from __future__ import annotations
 
+import functools
 import json
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from harness.transport.sctp_timers import SctpTimers
+from tests.resilience.impaired import NODE, PROFILES, RIC, ROOT, failed as _failed, figures as _figures, lab as _lab, \
+    run
 
-ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "fixtures" / "profiles"
 SPEC = ROOT / "testcases" / "resilience" / "e2-impaired-path.yaml"
-NODE = PROFILES / "dut-sim-e2-node-resilience.yaml"
-RIC = PROFILES / "dut-sim-near-rt-ric-resilience.yaml"
 SN = "O-RAN.WG3.E2AP v03.01 8.2.3"
-
-
-def _udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _lab(tmp: Path, **pixit) -> Path:
-    """The bundled impaired lab on UDP ports of its own (the relay, both encapsulation ports)."""
-    lab = yaml.safe_load((PROFILES / "lab-sim-impaired.yaml").read_text())
-    mine, sim, relay = _udp_port(), _udp_port(), _udp_port()
-    lab["transport"].update(udp_port=mine, remote_udp_port=sim)
-    lab["links"] = {"e2": {"relay": "udp", "listen": f"127.0.0.1:{relay}", "upstream": f"127.0.0.1:{sim}"}}
-    lab["pixit"].update(pixit)
-    path = tmp / "lab.yaml"
-    path.write_text(yaml.safe_dump(lab))
-    return path
-
-
-def _run(tmp: Path, dut: Path, lab: Path, *args: str) -> tuple[int, dict[str, dict]]:
-    """`oran-harness run` of the spec; (exit code, results rows by test case id)."""
-    out = tmp / "results"
-    proc = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", str(SPEC), "--dut", str(dut),
-                           "--lab", str(lab), "--results", str(out), *args],
-                          capture_output=True, text=True, timeout=180, cwd=tmp)
-    lines = (out / "results.jsonl").read_text().splitlines() if (out / "results.jsonl").exists() else []
-    rows = [json.loads(line) for line in lines]
-    by_id = {r["id"]: r for r in rows if "id" in r and "verdict" in r}
-    assert by_id, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return proc.returncode, by_id
-
-
-def _figures(row: dict) -> dict[str, dict]:
-    """figure -> its latest measurement (after a break: the one after it)."""
-    return {f["figure"]: f for f in row["recovery"]}
-
-
-def _failed(row: dict) -> list[tuple[str, str]]:
-    return [(f["check"], f.get("clause") or "") for f in row.get("findings", []) if f["verdict"] == "FAIL"]
+_run = functools.partial(run, SPEC)
 
 
 def test_e2_node_dut_keeps_reporting_across_geo_submarine_and_a_short_partition(tmp_path):

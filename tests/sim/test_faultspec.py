@@ -19,7 +19,7 @@ from harness.interfaces import BindingError, binding_for
 from harness.profiles.loader import load_dut
 from harness.interfaces.a1.sim.faults import NONRT_FAULTS, RIC_FAULTS, A1FaultError
 from harness.interfaces.a1.sim.http import A1SimError
-from harness.interfaces.e2.sim.faults import E2_FAULTS, FAULTS, RECOVERY
+from harness.interfaces.e2.sim.faults import E2_FAULTS, FAULTS, RECOVERY, TNL
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.e2.sim.hostile import HOSTILE
 from harness.interfaces.mplane.sim.oru import ORU_FAULTS, OruFaultError
@@ -70,7 +70,7 @@ def test_the_typo_is_refused_by_the_binding_check_and_the_standalone_command():
 def test_unknown_names_list_faults_and_hostile_modes():
     assert _error(TOY, "lat") == "unknown Toy fault 'lat' (did you mean 'late'?); known: late, no-ack, only-a"
     assert _error(E2_FAULTS, "nope") == (
-        f"unknown E2 fault 'nope'; known: {', '.join((*FAULTS, *RECOVERY))}; hostile modes: {', '.join(HOSTILE)}")
+        f"unknown E2 fault 'nope'; known: {', '.join((*FAULTS, *RECOVERY, *TNL))}; hostile modes: {', '.join(HOSTILE)}")
     assert _error(ORU_FAULTS, "nope").startswith("unknown O-RU fault 'nope'; known: no-hello, bad-hello, ")
 
 
@@ -111,7 +111,7 @@ def test_hostile_modes_are_registry_entries_of_every_interface():
     for registry in (E2_FAULTS, RIC_FAULTS, ORU_FAULTS):
         assert registry.hostile(), registry.interface
         assert all(registry[name].stage == "hostile" for name in registry.hostile())
-    assert set(E2_FAULTS.plain()) == set(FAULTS) | set(RECOVERY)
+    assert set(E2_FAULTS.plain()) == set(FAULTS) | set(RECOVERY) | set(TNL)
 
 
 def test_a_declaration_mistake_is_caught_at_import():

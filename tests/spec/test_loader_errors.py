@@ -149,8 +149,8 @@ def test_malform_insert_bits_needs_bits(error):
 
 def test_step_without_kind(error):
     assert error(steps("- sned: E2setupRequest\n- expect: nothing")) == (
-        "x.yaml:8: a step needs one of: send, expect, restart, recover, indication-flow, impair, clear-impairment, "
-        "link-flap, partition, trigger, wait, save, repeat, use; found 'sned' "
+        "x.yaml:8: a step needs one of: send, expect, restart, recover, indication-flow, tnl-add, tnl-join, impair, "
+        "clear-impairment, link-flap, partition, trigger, wait, save, repeat, use; found 'sned' "
         "(did you mean send?)\n"
         "    8 |       - sned: E2setupRequest")
 

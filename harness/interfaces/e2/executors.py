@@ -57,6 +57,11 @@ class E2Env:
     accept: Any = None        # (timeout) -> Transport | None
     dial: Any = None          # () -> Transport | None (None while the DUT refuses)
     new_monitor: Any = None   # () -> a fresh monitor
+    # Further TNL associations (E2AP v03.01 8.3.6, harness/interfaces/e2/tnlsteps.py): as the RIC, the
+    # endpoints the harness offers, each (TnlAddress, accept(timeout) -> Transport | None, lab link or None);
+    # as the E2 node, dial_tnl(host, port) -> (Transport | None, lab link or None).
+    tnl_offer: Any = ()
+    dial_tnl: Any = None
 
     def renew(self, transport: Transport) -> None:
         """Carry on over a new association (the old one is closed)."""

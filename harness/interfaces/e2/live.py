@@ -14,6 +14,9 @@ Lab profile `transport:` for live mode (the harness's side):
     listen: HOST:PORT       where the harness listens for an E2 node DUT
     connect_timeout: S      how long an SCTP connect may take
     simulator: {address: HOST:PORT, netns: NAME}   where a simulator DUT runs
+    tnl: [{listen: HOST:PORT, simulator: HOST:PORT, link: NAME}, ...]   further TNL associations
+        (E2AP v03.01 8.3.6): where the harness, as the RIC, accepts each (and offers it in its E2
+        Connection Update); where a simulated Near-RT RIC listens for it; the lab link it runs through
 DUT profile (the DUT's side): `simulator: e2-node | near-rt-ric` starts that simulator as a
 process; otherwise `endpoints: {e2: HOST:PORT}` is where a real Near-RT RIC DUT listens.
 """
@@ -26,10 +29,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from harness.core.errors import LabError
+from harness.interfaces.e2 import tnl
 from harness.profiles.schema import parse_address
 from harness.runner.adapters import TriggerError
 from harness.transport import sctp
@@ -42,6 +46,20 @@ class LiveError(LabError):
 
 
 @dataclass(frozen=True)
+class TnlEntry:
+    """One further TNL association of the lab (``transport.tnl``): see the module docstring.
+
+    ``udp``: where the side that dials it sends its SCTP-over-UDP datagrams (the relay of ``link``),
+    when a relay sits in its path.
+    """
+
+    listen: tuple | None
+    simulator: tuple | None
+    link: str | None
+    udp: int | None = None
+
+
+@dataclass(frozen=True)
 class LiveConfig:
     sctp: sctp.SctpConfig
     dut: tuple
@@ -50,6 +68,7 @@ class LiveConfig:
     netns: str | None
     connect_timeout: float
     peer_sctp: SctpConfig | None = None     # a simulator DUT's ports when not ours swapped (a relay between)
+    tnl: tuple[TnlEntry, ...] = ()
 
     @classmethod
     def from_lab(cls, lab, dut) -> LiveConfig:
@@ -76,8 +95,18 @@ class LiveConfig:
                             "E2 address for it: add endpoints: {e2: HOST:PORT} (where the Near-RT RIC listens)")
         else:
             address = ("", 0)        # an E2 node DUT connects to the harness's listen address
+        tnl = tuple(TnlEntry(parse_address(e["listen"]) if "listen" in e else None,
+                             parse_address(e["simulator"]) if "simulator" in e else None, e.get("link"))
+                    for e in t.get("tnl") or ())
+        for i, entry in enumerate(tnl):
+            if dut.role == "e2-node" and entry.listen is None:
+                raise LiveError(f"{where}.tnl[{i}]: an E2 node DUT dials the harness's further TNL endpoints: give "
+                                "listen: HOST:PORT (an IP address the DUT can reach, offered in E2 Connection Update)")
+            if dut.role == "near-rt-ric" and dut.simulated and entry.simulator is None:
+                raise LiveError(f"{where}.tnl[{i}]: the simulated Near-RT RIC needs simulator: HOST:PORT, where it "
+                                "listens for this TNL association and which it offers in its E2 Connection Update")
         return cls(sctp.SctpConfig.from_dict(t, where), address, listen, dut.simulated,
-                   sim.get("netns") if dut.simulated else None, float(t.get("connect_timeout", 5.0)))
+                   sim.get("netns") if dut.simulated else None, float(t.get("connect_timeout", 5.0)), tnl=tnl)
 
 
 class SimulatorProcess:
@@ -88,8 +117,14 @@ class SimulatorProcess:
         cmd = [sys.executable, "-m", "harness.cli.main", "sim"]
         if role == "near-rt-ric":
             cmd += ["ric", "--listen", f"{cfg.dut[0]}:{cfg.dut[1]}"]
+            for entry in cfg.tnl:
+                if entry.simulator is not None:
+                    cmd += ["--tnl-listen", _text(entry.simulator)]
         else:
             cmd += ["e2-node", "--ric", f"{cfg.listen[0]}:{cfg.listen[1]}", "--wait"]
+            for entry in cfg.tnl:                 # its datagrams to that endpoint go through the link's relay
+                if entry.listen is not None and entry.udp is not None:
+                    cmd += ["--tnl-udp", f"{_text(entry.listen)}={entry.udp}"]
         cmd += ["--sctp-backend", peer.backend, "--usrsctp-mode", peer.usrsctp_mode,
                 "--udp-port", str(peer.udp_port), "--remote-udp-port", str(peer.remote_udp_port),
                 "--late-delay", str(late_delay)]
@@ -184,6 +219,11 @@ class ProcessSimulatorAdapter:
             raise TriggerError(f"the simulator cannot '{action}': {answer.get('error')}")
 
 
+def _text(address: tuple) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
 def _pipes(proc: subprocess.Popen) -> tuple[IO[str], IO[str], IO[str]]:
     """stdin, stdout and stderr of a process started with all three as pipes."""
     if proc.stdin is None or proc.stdout is None or proc.stderr is None:
@@ -199,11 +239,21 @@ class LiveLink:
         self.role = dut_role
         self.sim = simulator
         self.listener = None
+        self.tnl_listeners: list = []            # (TnlEntry, listener): the further TNL endpoints offered
+        self._dialled = 0                        # further TNL associations dialled in this test case
         if dut_role == "e2-node":
-            try:
-                self.listener = sctp.listen(cfg.listen[0], cfg.listen[1], cfg.sctp)
-            except TransportError as err:
-                raise LiveError(f"cannot listen on {cfg.listen[0]}:{cfg.listen[1]}: {err}") from None
+            for address, entry in [(cfg.listen, None), *((e.listen, e) for e in cfg.tnl)]:
+                if address is None:
+                    continue
+                try:
+                    listener = sctp.listen(address[0], address[1], cfg.sctp)
+                except TransportError as err:
+                    self.close()
+                    raise LiveError(f"cannot listen on {_text(address)}: {err}") from None
+                if entry is None:
+                    self.listener = listener
+                else:
+                    self.tnl_listeners.append((entry, listener))
 
     def open(self, timeout: float):
         """The association for one test case.
@@ -229,13 +279,36 @@ class LiveLink:
     def _drain(self) -> None:
         """Close associations the simulator E2 node made on its own before the last test case ended
         (it dials again when it loses one): the next test case must get the one its 'connect' makes."""
-        while self.listener is not None:
-            stale = self.listener.accept(0.0)
-            if stale is None:
-                return
-            stale.close()
+        for listener in [self.listener, *(x for _, x in self.tnl_listeners)]:
+            while listener is not None:
+                stale = listener.accept(0.0)
+                if stale is None:
+                    break
+                stale.close()
+
+    def tnl_offer(self) -> list:
+        """(TnlAddress, accept, link) of each further TNL endpoint the harness offers as the RIC."""
+        return [(tnl.TnlAddress(str(e.listen[0]), int(e.listen[1])), x.accept, e.link)
+                for e, x in self.tnl_listeners if e.listen is not None]
+
+    def dial_tnl(self, host: str, port: int) -> tuple:
+        """(a new association to a TNL address the RIC offered, or None while refused; its lab link).
+
+        The lab's entry for it is the one whose ``simulator`` address it is, else (a real RIC) the entry
+        at the position of the TNL associations dialled so far; its relay, when it has one, carries it."""
+        entries = [e for e in self.cfg.tnl if e.simulator == (host, port)] or \
+            list(self.cfg.tnl[self._dialled:self._dialled + 1])
+        entry = entries[0] if entries else None
+        cfg = self.cfg.sctp if entry is None or entry.udp is None else replace(self.cfg.sctp, remote_udp_port=entry.udp)
+        try:
+            transport = sctp.connect(host, port, cfg, timeout=self.cfg.connect_timeout)
+        except TransportError:
+            return None, None
+        self._dialled += 1
+        return transport, entry.link if entry is not None else None
 
     def after(self) -> None:
+        self._dialled = 0
         if self.sim is not None:
             try:
                 self.sim.command({"cmd": "drop"}, timeout=5.0)
@@ -243,5 +316,6 @@ class LiveLink:
                 pass
 
     def close(self) -> None:
-        if self.listener is not None:
-            self.listener.close()
+        for listener in [self.listener, *(x for _, x in self.tnl_listeners)]:
+            if listener is not None:
+                listener.close()

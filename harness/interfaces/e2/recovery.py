@@ -44,6 +44,7 @@ from harness.spec.model import Where
 from harness.spec.reader import Node
 from harness.spec.recovery import objectives
 from harness.transport.base import PeerClosed, TransportError
+from harness.transport.group import TnlGroup
 
 FIGURES = ("detection", "dut_detection", "reestablish", "subscriptions", "indication_gap")
 LINK = "e2"              # the lab link E2 runs through (harness/interfaces/e2/run.py)
@@ -65,21 +66,31 @@ class RecoverStep:
         where: the YAML file:line.
         kept: ``association: kept``: the break (a partition, a link flap) was shorter than SCTP failure
             detection, so the same association must carry on: no loss, no E2 Setup again.
+        failover: ``association: failover``: E2 runs over several TNL associations (tnl-add, tnl-join)
+            and the break cut one: that one may end, E2 carries on over the others (E2AP v03.01 8.3.6).
     """
 
     objectives: dict
     indications: int
     where: Where
     kept: bool = False
+    failover: bool = False
     kind: str = "recover"
 
 
 def read_recover(node: Node, ctx: Any) -> list:
     """``recover: {detection: PIXIT, dut_detection: PIXIT, reestablish: PIXIT, subscriptions: PIXIT,
-    indication_gap: PIXIT, indications: N, association: lost|kept}``."""
+    indication_gap: PIXIT, indications: N, association: lost|kept|failover}``."""
     r = node.body("recover", [*FIGURES, "indications", "association"])
     named = objectives(r, FIGURES)
-    kept = r.get("association", str, "lost", choices=("lost", "kept")) == "kept"
+    association = r.get("association", str, "lost", choices=("lost", "kept", "failover"))
+    kept = association == "kept"
+    if association == "failover":
+        wrong = [f for f in named if f not in ("detection", "indication_gap")]
+        if wrong:
+            raise r.error(r.value_line(wrong[0]), f"'{wrong[0]}' measures a new E2 Setup; with 'association: "
+                                                  "failover' E2 carries on: only detection and indication_gap apply")
+        return [RecoverStep(named, r.number("indications", int, 3, least=1), node.where(), failover=True)]
     if kept:
         wrong = [f for f in named if f != "indication_gap"]
         if wrong:
@@ -144,8 +155,9 @@ class Wire:
                 return msg
             entry.role = "ignored"
 
-    def send(self, name: str, ies: dict) -> float:
-        """Build, send and record one message; its wall-clock send time."""
+    def send(self, name: str, ies: dict, on: str | None = None) -> float:
+        """Build, send and record one message; its wall-clock send time. ``on``: the TNL association
+        (a `TnlGroup` member's label) to send it on; None: the transport's own choice."""
         ctx, env = self.ctx, self.env
         try:
             pdu = env.messages.build(name, ies)
@@ -156,7 +168,7 @@ class Wire:
         if env.transport is None:
             ctx.error("e2.env", f"no association to send {name} on")
         try:
-            packet = env.transport.send(data)
+            packet = TnlGroup.of(env.transport).send_on(on, data) if on is not None else env.transport.send(data)
         except TransportError as err:
             ctx.fail("transport.peer-closed", f"the association failed while sending {name}: {err}")
         entry = ctx.exchange.add(packet, ctx.where(), message=name, role="sent")
@@ -204,6 +216,10 @@ def run_recover(ctx: StepContext, step: RecoverStep) -> None:
     found: list[Finding] = []
     if step.kept:
         _kept(ctx, wire, step, mark, goals, past, found)
+        ctx.add_all(found)
+        return
+    if step.failover:
+        _failover(ctx, wire, step, mark, goals, past, found)
         ctx.add_all(found)
         return
     if "dut_detection" in goals and (mark.who != "link" or not harness_is_ric):
@@ -388,14 +404,20 @@ KEPT_CLAUSE = ("RFC 9260 8.1 (an association is lost only after Association.Max.
 HOLD = 2.0      # kept, nothing to count: the harness watches the association this long after the break
 
 
-def _kept(ctx, wire, step, mark: RestartMark, goals, past, found) -> None:
-    """The break was shorter than failure detection: the association carries on, the reports resume."""
-    env = wire.env
+def _reporting(ctx, past, goals) -> list[tuple]:
+    """The harness's subscriptions (as the RIC) that the DUT accepted before the break: whose reports to follow."""
     keys = [sub_key(ies) for d, n, ies, _ in past if d == "sent" and n == "RICsubscriptionRequest"]
     keys = [k for k in keys if any(d == "received" and n == "RICsubscriptionResponse" and sub_key(ies) == k
                                    for d, n, ies, _ in past)]
     if "indication_gap" in goals and not keys:
         ctx.error("spec.recover", "no subscription was set up before the break: no indications to follow")
+    return keys
+
+
+def _kept(ctx, wire, step, mark: RestartMark, goals, past, found) -> None:
+    """The break was shorter than failure detection: the association carries on, the reports resume."""
+    env = wire.env
+    keys = _reporting(ctx, past, goals)
     lost = None
     measured: list[Finding] = []
     try:
@@ -416,7 +438,69 @@ def _kept(ctx, wire, step, mark: RestartMark, goals, past, found) -> None:
     found.extend(measured)
 
 
-def _indications(ctx, wire, step, goals, history, keys: list[tuple], found, kept: bool = False) -> None:
+FAILOVER_CLAUSE = (f"{E2AP_CLAUSE} 8.3.6 (E2 runs over every TNL association E2 Setup and E2 Connection Update set "
+                   "up; losing one that is not the last leaves E2 up: no E2 Setup again, subscriptions kept)")
+
+
+def _failover(ctx, wire, step, mark: RestartMark, goals, past, found) -> None:
+    """One TNL association was cut: it may be lost, E2 and its reports carry on over the others."""
+    env = wire.env
+    group = env.transport
+    if not isinstance(group, TnlGroup) or group.joined < 2:
+        ctx.error("spec.recover", "'association: failover' needs E2 over several TNL associations: run tnl-add "
+                                  "(harness as the RIC) or tnl-join (harness as the E2 node) before the break")
+    on_cut = [m.label for m in group.members if m.link == mark.link] + \
+        [x.label for x in group.lost if x.link == mark.link]
+    if not on_cut:
+        ctx.error("recovery.link", f"no TNL association of this test case runs through the link '{mark.link}' that "
+                                   "was cut (the lab's transport.tnl names each further association's link; the "
+                                   "first one runs through 'e2')")
+    survivors = [m.label for m in group.members if m.link != mark.link]
+    keys = _reporting(ctx, past, goals)
+    ended = None
+    measured: list[Finding] = []
+
+    def cut_lost():
+        return next((x for x in group.lost if x.label in on_cut), None)
+
+    try:
+        if "indication_gap" in goals:
+            _indications(ctx, wire, step, goals, past, keys, measured, kept=True, judge_missing=False)
+        until = mark.wall + _window(goals, "detection", mark.down_for + 10.0)
+        while cut_lost() is None and time.time() < until and ctx.remaining() > 0:
+            wire.read(min(until, time.time() + 0.2), lambda m: False)
+        # Watch E2 until the path is back and HOLD on: the DUT has had the whole break to notice the loss
+        # (or learns it from the harness's ABORT once the path is back), so a DUT that lets the loss of one
+        # association take the others with it shows here.
+        wire.read(min(max(mark.back_at, time.time()) + HOLD, time.time() + max(ctx.remaining() - 1.0, 0.0)),
+                  lambda m: False)
+    except PeerClosed as err:
+        ended = str(err) or "every TNL association ended"
+    gone = cut_lost()
+    if "detection" in goals:
+        seen = judge(ctx, "e2", "detection", None if gone is None else wall_ms(mark.wall, gone.at),
+                     step.objectives["detection"], subject=", ".join(on_cut),
+                     what=f"loss of the cut TNL association ({', '.join(on_cut)}) seen by the harness after the "
+                          "partition began", clause=DETECTION_CLAUSE)
+        found.append(_lab_side(ctx, seen))
+    dropped = [x for x in group.lost if x.label in survivors]
+    again = [n for d, n, _, at in history(ctx, env) if at >= mark.wall and n in ("E2setupRequest", "E2setupResponse")]
+    ok = ended is None and not dropped and not again
+    text = (f"E2 across the cut of '{mark.link}' ({', '.join(on_cut)}): "
+            + (f"every TNL association ended ({ended})" if ended else
+               f"{', '.join(x.label for x in dropped)} lost too, though its path was not cut ({dropped[0].why})"
+               if dropped else f"E2 Setup again ({', '.join(again)})" if again else
+               f"carried on over {', '.join(survivors)}, no E2 Setup again"))
+    found.append(rule(ctx, "e2", "tnl-failover", ok, text, FAILOVER_CLAUSE,
+                      value=float(len(dropped) + len(again) + (1 if ended else 0)),
+                      detail={"cut": on_cut, "survivors": survivors, "cut_lost": gone is not None,
+                              "lost": [{"label": x.label, "why": x.why, "link": x.link} for x in group.lost],
+                              "setup_again": again, "ended": ended}, expected=0))
+    found.extend(measured)
+
+
+def _indications(ctx, wire, step, goals, history, keys: list[tuple], found, kept: bool = False,
+                 judge_missing: bool = True) -> None:
     before: dict[tuple, tuple[Any, float]] = {}
     for d, n, ies, at in history:
         if d == "received" and n == "RICindication":
@@ -451,10 +535,11 @@ def _indications(ctx, wire, step, goals, history, keys: list[tuple], found, kept
                           f"{subject}: {len(dups)} RIC Indication SN(s) repeated after recovery"
                           + (f" ({', '.join(map(str, dups))})" if dups else ""), SN_CLAUSE,
                           value=len(dups), subject=subject, detail=detail, expected=0))
-        found.append(rule(ctx, "e2", "indication-missing", not missing,
-                          f"{subject}: {len(missing)} RIC Indication SN(s) missing after recovery"
-                          + (f" ({', '.join(map(str, missing[:10]))})" if missing else ""), SN_CLAUSE,
-                          value=len(missing), subject=subject, detail=detail, expected=0))
+        if judge_missing:      # a failover may lose what was in flight on the cut association: reported, not judged
+            found.append(rule(ctx, "e2", "indication-missing", not missing,
+                              f"{subject}: {len(missing)} RIC Indication SN(s) missing after recovery"
+                              + (f" ({', '.join(map(str, missing[:10]))})" if missing else ""), SN_CLAUSE,
+                              value=len(missing), subject=subject, detail=detail, expected=0))
 
 
 register_executor(RecoverStep, run_recover)

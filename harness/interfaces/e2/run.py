@@ -14,11 +14,13 @@ from typing import Any
 
 from harness.evidence.recorder import PcapRecorder
 from harness.interfaces.base import BindingError, add_trouble, evidence_path, setup_error, stop_simulator
+from harness.interfaces.e2 import tnl
 from harness.interfaces.e2.live import LiveConfig, LiveError, LiveLink, ProcessSimulatorAdapter, SimulatorProcess
 from harness.interfaces.e2.executors import E2Env
 from harness.interfaces.e2.monitor import E2Monitor
 from harness.runner.runner import RunEnv, run_testcase
 from harness.interfaces.e2.sim.factory import start_simulator
+from harness.profiles.schema import parse_address
 from harness.transport import inproc
 from harness.transport import sctp
 from harness.transport.base import TransportError
@@ -52,6 +54,7 @@ def open_state(session) -> E2State:
         return E2State()
     try:
         live = LiveConfig.from_lab(session.lab, session.dut)
+        live = tnl_paths(live, links, session.dut.role, f"{session.lab.where.file}: transport.tnl")
         if relayed:
             live = through_relay(live, links, session.dut.role, f"{session.lab.where.file}: links: {LINK}")
         return E2State(live=live)
@@ -87,6 +90,47 @@ def through_relay(live: LiveConfig, links, dut_role: str, where: str) -> LiveCon
     return live                              # a real E2 node: the lab points it at the relay's listen
 
 
+def tnl_paths(live: LiveConfig, links, dut_role: str, where: str) -> LiveConfig:
+    """Where the side that dials each further TNL association sends its SCTP-over-UDP datagrams: the
+    relay of the entry's lab link, else straight to the listening side (never through the 'e2' relay,
+    which carries the first association only: cutting it must leave the others up).
+
+    Raises:
+        LiveError: an entry names a link the lab does not have, or one that is no UDP relay.
+    """
+    cfg = live.sctp
+    entries = []
+    for i, entry in enumerate(live.tnl):
+        direct = cfg.remote_udp_port if dut_role == "near-rt-ric" else cfg.udp_port
+        if entry.link is None:
+            entries.append(replace(entry, udp=direct))
+            continue
+        if links is None or entry.link not in links.specs:
+            raise LiveError(f"{where}[{i}]: link '{entry.link}' is not among the lab's links")
+        if not links.relay_for(entry.link, "udp"):
+            raise LiveError(f"{where}[{i}]: link '{entry.link}': a further TNL association goes through a link only "
+                            "as a UDP relay (relay: udp), SCTP over UDP")
+        if live.spawn:
+            host = entry.simulator[0] if dut_role == "near-rt-ric" and entry.simulator else \
+                entry.listen[0] if entry.listen else "127.0.0.1"
+            links.route(entry.link, (host, direct))
+        entries.append(replace(entry, udp=links.address(entry.link)[1]))
+    return replace(live, tnl=tuple(entries))
+
+
+def sim_tnl(session, node: bool) -> tuple[list, dict]:
+    """The in-process further TNL endpoints (sim mode): the lab's addresses when it gives them, else one
+    stand-in (like the recorder's); each a (TnlAddress, InprocListener, link) and a dial table."""
+    lab = [e for e in (session.lab.transport.get("tnl") or ()) if isinstance(e, dict)]
+    points = []
+    for i, e in enumerate(lab or [{}]):
+        text = e.get("listen" if node else "simulator")
+        host, port = parse_address(text) if text else (("127.0.1.1", 36432 + i) if node else ("127.0.1.2", 36431 + i))
+        points.append((tnl.TnlAddress(host, port), inproc.InprocListener(f"{'harness' if node else 'dut'}-tnl-{i + 1}"),
+                       e.get("link")))
+    return points, {(a.host, a.port): x for a, x, _ in points}
+
+
 def recorder(session, tc):
     """The test case's pcapng of the E2AP messages (only when results are written)."""
     path = evidence_path(session, tc)
@@ -107,16 +151,23 @@ def run_sim(session, tc):
     harness_side = inproc.InprocListener("harness")
     dut_side = inproc.InprocListener("dut", is_open=False)
     node = tc.dut_role == "e2-node"
+    points, table = sim_tnl(session, node)
     simulator = start_simulator(tc.dut_role, dut_end, fault=session.options.fault, lab=session.lab,
                                 offered=frozenset(rf.id for rf in session.dut.ran_functions),
                                 dial=(lambda: harness_side.connect("dut")) if node else None,
-                                listener=None if node else dut_side)
+                                listener=None if node else dut_side,
+                                tnl_listeners=None if node else [((a.host, a.port), x) for a, x, _ in points],
+                                dial_tnl=(lambda h, p: table[(h, p)].connect("dut") if (h, p) in table else None)
+                                if node else None)
     adapter = session.adapter(simulator)
     rec = recorder(session, tc)
     e2env = E2Env(session.codec, session.messages, harness_end, _monitor(session, tc),
                   accept=harness_side.accept if node else None,
                   dial=None if node else (lambda: dut_side.connect("harness")),
-                  new_monitor=lambda: _monitor(session, tc))
+                  new_monitor=lambda: _monitor(session, tc),
+                  tnl_offer=[(a, x.accept, link) for a, x, link in points] if node else (),
+                  dial_tnl=None if node else (lambda h, p: (table[(h, p)].connect("harness"), None)
+                                              if (h, p) in table else (None, None)))
     env = RunEnv(e2env, adapter,
                  session.library.templates,
                  session.timers, dict(session.lab.pixit), rec, links=getattr(session, "links", None))
@@ -161,7 +212,8 @@ def run_live(session, state: E2State, tc):
     e2env = E2Env(session.codec, session.messages, transport, _monitor(session, tc),
                   accept=link.listener.accept if link.listener is not None else None,
                   dial=None if link.listener is not None else lambda: _dial(link),
-                  new_monitor=lambda: _monitor(session, tc))
+                  new_monitor=lambda: _monitor(session, tc),
+                  tnl_offer=link.tnl_offer(), dial_tnl=link.dial_tnl if link.listener is None else None)
     env = RunEnv(e2env, state.adapter,
                  session.library.templates,
                  session.timers, dict(session.lab.pixit), rec, links=getattr(session, "links", None))

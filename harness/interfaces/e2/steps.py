@@ -25,6 +25,7 @@ from harness.spec import protocols
 from harness.spec.errors import SourceError
 from harness.interfaces.e2.flow import IndicationFlowStep, read_flow
 from harness.interfaces.e2.recovery import RecoverStep, read_recover
+from harness.interfaces.e2.tnlsteps import TnlAddStep, TnlJoinStep, read_tnl_add, read_tnl_join
 from harness.spec.match import check_spec
 from harness.spec.recovery import read_restart
 from harness.spec.model import ExpectStep, Malform, SendStep, Template
@@ -271,12 +272,14 @@ def make_checker(codec: Any) -> E2Checker:
 
 E2_KINDS: dict[str, Callable[[Node, StepContext], list]] = {"send": _send, "expect": _expect,
                                                             "restart": read_restart, "recover": read_recover,
-                                                            "indication-flow": read_flow}
+                                                            "indication-flow": read_flow,
+                                                            "tnl-add": read_tnl_add, "tnl-join": read_tnl_join}
 E2_INTERFACES = (protocols.Interface("near-rt-ric.e2", "e2", "near-rt-ric", "e2-node"),
                  protocols.Interface("e2-node.e2", "e2", "e2-node", "near-rt-ric"))
 # Registered by the E2 binding (harness/interfaces/e2/binding.py). Its templates are the default
 # kind: a `templates:` entry no other protocol claims (A1 claims those with `json:`) is E2AP.
-E2_PROTOCOL = protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep, RecoverStep, IndicationFlowStep),
+E2_PROTOCOL = protocols.Protocol("e2", E2_INTERFACES, E2_KINDS, (ExpectStep, RecoverStep, IndicationFlowStep,
+                                                                 TnlAddStep, TnlJoinStep),
                                  {"expect": {"save"}},
                                  no_check_hint="add an expect step (or 'expect: nothing' to check silence)",
                                  make_checker=make_checker, read_template=read_template,

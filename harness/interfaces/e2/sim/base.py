@@ -44,6 +44,7 @@ from harness.core.errors import LabError
 from harness.interfaces.e2.sim import content, faults, hostile
 from harness.sim import hostilespec
 from harness.transport.base import PeerClosed, Transport, TransportError
+from harness.transport.group import TnlGroup
 
 _KINDS = {0: "initiatingMessage", 1: "successfulOutcome", 2: "unsuccessfulOutcome"}
 _CRIT = {0: "reject", 1: "ignore", 2: "notify"}
@@ -81,6 +82,13 @@ class Simulator:
             lost association); None when the simulator listens or cannot come back.
         listener: where the simulator accepts a new association (the Near-RT RIC's way back).
         slow_extra: seconds a 'slow-recover' fault adds to every restart's down time.
+        tnl_listeners: ((host, port), listener) where a Near-RT RIC accepts further TNL associations
+            of the E2 interface (E2AP v03.01 8.3.6), offered in its E2 Connection Update.
+        dial_tnl: (host, port) -> a new association or None: how an E2 node sets up the TNL
+            associations an E2 Connection Update asks for.
+
+    Several TNL associations: ``transport`` is a `TnlGroup`; losing one member while others stay
+    up leaves E2 up (`on_tnl_lost`), losing the last is a lost association as before.
 
     Restart (action 'restart', ``down_for`` seconds): the association is closed for real, the
     simulator stays down, then comes back through ``dial`` or ``listener``. What survives is the
@@ -98,8 +106,14 @@ class Simulator:
                  seed: int = 0, late_delay: float = 3.0, poll: float = 0.02,
                  timeouts: dict | None = None, clock: Callable[[], float] = time.monotonic,
                  dial: Callable[[], Transport | None] | None = None, listener: Any = None,
-                 slow_extra: float = 4.0) -> None:
-        self.transport = transport
+                 slow_extra: float = 4.0, tnl_listeners: list | None = None,
+                 dial_tnl: Callable[[str, int], Transport | None] | None = None) -> None:
+        self.transport = TnlGroup.of(transport)
+        self.tnl_listeners = list(tnl_listeners or ())
+        self.dial_tnl = dial_tnl
+        self.route: str | None = None           # send on this TNL member instead of the group's choice
+        self._came_on: str | None = None        # the TNL member the message being handled came on
+        self._lost_seen = 0
         self.dial = dial
         self.listener = listener
         self.slow_extra = slow_extra
@@ -284,11 +298,35 @@ class Simulator:
         wait = self.poll
         if self._outbox:
             wait = max(0.0, min(wait, self._outbox[0][0] - now))
+        self._accept_tnl()
         packet = self.transport.recv(wait)
+        if len(self.transport.lost) > self._lost_seen:
+            gone = self.transport.lost[self._lost_seen:]
+            self._lost_seen = len(self.transport.lost)
+            self.on_tnl_lost(gone)
         if packet is not None:
             self.received.append(packet)
+            self._came_on = self.transport.via.label if self.transport.via is not None else None
             self.handle_bytes(packet.data)
             self._retry_deferred()
+
+    def _accept_tnl(self) -> None:
+        for entry in list(self.tnl_listeners):
+            try:
+                transport = entry[1].accept(0.0)
+            except TransportError as err:          # a listener closed under it: it offers no more
+                self.errors.append(f"TNL listener {entry[0]}: {err}")
+                self.tnl_listeners.remove(entry)
+                continue
+            if transport is not None:
+                self.transport.add(transport)
+
+    def on_tnl_lost(self, gone: list) -> None:
+        """TNL associations ended while others carry E2 on (E2AP v03.01 8.3.6): E2 stays up.
+        Under 'tnl-single-path' the simulator treats it as the loss of E2 itself."""
+        if self.fault == "tnl-single-path":
+            self.transport.close()
+            raise PeerClosed(f"{gone[0].label} lost ('tnl-single-path': every association goes with it)")
 
     # ------------------------------------------------------------------ restart
     def do_restart(self, params: dict) -> None:
@@ -324,7 +362,8 @@ class Simulator:
             transport = self.listener.accept(0.0)
         if transport is None:
             return False
-        self.transport = transport
+        self.transport = TnlGroup.of(transport)
+        self._lost_seen = 0
         self._down_until = None
         self.on_back()
         return True
@@ -369,7 +408,16 @@ class Simulator:
             if self.fault == "late-response":
                 heapq.heappush(self._outbox, (self.clock() + self.late_delay, next(self._seq), data))
                 return
-        self.sent.append(self.transport.send(data))
+        self.sent.append(self._send(data))
+
+    def _send(self, data: bytes):
+        """On the route asked for, else -- several TNL associations up -- on the newest: an E2 Connection
+        Update moves the simulator's own traffic to the association it added (8.3.6); answers go back
+        where their request came from (`respond`)."""
+        route = self.route or (self.transport.newest if len(self.transport.members) > 1 else None)
+        if route is None:
+            return self.transport.send(data)
+        return self.transport.send_on(route, data, fallback=True)
 
     def _transmit_hostile(self, pdu: Any, name: str) -> None:
         """A faulted message under a hostile mode (harness.interfaces.e2.sim.hostile): the link is attacked."""
@@ -401,7 +449,11 @@ class Simulator:
             self.withheld.append(name)
             return None
         pdu = self.endpoint.respond(msg, name, ies, now=self.clock())
-        self.transmit(pdu, response=True)
+        held, self.route = self.route, self.route or self._came_on
+        try:
+            self.transmit(pdu, response=True)
+        finally:
+            self.route = held
         return pdu
 
     def error_indication(self, cause: tuple, *, diagnostics: dict | None = None,

@@ -16,6 +16,7 @@ from typing import Any
 from harness.codec.e2 import E2Codec, E2Versions
 from harness.interfaces.e2.events import MessageReceived
 from harness.interfaces.e2.tables import E2_NODE
+from harness.interfaces.e2 import tnl
 from harness.interfaces.e2.sim import content
 from harness.interfaces.e2.sim.base import Simulator
 from harness.interfaces.e2.sim.content import KPM_RAN_FUNCTION, RC_RAN_FUNCTION, SIM_EPOCH, item, items_of
@@ -130,8 +131,46 @@ class E2NodeSimulator(Simulator):
         self.request("RICserviceUpdate", ies)
 
     def on_E2connectionUpdate(self, msg: MessageReceived) -> None:
-        setup = [item("E2connectionUpdate-Item", v) for v in items_of(msg.ies.get("E2connectionUpdateAdd"))]
-        self.respond(msg, "E2connectionUpdateAcknowledge", {"E2connectionSetup": setup} if setup else {})
+        """Set up each TNL association the RIC adds (E2AP v03.01 8.3.6.2), name this E2 node on it with an
+        E2 Node Configuration Update carrying the Global E2 Node ID (8.3.5.2), then acknowledge on the
+        association the update came on, listing what was set up and what failed."""
+        setup, failed = [], []
+        for value in items_of(msg.ies.get("E2connectionUpdateAdd")):
+            info = value["tnlInformation"]
+            joined = self._join_tnl(info)
+            if joined is None:
+                failed.append(tnl.failed_item(info))
+            else:
+                setup.append(item("E2connectionUpdate-Item", value))
+        ies: dict = {}
+        if setup:
+            ies["E2connectionSetup"] = setup
+        if failed:
+            ies["E2connectionSetupFailed"] = failed
+        self.respond(msg, "E2connectionUpdateAcknowledge", ies)
+
+    def _join_tnl(self, info: dict) -> str | None:
+        """A new TNL association to ``info``'s address, named with E2 Node Configuration Update; its label."""
+        if self.fault == "tnl-no-dial":
+            return "claimed"                   # the fault: listed as set up, never dialled
+        if self.dial_tnl is None:
+            return None                        # no way to dial here: listed as failed, with its cause
+        try:
+            where = tnl.address(info)
+        except tnl.TnlError as err:
+            self.errors.append(f"E2 Connection Update: {err}")
+            return None
+        transport = self.dial_tnl(where.host, where.port)
+        if transport is None:
+            return None
+        label = self.transport.add(transport)
+        if self.fault != "tnl-no-config-update":
+            self.route = label
+            try:
+                self.request("E2nodeConfigurationUpdate", {"GlobalE2node-ID": content.global_gnb_id(self.gnb_id)})
+            finally:
+                self.route = None
+        return label
 
     def on_E2RemovalRequest(self, msg: MessageReceived) -> None:
         self.respond(msg, "E2RemovalResponse")

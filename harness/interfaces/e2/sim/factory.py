@@ -11,7 +11,8 @@ SIMULATORS = {"e2-node": E2NodeSimulator, "near-rt-ric": RicSimulator}
 
 
 def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: Any = None, seed: int = 0,
-                    offered: frozenset[int] | None = None, dial=None, listener=None):
+                    offered: frozenset[int] | None = None, dial=None, listener=None, tnl_listeners=None,
+                    dial_tnl=None):
     """A started simulator of ``dut_role`` on ``transport``.
 
     ``offered``: for an E2 node simulator, the RAN function ids the DUT profile declares (it
@@ -19,7 +20,8 @@ def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: 
 
     A 'late-response' fault answers 1.5 times the lab's expect timer late, so
     the late answer is always after the harness stopped waiting. ``dial`` / ``listener``: the
-    simulator's way back after a restart (see `Simulator`).
+    simulator's way back after a restart (see `Simulator`); ``tnl_listeners`` / ``dial_tnl``: its
+    further TNL associations (E2AP v03.01 8.3.6), the RIC's listening points and the E2 node's dialler.
     """
     cls = SIMULATORS.get(dut_role)
     if cls is None:
@@ -28,6 +30,7 @@ def start_simulator(dut_role: str, transport, *, fault: str | None = None, lab: 
     if lab is not None:
         expect = float(lab.timers.expect)
     extra = {"offered": offered} if offered is not None and dut_role == "e2-node" else {}
-    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect, dial=dial, listener=listener, **extra)
+    sim = cls(transport, fault=fault, seed=seed, late_delay=1.5 * expect, dial=dial, listener=listener,
+              tnl_listeners=tnl_listeners, dial_tnl=dial_tnl, **extra)
     sim.start()
     return sim

@@ -20,7 +20,8 @@ from harness.interfaces.e2.view import E2Messages
 from harness.sim.faultspec import Fault, FaultError, FaultRegistry
 from harness.interfaces.e2.sim.hostile import HOSTILE
 
-__all__ = ["E2_FAULTS", "FAULTS", "RECOVERY", "Fault", "FaultError", "MISSING_IE", "KEY_IES", "check", "victim_ie",
+__all__ = ["E2_FAULTS", "FAULTS", "RECOVERY", "TNL", "Fault", "FaultError", "MISSING_IE", "KEY_IES", "check",
+           "victim_ie",
            "apply_value_fault", "apply_bytes_fault"]
 
 
@@ -65,9 +66,26 @@ RECOVERY: dict[str, Fault] = {f.name: f for f in (
           "behaviour", roles=frozenset({"e2-node"})),
 )}
 
+# TNL faults: how a simulator misbehaves with several TNL associations (E2AP v03.01 8.3.6, 8.3.5);
+# the tnl-add / tnl-join steps and recover {association: failover} catch each (tests/resilience).
+_NODE, _RIC = frozenset({"e2-node"}), frozenset({"near-rt-ric"})
+TNL: dict[str, Fault] = {f.name: f for f in (
+    Fault("tnl-no-dial", "the E2 node acknowledges an E2 Connection Update listing every TNL address as set up, "
+                         "but never dials one", "behaviour", roles=_NODE),
+    Fault("tnl-no-config-update", "the E2 node dials each new TNL association but never names itself on it "
+                                  "(no E2 Node Configuration Update with its Global E2 Node ID)",
+          "behaviour", roles=_NODE),
+    Fault("tnl-not-listening", "the RIC offers its further TNL address in E2 Connection Update but does not "
+                               "listen there", "behaviour", roles=_RIC),
+    Fault("tnl-no-config-ack", "the RIC never answers the E2 Node Configuration Update that names the E2 node "
+                               "on a new TNL association", "behaviour", roles=_RIC),
+    Fault("tnl-single-path", "losing any one TNL association ends E2 for the simulator: it drops the others and "
+                             "(E2 node) sets up E2 again", "behaviour"),
+)}
+
 #: Every E2 fault and hostile mode, as ``--fault NAME[@Message,...]`` selects them.
 E2_FAULTS = FaultRegistry(
-    "E2", (*FAULTS.values(), *RECOVERY.values(), *HOSTILE.faults()), messages=tuple(MESSAGE_INDEX),
+    "E2", (*FAULTS.values(), *RECOVERY.values(), *TNL.values(), *HOSTILE.faults()), messages=tuple(MESSAGE_INDEX),
     sent_by={role: _sent_by(role) for role in ROLES})
 
 # The mandatory IE a 'missing-mandatory-ie' response drops; others: the first

@@ -16,6 +16,7 @@ from harness.codec.e2 import E2Codec, E2Versions
 from harness.codec.e2sm import resolve_family
 from harness.interfaces.e2.events import MessageReceived, ProcedureCompleted
 from harness.interfaces.e2.tables import NEAR_RT_RIC
+from harness.interfaces.e2 import tnl
 from harness.interfaces.e2.sim import content
 from harness.interfaces.e2.sim.base import Simulator
 from harness.interfaces.e2.sim.content import KPM_RAN_FUNCTION, RC_RAN_FUNCTION, item, items_of
@@ -120,6 +121,10 @@ class RicSimulator(Simulator):
                     for c in items_of(msg.ies.get(request_ie))]
             if acks:
                 ies[ack_ie] = acks
+        via = self.transport.via
+        if self.fault == "tnl-no-config-ack" and via is not None and via.label != "TNL 1":
+            self.withheld.append("E2nodeConfigurationUpdateAcknowledge")
+            return
         self.respond(msg, "E2nodeConfigurationUpdateAcknowledge", ies)
 
     def on_E2RemovalRequest(self, msg: MessageReceived) -> None:
@@ -207,8 +212,19 @@ class RicSimulator(Simulator):
         self.request("E2RemovalRequest", {})
 
     def do_connection_update(self, params: dict) -> None:
-        self.request("E2connectionUpdate", content.connection_update_ies(
-            bytes(params.get("address", b"\x0a\x00\x02\x10")), int(params.get("port", 36422))))
+        """params: address (4 octets) and port: the TNL address to add; default: every further TNL
+        address this simulator listens on (E2AP v03.01 8.3.6), else the example 10.0.2.16:36422."""
+        if "address" in params or not (self.tnl_listeners or self.fault == "tnl-not-listening"):
+            self.request("E2connectionUpdate", content.connection_update_ies(
+                bytes(params.get("address", b"\x0a\x00\x02\x10")), int(params.get("port", 36422))))
+            return
+        offered = [tnl.TnlAddress(host, port) for (host, port), _ in self.tnl_listeners]
+        if self.fault == "tnl-not-listening":
+            for _, listener in self.tnl_listeners:
+                listener.close()
+            self.tnl_listeners = []
+        self.request("E2connectionUpdate", {"E2connectionUpdateAdd": tnl.update_items(
+            offered, params.get("usage", "both"))})
 
     def do_error_indication(self, params: dict) -> None:
         self.error_indication(tuple(params.get("cause", ("misc", "unspecified"))))

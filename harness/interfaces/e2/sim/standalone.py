@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from dataclasses import replace
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -45,7 +46,8 @@ class Standalone(ControlLoop):
     FATAL_ERRORS = (TransportError,)
 
     def __init__(self, role: str, address: tuple[str, int], cfg: sctp.SctpConfig, *, fault: str | None,
-                 seed: int, late_delay: float, connect_now: bool, out=None) -> None:
+                 seed: int, late_delay: float, connect_now: bool, out=None, tnl_listen: tuple = (),
+                 tnl_udp: dict | None = None) -> None:
         super().__init__(out)
         self.role = role                      # 'e2-node' (connects) | 'near-rt-ric' (listens)
         self.address = address
@@ -58,6 +60,9 @@ class Standalone(ControlLoop):
         self.listener: Any = None
         self.count = 0
         self.owned = False                    # the current simulator accepts its own associations (after a restart)
+        self.tnl_listen = tuple(tnl_listen)   # RIC: where it listens for further TNL associations (8.3.6)
+        self.tnl_listeners: list = []
+        self.tnl_udp = dict(tnl_udp or {})    # E2 node: (host, port) -> the UDP port its datagrams go to
 
     # ------------------------------------------------------------------ simulators
     def _start(self, transport) -> None:
@@ -68,7 +73,9 @@ class Standalone(ControlLoop):
         # an E2 node dials the RIC again and a RIC takes the next association, as real ones do.
         node = self.role == "e2-node"
         self.current = cls(transport, fault=self.fault, seed=self.seed + self.count, late_delay=self.late_delay,
-                           dial=self._dial if node else None, listener=None if node else _Relisten(self))
+                           dial=self._dial if node else None, listener=None if node else _Relisten(self),
+                           dial_tnl=self._dial_tnl if node else None,
+                           tnl_listeners=None if node else list(self.tnl_listeners))
         self.owned = not node                 # the RIC accepts its next association itself, keeping its state
         self.current.start()
         self.say(event="association", n=self.count, peer=getattr(transport, "peer_address", ""))
@@ -115,10 +122,19 @@ class Standalone(ControlLoop):
         except TransportError:
             return None                       # refused while the RIC is down: tried again
 
+    def _dial_tnl(self, host: str, port: int):
+        """A further TNL association the RIC asked for (E2 Connection Update); None when refused."""
+        udp = self.tnl_udp.get((host, port), self.cfg.remote_udp_port)
+        try:
+            return sctp.connect(host, port, replace(self.cfg, remote_udp_port=udp), timeout=2.0)
+        except TransportError:
+            return None
+
     # ------------------------------------------------------------------ hooks
     def begin(self) -> None:
         if self.role == "near-rt-ric":
             self.listener = sctp.listen(*self.address, self.cfg)
+            self.tnl_listeners = [(a, sctp.listen(a[0], a[1], self.cfg)) for a in self.tnl_listen]
             self.say(event="listening", address=f"{self.address[0]}:{self.address[1]}",
                      backend=sctp.backend_of(self.cfg))
         else:
@@ -136,6 +152,8 @@ class Standalone(ControlLoop):
         self._drop()
         if self.listener is not None:
             self.listener.close()
+        for _, listener in self.tnl_listeners:
+            listener.close()
 
 
 class _Relisten:
@@ -179,10 +197,24 @@ def main(args) -> int:
     except FaultError as err:
         print(f"error: --fault {args.fault}: {err}", file=sys.stderr)
         return 2
+    try:
+        tnl_listen = tuple(sctp.parse_address(a, 36421) for a in getattr(args, "tnl_listen", None) or ())
+        tnl_udp = dict(_udp_route(text) for text in getattr(args, "tnl_udp", None) or ())
+    except (TransportError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     sim = Standalone(role, address, cfg, fault=args.fault, seed=args.seed, late_delay=args.late_delay,
-                     connect_now=not getattr(args, "wait", False))
+                     connect_now=not getattr(args, "wait", False), tnl_listen=tnl_listen, tnl_udp=tnl_udp)
 
     return run_until_signalled(sim)
+
+
+def _udp_route(text: str) -> tuple[tuple[str, int], int]:
+    """``--tnl-udp HOST:PORT=UDPPORT`` -> ((host, port), udp port)."""
+    target, sep, udp = text.rpartition("=")
+    if not sep or not udp.isdigit() or not 0 < int(udp) < 65536:
+        raise ValueError(f"--tnl-udp {text!r}: give HOST:PORT=UDPPORT (where datagrams to that TNL address go)")
+    return sctp.parse_address(target, 36421), int(udp)
 
 
 def _timers(text: str | None) -> sctp.SctpTimers | None:
@@ -225,4 +257,11 @@ def register_roles(roles) -> None:
                             "association_max_retrans); default: the SCTP stack's own")
         if name == "e2-node":
             r.add_argument("--wait", action="store_true", help="connect only on a 'connect' command")
+            r.add_argument("--tnl-udp", action="append", metavar="HOST:PORT=UDPPORT",
+                           help="usrsctp udp mode: send the datagrams of the TNL association to HOST:PORT (one an "
+                                "E2 Connection Update adds) to this UDP port, e.g. a lab relay's; repeatable")
+        else:
+            r.add_argument("--tnl-listen", action="append", metavar="HOST:PORT",
+                           help="listen here too for a further TNL association of E2 (E2AP v03.01 8.3.6), offered "
+                                "by the 'connection-update' trigger; repeatable")
         r.set_defaults(handler=main)
