@@ -60,7 +60,8 @@ def run(args) -> int:
 # Exit status of `analyze` (docs/verdicts.md, the same table as `run` and `fronthaul check`), from the
 # verdicts of the test cases the capture follows: 0 all PASS, 1 a FAIL, 3 an ERROR, 4 INCONC at worst
 # (also when the capture follows no test case: nothing could be judged), 2 a usage or input error.
-NOT_FOLLOWED = ("observe.diverges", "observe.end", "observe.nothing")
+# observe.unsupported: a step of the test case cannot be judged from a capture at all (tnl-add, tnl-join).
+NOT_FOLLOWED = ("observe.diverges", "observe.end", "observe.nothing", "observe.unsupported")
 
 
 def followed(result) -> bool:

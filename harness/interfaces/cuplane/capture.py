@@ -206,10 +206,22 @@ def _check_share(path: str, profile: FronthaulProfile, pcap: _Pcap, share: _Shar
 def _check_parallel(path: str, profile: FronthaulProfile, pcap: _Pcap, shares: list,
                     remember_shapes: bool) -> FronthaulChecker:
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(len(shares) - 1) as pool:
+    # Not `with Pool`: its exit terminates the workers with SIGTERM, which a worker forked from a process
+    # that handles SIGTERM itself (the harness's pytest plugin does) may never die of, and a worker the
+    # pool's handler thread starts meanwhile is never signalled: the join then waits for ever (seen once
+    # in CI). close() sends each worker the end-of-work sentinel and they leave by themselves.
+    pool = ctx.Pool(len(shares) - 1)
+    try:
         pending = [pool.apply_async(_check_share, (path, profile, pcap, s, remember_shapes)) for s in shares[1:]]
         done = [_check_share(path, profile, pcap, shares[0], remember_shapes)]
         done += [p.get() for p in pending]
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
     kept, issues = [], []
     for checker, stopped in done:
         kept.append(checker)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from harness.core.errors import HarnessError
 from harness.interfaces.e2.sim.content import item
 
 USAGES = ("ric-service", "support-function", "both")
 DIAL_FAILED_CAUSE = ("transport", "transport-resource-unavailable")
 
 
-class TnlError(ValueError):
+class TnlError(HarnessError, ValueError):
     """A TNL Information value the harness cannot turn into an address (the text says why)."""
 
 
