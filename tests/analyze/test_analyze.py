@@ -103,3 +103,15 @@ def test_an_ignored_unknown_ie_makes_the_interop_scenario_successful_with_remark
     assert line.startswith("PASS (with remarks)")
     assert "remark.unknown-ie" in out.stdout
     assert "id 999 is not in E2setupRequestIEs (extensible)" in out.stdout
+
+
+
+def test_a_step_no_capture_can_show_leaves_its_test_case_unfollowed_never_passed(good):
+    """6.2.1.6.1 starts like the captured exchange (E2 Setup); its tnl-add judges a second association and
+    the naming on it, which no capture of one association holds: INCONC observe.unsupported, not
+    followed, never PASS on the preamble alone (it did, before the step had an observer)."""
+    out = _analyze(good, "--all")
+    line = next(l for l in out.stdout.splitlines() if "6.2.1.6.1" in l)
+    assert line.startswith("INCONC"), line
+    assert "observe.unsupported: tnl-add judges a further TNL association" in out.stdout
+    assert out.returncode == 0, out.stdout[-3000:]       # not followed: it does not make the capture's verdict

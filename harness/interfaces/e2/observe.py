@@ -273,6 +273,24 @@ def _remarks(ctx: StepContext, obs: Observed, entry) -> None:
                              evidence=(entry.index,)))
 
 
+# What a step judges that no capture holds: a further TNL association and the naming on it (tnl-add, tnl-join:
+# a capture is analysed one association at a time), what follows a break of the lab's (recover), the
+# timing of reports the harness asked for on a path it impaired (indication-flow).
+UNSUPPORTED = {"tnl-add": "a further TNL association and the naming on it, and a capture is analysed one "
+                          "association at a time",
+               "tnl-join": "a further TNL association and the naming on it, and a capture is analysed one "
+                           "association at a time",
+               "recover": "what follows a break the lab made (a restart, a partition), which a capture does not show",
+               "indication-flow": "reports against the lab's objectives on a path it impaired"}
+
+
+def observe_unsupported(ctx: StepContext, step) -> None:
+    """Observe mode for a judging step a capture cannot show: the test case is not followed (`oran-harness
+    analyze --all` says why), never PASSed on the messages before it alone."""
+    ctx.inconc("observe.unsupported", f"{step.kind} judges {UNSUPPORTED.get(step.kind, 'what a capture does not show')}"
+                                      ": this test case cannot be judged from a capture; run it live", stop=True)
+
+
 register_observer(SendStep, E2Capture.kind, observe_send)
 register_observer(ExpectStep, E2Capture.kind, observe_expect)
 

@@ -24,8 +24,10 @@ from harness.interfaces.e2.asncheck import CheckError, E2Checker
 from harness.spec import protocols
 from harness.spec.errors import SourceError
 from harness.interfaces.e2.flow import IndicationFlowStep, read_flow
+from harness.interfaces.e2.observe import E2Capture, observe_unsupported
 from harness.interfaces.e2.recovery import RecoverStep, read_recover
 from harness.interfaces.e2.tnlsteps import TnlAddStep, TnlJoinStep, read_tnl_add, read_tnl_join
+from harness.runner.registry import register_observer
 from harness.spec.match import check_spec
 from harness.spec.recovery import read_restart
 from harness.spec.model import ExpectStep, Malform, SendStep, Template
@@ -269,6 +271,9 @@ def make_checker(codec: Any) -> E2Checker:
     """The E2AP checks for the codec's E2AP version (None: the newest)."""
     return E2Checker(codec)
 
+
+for _judging in (RecoverStep, IndicationFlowStep, TnlAddStep, TnlJoinStep):
+    register_observer(_judging, E2Capture.kind, observe_unsupported)
 
 E2_KINDS: dict[str, Callable[[Node, StepContext], list]] = {"send": _send, "expect": _expect,
                                                             "restart": read_restart, "recover": read_recover,

@@ -30,12 +30,11 @@ from typing import Any
 from harness.core.verdict import Finding, Verdict
 from harness.interfaces.e2 import tnl
 from harness.interfaces.e2.executors import E2AP_CLAUSE, E2Env
-from harness.interfaces.e2.observe import E2Capture
 from harness.interfaces.e2.recovery import WINDOW, Msg, Wire, history
 from harness.interfaces.e2.sim.content import item, items_of
 from harness.runner.context import StepContext
 from harness.runner.recovery import judge, objective, wall_ms
-from harness.runner.registry import register_executor, register_observer
+from harness.runner.registry import register_executor
 from harness.spec.model import Where
 from harness.spec.reader import Node
 from harness.spec.recovery import objectives
@@ -324,16 +323,5 @@ def _dial(ctx: StepContext, env: E2Env, group: TnlGroup, where: tnl.TnlAddress, 
     return None
 
 
-def observe_tnl(ctx: StepContext, step: Any) -> None:
-    """Observe mode: a capture is read one association at a time, so the second association and the naming
-    on it are not in it; the test case is not followed (`oran-harness analyze --all` says why), never PASSed
-    on the first association's messages alone."""
-    ctx.inconc("observe.unsupported", f"{step.kind} judges a further TNL association (E2AP v03.01 8.3.6): a "
-                                      "capture is analysed one association at a time, so this test case cannot be "
-                                      "judged from one; run it live", stop=True)
-
-
 register_executor(TnlAddStep, run_tnl_add)
 register_executor(TnlJoinStep, run_tnl_join)
-register_observer(TnlAddStep, E2Capture.kind, observe_tnl)
-register_observer(TnlJoinStep, E2Capture.kind, observe_tnl)
